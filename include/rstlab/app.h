@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file The application side: a real kernel socket driven by scripted system calls.
+/// Each actor runs in its own child process, so that a blocking call can wait while
+/// the runner keeps the peer and the capture going, and so that SIGPIPE can really
+/// kill the process that wrote, as it would in production.
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "rstlab/address.h"
+#include "rstlab/trace.h"
+
+namespace rstlab {
+
+/// What the actor process does when a write raises SIGPIPE.
+enum class SigpipeMode {
+  Default,  ///< SIG_DFL: the process dies of signal 13.
+  Ignore,   ///< SIG_IGN: the write just fails with EPIPE.
+  Handler,  ///< A handler runs; the write fails with EPIPE.
+};
+const char* sigpipe_mode_name(SigpipeMode m);  ///< "default", "ignore", "handler"
+
+/// The calls an actor can make.
+enum class KernelCall : uint8_t {
+  Connect,         ///< socket + bind(local) + connect(remote)
+  Listen,          ///< socket + bind(local) + listen
+  Accept,          ///< accept on the listening socket; the result becomes the connection
+  Write,           ///< write() or send(flags)
+  Read,            ///< read() or recv(flags)
+  Shutdown,        ///< shutdown(how)
+  Close,           ///< close() the connection (or the listener when there is none)
+  SetLinger,       ///< setsockopt(SO_LINGER, {enable, value seconds})
+  SetUserTimeout,  ///< setsockopt(TCP_USER_TIMEOUT, value ms)
+  GetSoError,      ///< getsockopt(SO_ERROR): consumes the pending error
+  Poll,            ///< poll(events, value ms)
+};
+
+/// One call to make. Writes carry literal `data`, or `count` bytes of `fill` when
+/// data is empty (to fill a send buffer without shipping megabytes over the pipe).
+struct CallRequest {
+  KernelCall call = KernelCall::Read;
+  bool use_send_recv = false;  ///< send()/recv() instead of write()/read()
+  int msg_flags = 0;           ///< MSG_NOSIGNAL, MSG_PEEK, MSG_DONTWAIT...
+  bool nonblocking = false;    ///< Connect/Listen: make the socket O_NONBLOCK
+  int64_t count = 0;           ///< Read size; write size when `data` is empty
+  char fill = 'x';
+  int value = 0;               ///< shutdown how / linger seconds / timeout ms / poll ms
+  bool enable = true;          ///< SO_LINGER on/off
+  short events = 0;            ///< poll events (0 waits for POLLERR/POLLHUP only)
+  Endpoint local;              ///< Connect/Listen: address to bind
+  Endpoint remote;             ///< Connect: where to
+  std::string data;
+};
+
+/// What the kernel answered, measured inside the actor process.
+struct CallResult {
+  int64_t ret = 0;
+  int err = 0;                  ///< errno, 0 when the call succeeded
+  int signal = 0;               ///< SIGPIPE when the call raised it
+  SignalFate fate = SignalFate::None;
+  std::string value;            ///< bytes read / SO_ERROR name / poll revents
+  std::string state;            ///< TCP state after the call ("" without a socket)
+  uint64_t segs_out = 0;        ///< tcpi_segs_out after the call
+  std::optional<Endpoint> local, remote;  ///< the connection's addresses, once known
+  int64_t t_start_ns = 0, t_end_ns = 0;
+};
+
+/// Names of TCP states as the kernel numbers them (TCP_INFO tcpi_state).
+std::string tcp_state_name(int state);
+/// Names of poll bits: "POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP", "0" for none.
+std::string poll_events_string(short events);
+
+/// A child process holding real sockets in a given network namespace.
+class KernelActor {
+ public:
+  /// Forks the actor into `netns_fd`. The child dies with the parent (PR_SET_PDEATHSIG).
+  KernelActor(std::string role, int netns_fd, SigpipeMode mode);
+  ~KernelActor();  ///< Kills and reaps the child if still alive.
+  KernelActor(const KernelActor&) = delete;
+  KernelActor& operator=(const KernelActor&) = delete;
+
+  const std::string& role() const { return role_; }
+  SigpipeMode sigpipe() const { return mode_; }
+  /// Readable when the reply to the current call (or the child's death) is there.
+  int fd() const { return ctrl_; }
+  bool alive() const { return alive_; }
+  bool busy() const { return busy_; }
+
+  /// Sends a call to the child; it runs while the caller keeps servicing the network.
+  void start(const CallRequest& req);
+  /// Collects the reply once fd() is readable. When the call raised SIGPIPE with the
+  /// default disposition, waits for the child to die and checks the signal it died of.
+  CallResult finish();
+  /// Kills the child (a call that never returned); the actor is dead afterwards.
+  void kill();
+  /// Last known connection endpoints and segment count, for the runner's settling.
+  const std::optional<Endpoint>& local() const { return local_; }
+  uint64_t segs_out() const { return segs_out_; }
+  /// How the child ended, once it has: "killed by SIGPIPE", "exited 0"...
+  const std::string& death() const { return death_; }
+
+ private:
+  void reap(bool block);
+
+  std::string role_;
+  SigpipeMode mode_;
+  pid_t pid_ = -1;
+  int ctrl_ = -1;
+  bool alive_ = false, busy_ = false;
+  std::optional<Endpoint> local_;
+  uint64_t segs_out_ = 0;
+  std::string death_;
+};
+
+}  // namespace rstlab

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file The recorder: a libpcap live capture on the lab link, the run's independent
+/// witness; and writing its packets to a pcap file.
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rstlab {
+
+/// One captured frame, time-stamped by the kernel (CLOCK_REALTIME, nanoseconds).
+struct CapturedPacket {
+  int64_t t_ns = 0;
+  uint32_t wire_len = 0;
+  std::vector<uint8_t> data;
+};
+
+/// A live capture in the calling thread's current namespace. Immediate mode (no
+/// buffering delay), nanosecond timestamps, TCP only (ARP/ND can never matter here).
+class Recorder {
+ public:
+  explicit Recorder(const std::string& iface);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// Readable when packets wait in the ring.
+  int fd() const;
+  /// Moves every waiting packet into packets(); returns how many were taken.
+  size_t drain();
+  const std::vector<CapturedPacket>& packets() const { return packets_; }
+  /// Forgets the packets taken so far (to reuse the capture for another run).
+  void clear() { packets_.clear(); }
+  int link_type() const;
+  /// pcap_stats: packets dropped by the capture buffer and by the interface.
+  void stats(uint64_t& dropped, uint64_t& if_dropped) const;
+
+ private:
+  pcap_t* pcap_ = nullptr;
+  std::vector<CapturedPacket> packets_;
+};
+
+/// Writes packets as a classic pcap file with nanosecond timestamps. The file is
+/// written under a temporary name and renamed into place: never half-written.
+void write_pcap(const std::string& path, int link_type, const std::vector<CapturedPacket>& packets);
+
+/// Reads a whole pcap or pcapng file (small files: tests, reference captures).
+/// Throws InputError naming the file when it cannot be read.
+std::vector<CapturedPacket> read_capture(const std::string& path, int& link_type);
+
+}  // namespace rstlab

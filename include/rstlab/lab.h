@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file The lab: private network namespaces and the link between the kernel socket
+/// and its far end. Everything is anonymous (unshare, no /run/netns entry), so it
+/// disappears with the process however it ends, even on kill -9.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rstlab/address.h"
+#include "rstlab/link.h"
+
+namespace rstlab {
+
+/// What plays the far end of the connection.
+enum class FarEnd {
+  Peer,    ///< The crafted libtins peer.
+  Kernel,  ///< A second real kernel socket, in its own namespace.
+};
+
+struct LabConfig {
+  LinkKind link = LinkKind::Veth;
+  FarEnd far_end = FarEnd::Peer;
+  Family family = Family::V4;
+};
+
+/// Interface names inside the lab namespaces (never on the host).
+inline constexpr const char* kNearIface = "rst0";
+inline constexpr const char* kFarIface = "rst1";
+
+class Lab {
+ public:
+  /// Builds the namespaces and link. The calling thread is left in the near
+  /// namespace (where the kernel socket lives) until the Lab is destroyed.
+  /// Throws SetupError with a clear reason when privileges or devices are missing.
+  explicit Lab(const LabConfig& config);
+  ~Lab();
+  Lab(const Lab&) = delete;
+  Lab& operator=(const Lab&) = delete;
+
+  const LabConfig& config() const { return config_; }
+  /// The kernel socket's address (192.0.2.1 / 2001:db8::1).
+  Address near_addr() const;
+  /// The far end's address (192.0.2.2 / 2001:db8::2).
+  Address far_addr() const;
+  /// Namespace handle of the near side, and of the far side for kernel far ends.
+  int near_netns() const;
+  int far_netns() const;
+
+  /// The peer's packet I/O (far end Peer only).
+  PeerLink& peer_link();
+  /// File descriptors the lab itself must service (the tun relay for a kernel far
+  /// end over tun); call pump() when one is readable.
+  std::vector<int> pump_fds() const;
+  void pump(int fd);
+
+ private:
+  struct Impl;
+  LabConfig config_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rstlab

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file Running a scenario live: lab, recorder, actors and peer, step by step,
+/// waiting on file descriptors with deadlines (never sleeping), into one Trace.
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "rstlab/capture.h"
+#include "rstlab/scenario.h"
+#include "rstlab/trace.h"
+
+namespace rstlab {
+
+struct RunOptions {
+  LinkKind link = LinkKind::Veth;
+  /// How long one step may take (a call that blocks longer is killed and reported).
+  std::chrono::milliseconds step_timeout{2000};
+  /// Called once the lab, recorder and actors exist, before the first step (tests use
+  /// it to inspect or kill a run in progress).
+  std::function<void()> on_lab_ready;
+};
+
+struct RunResult {
+  Trace trace;
+  int link_type = 0;                     ///< pcap data-link type of the capture
+  std::vector<CapturedPacket> packets;   ///< the capture, as written to capture.pcap
+};
+
+/// Runs one scenario in a fresh lab. Throws SetupError when the lab cannot be built;
+/// everything that happens once it runs (including unmet expectations) is in the trace.
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+/// Builds the packet events of a trace from a capture: decodes every frame, keeps the
+/// segments between `client` and `server`, numbers sequence space relative to each
+/// side's ISN. Counts the frames it could not place in trace.capture.undecoded.
+void add_packet_events(Trace& trace, int link_type, const std::vector<CapturedPacket>& packets);
+
+}  // namespace rstlab

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file A scenario: two actors (client, server), each a real kernel socket or the
+/// crafted peer, and the steps they take, with the results expected.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rstlab/address.h"
+#include "rstlab/app.h"
+#include "rstlab/link.h"
+#include "rstlab/peer.h"
+
+namespace rstlab {
+
+enum class Role { Client, Server };
+const char* role_name(Role r);  ///< "client" / "server"
+
+enum class ActorKind { Kernel, Peer };
+
+struct ActorSpec {
+  ActorKind kind = ActorKind::Kernel;
+  SigpipeMode sigpipe = SigpipeMode::Default;
+};
+
+/// What a step must produce. Written `=> 1`, `=> EPIPE +SIGPIPE`, `=> killed by SIGPIPE`.
+struct Expectation {
+  enum class Kind {
+    Return,  ///< the call returns `ret` (no error)
+    Errno,   ///< the call fails with `err`; `sigpipe` says whether SIGPIPE is raised
+    Killed,  ///< the process dies of SIGPIPE
+    Value,   ///< SO_ERROR / poll revents / bytes read equal `value`
+  } kind = Kind::Return;
+  int64_t ret = 0;
+  int err = 0;
+  bool sigpipe = false;
+  std::string value;
+  std::string text;  ///< as written, for the trace
+};
+
+enum class StepOp {
+  // Kernel actors: one system call each (see KernelCall).
+  Call,
+  // Peer actions.
+  PeerConnect,      ///< SYN, then wait for the handshake to complete
+  PeerRecv,         ///< wait for `count` bytes and read them
+  PeerSend,         ///< send `data`
+  PeerFin,          ///< FIN (half-close)
+  PeerClose,        ///< application close (FIN, or RST|ACK with unread data)
+  PeerRst,          ///< crafted RST (`seq`, `with_ack`, `bad_checksum`)
+  PeerAck,          ///< a bare ACK
+  PeerExpect,       ///< wait for a segment with flags `data` ("." "R" "F." ...)
+  PeerAutoAck,      ///< `flag`: ACK received data automatically
+  PeerClosedSocket, ///< `flag`: answer data after close with RST
+};
+
+struct Step {
+  Role actor = Role::Client;
+  StepOp op = StepOp::Call;
+  CallRequest call;        ///< for StepOp::Call (endpoints filled in by the runner)
+  int64_t count = 0;       ///< PeerRecv
+  std::string data;        ///< PeerSend payload / PeerExpect flags
+  SeqPolicy seq;           ///< PeerRst
+  bool with_ack = false;   ///< PeerRst
+  bool bad_checksum = false;
+  bool flag = true;        ///< PeerAutoAck / PeerClosedSocket
+  std::optional<Expectation> expect;
+  std::string where;       ///< "file.scn:12", for messages
+  std::string text;        ///< the step as the user would write it, for the trace
+};
+
+struct Scenario {
+  std::string name;
+  std::string title;
+  std::string story;
+  ActorSpec client, server;
+  Family family = Family::V4;
+  uint16_t client_port = 40001;
+  uint16_t server_port = 8080;
+  std::vector<Step> steps;
+
+  bool kernel_vs_kernel() const {
+    return client.kind == ActorKind::Kernel && server.kind == ActorKind::Kernel;
+  }
+};
+
+/// The built-in scenarios.
+const std::vector<Scenario>& catalogue();
+/// A built-in scenario by name; throws InputError listing the names when unknown.
+const Scenario& find_scenario(const std::string& name);
+
+}  // namespace rstlab

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file The trace: one timeline of packets (from the capture), syscalls (from the
+/// kernel-socket actors) and peer actions, each stamped on CLOCK_REALTIME.
+/// Live runs produce it; renderers and (later) the annotator consume it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rstlab/address.h"
+
+namespace rstlab {
+
+enum class Dir { ClientToServer, ServerToClient };
+const char* dir_name(Dir d);  ///< "client>server" / "server>client"
+
+/// A segment seen by the recorder on the lab link: the independent witness.
+struct PacketEvent {
+  uint64_t frame = 0;  ///< 1-based frame number in capture.pcap
+  Dir dir = Dir::ClientToServer;
+  uint8_t flags = 0;
+  uint32_t seq = 0, ack = 0;          ///< Relative to each direction's ISN, as tcpdump prints.
+  uint32_t seq_abs = 0, ack_abs = 0;  ///< Raw values on the wire.
+  uint32_t len = 0;                   ///< Payload bytes.
+  uint16_t window = 0;
+  bool checksum_ok = true;
+  std::string payload;  ///< Up to 64 payload bytes, for display.
+};
+
+/// How a SIGPIPE raised by a call ended.
+enum class SignalFate { None, Killed, Ignored, Handled };
+const char* signal_fate_name(SignalFate f);  ///< "none", "killed", "ignored", "handled"
+
+/// One system call made by a kernel-socket actor, with what the kernel answered.
+struct SyscallEvent {
+  std::string actor;  ///< "client" / "server"
+  std::string call;   ///< "connect", "write", "read", "getsockopt"...
+  std::string args;   ///< Human-readable arguments: "\"b\"", "10", "SO_ERROR"
+  std::optional<int64_t> ret;  ///< Return value (absent only if the call never returned).
+  std::optional<int> err;      ///< errno when the call failed.
+  std::optional<int> signal;   ///< Signal the call raised (SIGPIPE).
+  SignalFate fate = SignalFate::None;
+  std::string value;  ///< Extra result: bytes read, SO_ERROR value, poll revents.
+  std::string state;  ///< TCP state after the call (TCP_INFO), empty if no socket.
+  int64_t t_start_ns = 0;  ///< When the call was entered; the event time is its return.
+};
+
+/// Something the crafted peer or the runner did: "sent RST seq=rcv_nxt", "closed".
+struct ActionEvent {
+  std::string actor;
+  std::string action;
+  std::string detail;
+};
+
+/// One entry of the timeline.
+struct Event {
+  int64_t t_ns = 0;  ///< CLOCK_REALTIME, nanoseconds
+  std::variant<PacketEvent, SyscallEvent, ActionEvent> body;
+  std::string expected;     ///< The step's expectation, as written ("EPIPE +SIGPIPE"); empty if none
+  std::optional<bool> met;  ///< Whether the expectation held
+  std::string line;         ///< Scenario source location of the step ("file.scn:12"), if any
+
+  const PacketEvent* packet() const { return std::get_if<PacketEvent>(&body); }
+  const SyscallEvent* syscall() const { return std::get_if<SyscallEvent>(&body); }
+  const ActionEvent* action() const { return std::get_if<ActionEvent>(&body); }
+};
+
+/// One side of the connection as the trace introduces it.
+struct ActorInfo {
+  std::string kind;     ///< "kernel" or "peer"
+  Endpoint endpoint;
+  std::string sigpipe;  ///< "default", "ignore", "handler" (kernel actors)
+};
+
+/// What the recorder says about its own capture.
+struct CaptureInfo {
+  std::string file;          ///< capture.pcap, relative to the trace
+  uint64_t packets = 0;      ///< Packets written
+  uint64_t dropped = 0;      ///< pcap_stats ps_drop
+  uint64_t if_dropped = 0;   ///< pcap_stats ps_ifdrop
+  uint64_t undecoded = 0;    ///< Packets that were not TCP of the scenario's connection
+};
+
+struct Trace {
+  std::string scenario;
+  std::string title;
+  std::string link;  ///< "veth" / "tun"
+  Family family = Family::V4;
+  ActorInfo client, server;
+  std::vector<Event> events;  ///< Sorted by t_ns
+  CaptureInfo capture;
+  std::vector<std::string> failures;  ///< Unmet expectations and run errors, in order
+
+  bool passed() const { return failures.empty(); }
+  /// Sorts events by time; ties keep insertion order.
+  void sort_events();
+};
+
+/// errno value <-> symbolic name ("EPIPE"). Unknown values print as "E<number>".
+std::string errno_name(int err);
+std::optional<int> errno_from_name(const std::string& name);
+/// Signal number <-> name ("SIGPIPE").
+std::string signal_name(int sig);
+
+}  // namespace rstlab

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+// The actor child: receives one call at a time, makes it on a real socket, and
+// reports exactly what the kernel said. SIGPIPE is kept blocked around each call so
+// that the errno can be reported before the signal is allowed to act (see
+// kernel-rules: the kernel raises SIGPIPE inside the write, then returns EPIPE).
+#include <fcntl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "app/wire_protocol.h"
+
+namespace rstlab::detail {
+namespace {
+
+volatile sig_atomic_t g_handled_sigpipe = 0;
+void on_sigpipe(int) { g_handled_sigpipe = 1; }
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+void set_value(WireReply& r, const void* data, size_t len) {
+  r.value_len = static_cast<uint32_t>(len < kMaxCallData ? len : kMaxCallData);
+  std::memcpy(r.value, data, r.value_len);
+}
+void set_value(WireReply& r, const std::string& s) { set_value(r, s.data(), s.size()); }
+
+class Actor {
+ public:
+  explicit Actor(SigpipeMode mode) : mode_(mode) {}
+
+  void run(const WireRequest& q, WireReply& r) {
+    std::memset(&r, 0, sizeof r);
+    r.state = -1;
+    r.t_start_ns = now_ns();
+    errno = 0;
+    r.ret = dispatch(q, r);
+    r.err = r.ret < 0 ? errno : 0;
+    r.t_end_ns = now_ns();
+    observe_sigpipe(r);
+    // After close() the descriptor is gone: there is no socket left to describe.
+    if (q.call != KernelCall::Close) describe_socket(r);
+  }
+
+  /// After the reply is sent: with the default disposition, let the pending SIGPIPE act.
+  void after_reply(const WireReply& r) {
+    if (r.fate != SignalFate::Killed) return;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);  // the process dies here
+    _exit(126);                               // unreachable unless SIGPIPE was not fatal
+  }
+
+ private:
+  int conn() const { return conn_ >= 0 ? conn_ : listen_; }
+
+  int ensure_socket(const WireRequest& q) {
+    if (conn_ >= 0) return conn_;
+    const int family = q.local_len ? q.local.ss_family : AF_INET;
+    conn_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (conn_ >= 0) {
+      int one = 1;
+      setsockopt(conn_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
+    return conn_;
+  }
+
+  int64_t dispatch(const WireRequest& q, WireReply& r) {
+    switch (q.call) {
+      case KernelCall::Connect: {
+        if (ensure_socket(q) < 0) return -1;
+        if (q.nonblocking) fcntl(conn_, F_SETFL, fcntl(conn_, F_GETFL) | O_NONBLOCK);
+        if (q.local_len && ::bind(conn_, reinterpret_cast<const sockaddr*>(&q.local), q.local_len) < 0)
+          return -1;
+        return ::connect(conn_, reinterpret_cast<const sockaddr*>(&q.remote), q.remote_len);
+      }
+      case KernelCall::Listen: {
+        listen_ = ::socket(q.local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (listen_ < 0) return -1;
+        int one = 1;
+        setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (::bind(listen_, reinterpret_cast<const sockaddr*>(&q.local), q.local_len) < 0) return -1;
+        if (q.nonblocking) fcntl(listen_, F_SETFL, fcntl(listen_, F_GETFL) | O_NONBLOCK);
+        return ::listen(listen_, 16);
+      }
+      case KernelCall::Accept: {
+        const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) conn_ = fd;
+        return fd;
+      }
+      case KernelCall::Write: {
+        std::vector<char> buf;
+        const char* data = q.data;
+        size_t len = q.data_len;
+        if (len == 0 && q.count > 0) {
+          buf.assign(static_cast<size_t>(q.count), q.fill);
+          data = buf.data();
+          len = buf.size();
+        }
+        return q.use_send_recv ? ::send(conn(), data, len, q.msg_flags) : ::write(conn(), data, len);
+      }
+      case KernelCall::Read: {
+        std::vector<char> buf(static_cast<size_t>(q.count > 0 ? q.count : 1));
+        const ssize_t n = q.use_send_recv ? ::recv(conn(), buf.data(), buf.size(), q.msg_flags)
+                                          : ::read(conn(), buf.data(), buf.size());
+        if (n > 0) set_value(r, buf.data(), static_cast<size_t>(n));
+        return n;
+      }
+      case KernelCall::Shutdown:
+        return ::shutdown(conn(), q.value);
+      case KernelCall::Close: {
+        int& fd = conn_ >= 0 ? conn_ : listen_;
+        const int rc = ::close(fd);
+        fd = -1;
+        return rc;
+      }
+      case KernelCall::SetLinger: {
+        if (conn() < 0 && ensure_socket(q) < 0) return -1;
+        linger l{q.enable ? 1 : 0, q.value};
+        return setsockopt(conn(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      }
+      case KernelCall::SetUserTimeout: {
+        if (conn() < 0 && ensure_socket(q) < 0) return -1;
+        unsigned v = static_cast<unsigned>(q.value);
+        return setsockopt(conn(), IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
+      }
+      case KernelCall::GetSoError: {
+        int e = 0;
+        socklen_t len = sizeof e;
+        const int rc = getsockopt(conn(), SOL_SOCKET, SO_ERROR, &e, &len);
+        if (rc == 0) set_value(r, e == 0 ? std::string("0") : errno_name(e));
+        return rc;
+      }
+      case KernelCall::Poll: {
+        pollfd p{conn(), q.events, 0};
+        const int rc = ::poll(&p, 1, q.value);
+        if (rc >= 0) set_value(r, poll_events_string(p.revents));
+        return rc;
+      }
+    }
+    errno = EINVAL;
+    return -1;
+  }
+
+  void observe_sigpipe(WireReply& r) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!sigismember(&pending, SIGPIPE)) return;
+    r.signal = SIGPIPE;
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGPIPE);
+    switch (mode_) {
+      case SigpipeMode::Default:
+        r.fate = SignalFate::Killed;  // acted on in after_reply()
+        break;
+      case SigpipeMode::Ignore: {
+        const timespec zero{0, 0};
+        sigtimedwait(&only, nullptr, &zero);  // a blocked, ignored signal stays pending
+        r.fate = SignalFate::Ignored;
+        break;
+      }
+      case SigpipeMode::Handler:
+        g_handled_sigpipe = 0;
+        sigprocmask(SIG_UNBLOCK, &only, nullptr);  // the handler runs now
+        sigprocmask(SIG_BLOCK, &only, nullptr);
+        r.fate = g_handled_sigpipe ? SignalFate::Handled : SignalFate::None;
+        break;
+    }
+  }
+
+  void describe_socket(WireReply& r) {
+    const int fd = conn();
+    if (fd < 0) return;
+    tcp_info ti{};
+    socklen_t len = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+      r.state = ti.tcpi_state;
+      r.segs_out = ti.tcpi_segs_out;
+    }
+    r.local_len = sizeof r.local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&r.local), &r.local_len) < 0) r.local_len = 0;
+    r.remote_len = sizeof r.remote;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&r.remote), &r.remote_len) < 0) r.remote_len = 0;
+  }
+
+  SigpipeMode mode_;
+  int conn_ = -1, listen_ = -1;
+};
+
+}  // namespace
+
+void actor_main(int ctrl, SigpipeMode mode) {
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &only, nullptr);
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = mode == SigpipeMode::Default  ? SIG_DFL
+                  : mode == SigpipeMode::Ignore ? SIG_IGN
+                                                : on_sigpipe;
+  sigaction(SIGPIPE, &sa, nullptr);
+
+  Actor actor(mode);
+  auto* q = new WireRequest;
+  auto* r = new WireReply;
+  for (;;) {
+    const ssize_t n = ::recv(ctrl, q, sizeof *q, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      _exit(0);  // the runner closed the pipe: the run is over
+    }
+    actor.run(*q, *r);
+    if (::send(ctrl, r, sizeof *r, MSG_NOSIGNAL) < 0) _exit(0);
+    actor.after_reply(*r);
+  }
+}
+
+}  // namespace rstlab::detail

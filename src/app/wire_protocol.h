@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Internal: the fixed-size messages exchanged between the runner and an actor child
+// over a SOCK_SEQPACKET socketpair (one message per call, one per reply).
+
+#include <sys/socket.h>
+
+#include <cstdint>
+
+#include "rstlab/app.h"
+
+namespace rstlab::detail {
+
+constexpr size_t kMaxCallData = 8192;
+
+struct WireRequest {
+  KernelCall call;
+  uint8_t use_send_recv, nonblocking, enable;
+  char fill;
+  int msg_flags;
+  int64_t count;
+  int value;
+  short events;
+  sockaddr_storage local, remote;
+  socklen_t local_len, remote_len;
+  uint32_t data_len;
+  char data[kMaxCallData];
+};
+
+struct WireReply {
+  int64_t ret;
+  int err, signal;
+  SignalFate fate;
+  int state;  // -1 without a socket
+  uint64_t segs_out;
+  sockaddr_storage local, remote;
+  socklen_t local_len, remote_len;
+  int64_t t_start_ns, t_end_ns;
+  uint32_t value_len;
+  char value[kMaxCallData];
+};
+
+/// Converts between Endpoint and sockaddr (AF_INET / AF_INET6).
+socklen_t to_sockaddr(const Endpoint& e, sockaddr_storage& ss);
+bool from_sockaddr(const sockaddr_storage& ss, socklen_t len, Endpoint& e);
+
+/// Runs the actor's command loop in the child; never returns.
+[[noreturn]] void actor_main(int ctrl, SigpipeMode mode);
+
+}  // namespace rstlab::detail

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "rstlab/lab.h"
+
+#include <optional>
+
+#include "lab/netdev.h"
+#include "link/links.h"
+#include "rstlab/error.h"
+
+namespace rstlab {
+
+using detail::Fd;
+using detail::Mac;
+
+namespace {
+
+// Fixed, locally administered MACs: captures are identical from run to run.
+const Mac kNearMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+const Mac kFarMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+Address lab_address(Family f, uint8_t host) {
+  // TEST-NET-1 (RFC 5737) and the documentation prefix (RFC 3849) only.
+  if (f == Family::V4) {
+    const uint8_t b[4] = {192, 0, 2, host};
+    return Address::v4(b);
+  }
+  uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+  b[15] = host;
+  return Address::v6(b);
+}
+
+int prefix_len(Family f) { return f == Family::V4 ? 24 : 64; }
+
+}  // namespace
+
+const char* link_name(LinkKind k) { return k == LinkKind::Veth ? "veth" : "tun"; }
+
+LinkKind parse_link(const std::string& name) {
+  if (name == "veth") return LinkKind::Veth;
+  if (name == "tun") return LinkKind::Tun;
+  throw InputError("unknown link '" + name + "' (expected veth or tun)");
+}
+
+struct Lab::Impl {
+  Fd original;  // where the thread was before; restored on destruction
+  Fd near, far;
+  std::unique_ptr<PeerLink> peer_link;
+  std::optional<detail::TunRelay> relay;
+};
+
+Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl>()) {
+  impl_->original = detail::current_netns();
+  const bool v6 = config.family == Family::V6;
+  const bool kernel_far = config.far_end == FarEnd::Kernel;
+  try {
+    // The far namespace first: the veth end is moved into it when the pair is created.
+    const bool need_far = config.link == LinkKind::Veth || kernel_far;
+    Fd far_tun;
+    if (need_far) {
+      impl_->far = detail::new_anonymous_netns();
+      // A crafted peer's namespace never speaks IPv6 itself; a kernel far end does if asked.
+      detail::prepare_netns(v6 && kernel_far);
+      if (config.link == LinkKind::Tun) {
+        far_tun = detail::create_tun(kFarIface);
+        detail::add_address(kFarIface, far_addr(), prefix_len(config.family));
+        detail::set_link_up(kFarIface);
+      }
+    }
+    impl_->near = detail::new_anonymous_netns();
+    detail::prepare_netns(v6);
+
+    if (config.link == LinkKind::Tun) {
+      Fd tun = detail::create_tun(kNearIface);
+      detail::add_address(kNearIface, near_addr(), prefix_len(config.family));
+      detail::set_link_up(kNearIface);
+      if (kernel_far) impl_->relay.emplace(std::move(tun), std::move(far_tun));
+      else impl_->peer_link = detail::make_tun_link(std::move(tun));
+    } else {
+      detail::create_veth(kNearIface, kNearMac, kFarIface, kFarMac, impl_->far.get());
+      detail::disable_offloads(kNearIface);
+      detail::add_address(kNearIface, near_addr(), prefix_len(config.family));
+      detail::add_neighbour(kNearIface, far_addr(), kFarMac);
+      detail::set_link_up(kNearIface);
+
+      detail::enter_netns(impl_->far.get());
+      detail::disable_offloads(kFarIface);
+      if (kernel_far) {
+        detail::add_address(kFarIface, far_addr(), prefix_len(config.family));
+        detail::add_neighbour(kFarIface, near_addr(), kNearMac);
+      }
+      detail::set_link_up(kFarIface);
+      if (!kernel_far) impl_->peer_link = detail::make_veth_link(kFarIface, kFarMac, kNearMac);
+      detail::enter_netns(impl_->near.get());
+    }
+  } catch (...) {
+    // Leave the caller where it was; the half-built namespaces die with their fds.
+    detail::enter_netns(impl_->original.get());
+    throw;
+  }
+}
+
+Lab::~Lab() {
+  impl_->peer_link.reset();
+  impl_->relay.reset();
+  try {
+    detail::enter_netns(impl_->original.get());
+  } catch (...) {
+    // Nothing sensible to do in a destructor; the process keeps its lab namespace.
+  }
+}
+
+Address Lab::near_addr() const { return lab_address(config_.family, 1); }
+Address Lab::far_addr() const { return lab_address(config_.family, 2); }
+int Lab::near_netns() const { return impl_->near.get(); }
+int Lab::far_netns() const { return impl_->far.get(); }
+
+PeerLink& Lab::peer_link() {
+  if (!impl_->peer_link) throw Error("this lab has no crafted peer (far end is a kernel socket)");
+  return *impl_->peer_link;
+}
+
+std::vector<int> Lab::pump_fds() const {
+  if (!impl_->relay) return {};
+  return {impl_->relay->fd_a(), impl_->relay->fd_b()};
+}
+
+void Lab::pump(int fd) {
+  if (impl_->relay) impl_->relay->pump(fd);
+}
+
+}  // namespace rstlab

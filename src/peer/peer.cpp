@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+#include "rstlab/peer.h"
+
+#include <tins/exceptions.h>
+#include <tins/ip.h>
+#include <tins/ipv6.h>
+#include <tins/rawpdu.h>
+#include <tins/tcp.h>
+
+#include "rstlab/error.h"
+#include "rstlab/segment.h"
+#include "rstlab/seq.h"
+
+namespace rstlab {
+namespace {
+
+constexpr uint16_t kMss = 1460;
+constexpr uint32_t kOutOfWindow = 1u << 30;
+
+template <class IpPdu>
+std::optional<PeerSegment> to_segment(const IpPdu& ip) {
+  const auto* tcp = ip.template find_pdu<Tins::TCP>();
+  if (!tcp) return std::nullopt;
+  PeerSegment s;
+  s.tcp.src.addr = Address::parse(ip.src_addr().to_string());
+  s.tcp.dst.addr = Address::parse(ip.dst_addr().to_string());
+  s.tcp.src.port = tcp->sport();
+  s.tcp.dst.port = tcp->dport();
+  s.tcp.seq = tcp->seq();
+  s.tcp.ack = tcp->ack_seq();
+  s.tcp.flags = static_cast<uint8_t>(tcp->flags());
+  s.tcp.window = tcp->window();
+  if (const auto* raw = tcp->template find_pdu<Tins::RawPDU>())
+    s.payload.assign(raw->payload().begin(), raw->payload().end());
+  s.tcp.payload_len = static_cast<uint32_t>(s.payload.size());
+  return s;
+}
+
+/// Parses an IP packet with libtins; nullopt for non-TCP or malformed bytes.
+std::optional<PeerSegment> parse(const std::vector<uint8_t>& b) {
+  if (b.empty()) return std::nullopt;
+  try {
+    // Tins::IP throws on IPv6 bytes: the version nibble decides first.
+    if ((b[0] >> 4) == 4) return to_segment(Tins::IP(b.data(), static_cast<uint32_t>(b.size())));
+    if ((b[0] >> 4) == 6) return to_segment(Tins::IPv6(b.data(), static_cast<uint32_t>(b.size())));
+  } catch (const Tins::exception_base&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string SeqPolicy::str() const {
+  switch (kind) {
+    case Kind::Exact: return "rcv_nxt";
+    case Kind::Offset: return "rcv_nxt" + std::string(value >= 0 ? "+" : "") + std::to_string(value);
+    case Kind::OutOfWindow: return "out-of-window";
+    case Kind::Explicit: return "=" + std::to_string(value);
+  }
+  return "";
+}
+
+Peer::Peer(PeerLink& link, Endpoint self) : link_(link), self_(std::move(self)) {
+  snd_nxt_ = snd_una_ = iss_;
+}
+
+std::string Peer::connect(const Endpoint& remote) {
+  remote_ = remote;
+  snd_nxt_ = iss_;
+  transmit(tcpflag::SYN, {}, true);
+  snd_nxt_ = iss_ + 1;
+  syn_sent_ = true;
+  return "SYN to " + remote.str();
+}
+
+uint64_t Peer::received_from(const Endpoint& src) const {
+  uint64_t n = 0;
+  for (const auto& s : received_)
+    if (s.tcp.src == src) ++n;
+  return n;
+}
+
+size_t Peer::service() {
+  size_t n = 0;
+  while (link_.receive(buf_)) {
+    auto seg = parse(buf_);
+    if (!seg || seg->tcp.dst != self_) continue;
+    ++n;
+    received_.push_back(*seg);
+    handle(received_.back());
+  }
+  return n;
+}
+
+void Peer::transmit(uint8_t flags, const std::string& payload, bool mss) {
+  SegmentSpec s;
+  s.src = self_;
+  s.dst = remote_;
+  s.seq = snd_nxt_;
+  s.ack = (flags & tcpflag::ACK) ? rcv_nxt_ : 0;
+  s.flags = flags;
+  s.payload = payload;
+  if (mss) s.mss = kMss;
+  s.ip_id = ip_id_++;
+  link_.send(build_segment(s));
+}
+
+void Peer::handle(const PeerSegment& in) {
+  const TcpSegment& t = in.tcp;
+  if (reset_) return;  // a reset connection answers nothing more (no socket left)
+  if (t.has(tcpflag::RST)) {
+    reset_ = true;
+    established_ = false;
+    return;
+  }
+  // Handshake.
+  if (t.has(tcpflag::SYN) && !t.has(tcpflag::ACK)) {
+    if (!listening_) return;
+    remote_ = t.src;
+    irs_ = t.seq;
+    rcv_nxt_ = t.seq + 1;
+    snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again
+    transmit(tcpflag::SYN | tcpflag::ACK, {}, true);
+    snd_nxt_ = iss_ + 1;
+    return;
+  }
+  if (t.has(tcpflag::SYN) && t.has(tcpflag::ACK)) {
+    if (!syn_sent_) return;
+    irs_ = t.seq;
+    rcv_nxt_ = t.seq + 1;
+    snd_una_ = t.ack;
+    established_ = true;
+    transmit(tcpflag::ACK);
+    return;
+  }
+  if (t.has(tcpflag::ACK)) {
+    if (!established_ && seq::gt(t.ack, iss_)) established_ = true;  // third handshake segment
+    if (seq::gt(t.ack, snd_una_)) snd_una_ = t.ack;
+  }
+  const uint32_t data_len = static_cast<uint32_t>(in.payload.size());
+  if (data_len == 0 && !t.has(tcpflag::FIN)) return;  // a pure ACK needs no answer
+
+  // Data after the application closed: Linux answers with a reset (tcp_rcv_state_process
+  // in FIN_WAIT with the receive side shut, then tcp_v4_send_reset).
+  if (app_closed_ && closed_socket_rst_ && data_len > 0 && seq::gt(t.seq + data_len, rcv_nxt_)) {
+    TcpSegment view = t;
+    view.payload_len = data_len;
+    if (auto rst = linux_reset_for(view)) {
+      rst->ip_id = ip_id_++;
+      if (on_auto_action)  // before sending, so the action precedes its packet in the trace
+        on_auto_action("data arrived after close: answered with " + tcp_flags_string(rst->flags) +
+                       " (seq = the segment's ack), as Linux does");
+      link_.send(build_segment(*rst));
+      reset_ = true;
+    }
+    return;
+  }
+  if (t.seq == rcv_nxt_) {
+    rx_ += in.payload;
+    rcv_nxt_ += data_len;
+    if (t.has(tcpflag::FIN)) {
+      rcv_nxt_ += 1;
+      fin_received_ = true;
+    }
+    if (auto_ack_) transmit(tcpflag::ACK);
+  } else if (auto_ack_) {
+    transmit(tcpflag::ACK);  // duplicate or out of order: re-advertise rcv_nxt
+  }
+}
+
+std::string Peer::send_data(const std::string& data) {
+  transmit(tcpflag::PSH | tcpflag::ACK, data);
+  snd_nxt_ += static_cast<uint32_t>(data.size());
+  return "sent " + std::to_string(data.size()) + " byte" + (data.size() == 1 ? "" : "s");
+}
+
+std::string Peer::send_fin() {
+  transmit(tcpflag::FIN | tcpflag::ACK);
+  snd_nxt_ += 1;
+  fin_sent_ = true;
+  return "FIN (half-close)";
+}
+
+std::string Peer::close() {
+  app_closed_ = true;
+  if (!rx_.empty()) {
+    // tcp_close(): unread data means the connection is aborted with RST|ACK at once.
+    const size_t unread = rx_.size();
+    transmit(tcpflag::RST | tcpflag::ACK);
+    reset_ = true;
+    return std::to_string(unread) + " unread byte" + (unread == 1 ? "" : "s") +
+           ": RST|ACK at once instead of FIN, as Linux does";
+  }
+  if (fin_sent_) return "FIN already sent; data arriving from now on gets an RST";
+  transmit(tcpflag::FIN | tcpflag::ACK);
+  snd_nxt_ += 1;
+  fin_sent_ = true;
+  return "FIN; data arriving from now on gets an RST";
+}
+
+std::string Peer::send_rst(const SeqPolicy& policy, bool with_ack, bool bad_checksum) {
+  SegmentSpec s;
+  s.src = self_;
+  s.dst = remote_;
+  switch (policy.kind) {
+    case SeqPolicy::Kind::Exact: s.seq = snd_nxt_; break;
+    case SeqPolicy::Kind::Offset: s.seq = snd_nxt_ + static_cast<uint32_t>(policy.value); break;
+    case SeqPolicy::Kind::OutOfWindow: s.seq = snd_nxt_ + kOutOfWindow; break;
+    case SeqPolicy::Kind::Explicit: s.seq = iss_ + static_cast<uint32_t>(policy.value); break;
+  }
+  s.flags = tcpflag::RST | (with_ack ? tcpflag::ACK : 0);
+  s.ack = with_ack ? rcv_nxt_ : 0;
+  s.window = 0;
+  s.bad_checksum = bad_checksum;
+  s.ip_id = ip_id_++;
+  link_.send(build_segment(s));
+  return std::string(with_ack ? "RST|ACK" : "RST") + " seq=" + policy.str() +
+         (bad_checksum ? " with a bad checksum" : "");
+}
+
+std::string Peer::send_ack() {
+  transmit(tcpflag::ACK);
+  return "ACK";
+}
+
+std::string Peer::read(size_t n) {
+  const std::string got = rx_.substr(0, n);
+  rx_.erase(0, got.size());
+  return got;
+}
+
+}  // namespace rstlab

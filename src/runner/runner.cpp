@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+// The live runner. One thread, one poll() loop: the recorder, the peer's link (or the
+// tun relay) and the actors' control sockets are serviced together, so a call that
+// blocks in an actor is answered by the peer while the runner waits for it.
+#include "rstlab/runner.h"
+
+#include <poll.h>
+#include <time.h>
+
+#include <csignal>
+#include <memory>
+
+#include "rstlab/error.h"
+#include "rstlab/lab.h"
+#include "rstlab/peer.h"
+
+namespace rstlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// After a step, how long to wait for segments a kernel socket says it sent
+/// (tcpi_segs_out) to reach the far end. On veth/tun this is microseconds.
+constexpr std::chrono::milliseconds kSettleDeadline{250};
+
+std::string describe_result(const CallResult& r) {
+  std::string s;
+  if (r.ret < 0) s = errno_name(r.err);
+  else s = std::to_string(r.ret);
+  if (r.signal) s += " +" + signal_name(r.signal);
+  if (r.fate == SignalFate::Killed) s += " (killed by " + signal_name(r.signal) + ")";
+  return s;
+}
+
+bool expectation_met(const Expectation& e, const CallResult& r) {
+  switch (e.kind) {
+    case Expectation::Kind::Return: return r.ret == e.ret && r.err == 0;
+    case Expectation::Kind::Errno:
+      return r.ret == -1 && r.err == e.err && (r.signal == SIGPIPE) == e.sigpipe;
+    case Expectation::Kind::Killed: return r.fate == SignalFate::Killed;
+    case Expectation::Kind::Value: return r.value == e.value;
+  }
+  return false;
+}
+
+std::string call_args(const CallRequest& c) {
+  switch (c.call) {
+    case KernelCall::Connect: return c.remote.str() + (c.nonblocking ? " (non-blocking)" : "");
+    case KernelCall::Listen: return c.local.str();
+    case KernelCall::Write:
+      return c.data.empty() ? std::to_string(c.count) + " bytes" : "\"" + c.data + "\"";
+    case KernelCall::Read: return std::to_string(c.count);
+    case KernelCall::Shutdown:
+      return c.value == 0 ? "SHUT_RD" : c.value == 1 ? "SHUT_WR" : "SHUT_RDWR";
+    case KernelCall::SetLinger:
+      return std::string("SO_LINGER {") + (c.enable ? "on" : "off") + ", " + std::to_string(c.value) + "}";
+    case KernelCall::SetUserTimeout: return "TCP_USER_TIMEOUT " + std::to_string(c.value) + " ms";
+    case KernelCall::GetSoError: return "SO_ERROR";
+    case KernelCall::Poll: return poll_events_string(c.events) + ", " + std::to_string(c.value) + " ms";
+    default: return "";
+  }
+}
+
+std::string call_name(const CallRequest& c) {
+  switch (c.call) {
+    case KernelCall::Connect: return "connect";
+    case KernelCall::Listen: return "listen";
+    case KernelCall::Accept: return "accept";
+    case KernelCall::Write: return c.use_send_recv ? "send" : "write";
+    case KernelCall::Read: return c.use_send_recv ? "recv" : "read";
+    case KernelCall::Shutdown: return "shutdown";
+    case KernelCall::Close: return "close";
+    case KernelCall::SetLinger:
+    case KernelCall::SetUserTimeout: return "setsockopt";
+    case KernelCall::GetSoError: return "getsockopt";
+    case KernelCall::Poll: return "poll";
+  }
+  return "?";
+}
+
+class LiveRun {
+ public:
+  LiveRun(const Scenario& sc, const RunOptions& opt)
+      : sc_(sc),
+        opt_(opt),
+        lab_({opt.link, sc.kernel_vs_kernel() ? FarEnd::Kernel : FarEnd::Peer, sc.family}),
+        recorder_(kNearIface) {
+    // The socket under study lives on the near side; the far end on the other.
+    const bool client_near = sc.client.kind == ActorKind::Kernel;
+    ep_[0] = {client_near ? lab_.near_addr() : lab_.far_addr(), sc.client_port};
+    ep_[1] = {client_near ? lab_.far_addr() : lab_.near_addr(), sc.server_port};
+    const ActorSpec* spec[2] = {&sc.client, &sc.server};
+    for (int i = 0; i < 2; ++i) {
+      if (spec[i]->kind == ActorKind::Kernel) {
+        const bool near = !sc.kernel_vs_kernel() || i == 0;  // kvk: the server is far
+        actor_[i] = std::make_unique<KernelActor>(role_name(Role(i)),
+                                                  near ? lab_.near_netns() : lab_.far_netns(),
+                                                  spec[i]->sigpipe);
+      } else {
+        peer_ = std::make_unique<Peer>(lab_.peer_link(), ep_[i]);
+        peer_role_ = i;
+        peer_->on_auto_action = [this, i](const std::string& what) {
+          add_action(role_name(Role(i)), "auto", what, now_ns());
+        };
+        if (i == 1) peer_->listen();
+      }
+    }
+    trace_.scenario = sc.name;
+    trace_.title = sc.title;
+    trace_.link = link_name(opt.link);
+    trace_.family = sc.family;
+    for (int i = 0; i < 2; ++i) {
+      ActorInfo& info = i == 0 ? trace_.client : trace_.server;
+      info.kind = spec[i]->kind == ActorKind::Kernel ? "kernel" : "peer";
+      info.endpoint = ep_[i];
+      if (spec[i]->kind == ActorKind::Kernel) info.sigpipe = sigpipe_mode_name(spec[i]->sigpipe);
+    }
+  }
+
+  RunResult run() {
+    if (opt_.on_lab_ready) opt_.on_lab_ready();
+    for (const Step& step : sc_.steps) run_step(step);
+    settle();
+    RunResult out;
+    recorder_.stats(trace_.capture.dropped, trace_.capture.if_dropped);
+    if (trace_.capture.dropped || trace_.capture.if_dropped)
+      trace_.failures.push_back("the capture dropped packets: the trace is incomplete");
+    out.link_type = recorder_.link_type();
+    out.packets = recorder_.packets();
+    trace_.capture.file = "capture.pcap";
+    add_packet_events(trace_, out.link_type, out.packets);
+    trace_.sort_events();
+    out.trace = std::move(trace_);
+    return out;
+  }
+
+ private:
+  // ---- the event loop ------------------------------------------------------
+
+  /// One poll over everything; handles what is ready. Returns true if anything was.
+  bool service(int timeout_ms) {
+    std::vector<pollfd> fds;
+    fds.push_back({recorder_.fd(), POLLIN, 0});
+    if (peer_) fds.push_back({lab_.peer_link().fd(), POLLIN, 0});
+    for (int fd : lab_.pump_fds()) fds.push_back({fd, POLLIN, 0});
+    const size_t first_actor = fds.size();
+    for (int i = 0; i < 2; ++i)
+      if (actor_[i] && actor_[i]->busy() && !ready_[i]) fds.push_back({actor_[i]->fd(), POLLIN, 0});
+    int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n < 0) {
+      if (errno == EINTR) return true;
+      throw_errno("poll");
+    }
+    if (n == 0) return false;
+    bool did = false;
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (!fds[k].revents) continue;
+      if (k == 0) did |= recorder_.drain() > 0;
+      else if (k >= first_actor) {
+        for (int i = 0; i < 2; ++i)
+          if (actor_[i] && actor_[i]->fd() == fds[k].fd) ready_[i] = true;
+        did = true;
+      } else if (peer_ && fds[k].fd == lab_.peer_link().fd()) {
+        did |= peer_->service() > 0;
+      } else {
+        lab_.pump(fds[k].fd);
+        did = true;
+      }
+    }
+    // A pcap fd may poll readable with nothing to read; never report a busy loop as work.
+    return did;
+  }
+
+  /// Services the network until `done()` or the deadline. Returns done().
+  template <class Pred>
+  bool wait_until(Pred done, std::chrono::milliseconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (!done()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return done();
+      service(static_cast<int>(left.count()) + 1);
+    }
+    return true;
+  }
+
+  uint64_t seen_from(const Endpoint& src) const {
+    if (peer_) return peer_->received_from(src);
+    uint64_t n = 0;  // kernel against kernel: the recorder is the far end's witness
+    TcpSegment s;
+    for (const auto& p : recorder_.packets())
+      if (decode_tcp(recorder_.link_type(), p.data.data(), p.data.size(), s) == DecodeStatus::Ok &&
+          s.src == src)
+        ++n;
+    return n;
+  }
+
+  /// Lets everything in flight land: drain until idle, and make sure every segment
+  /// the kernel sockets say they sent has reached the far end.
+  void settle() {
+    while (service(0)) {
+    }
+    for (int i = 0; i < 2; ++i) {
+      const KernelActor* a = actor_[i].get();
+      if (!a || !a->alive() || !a->local()) continue;
+      const Endpoint src = *a->local();
+      const uint64_t want = a->segs_out();
+      wait_until([&] { return seen_from(src) >= want; }, kSettleDeadline);
+    }
+    while (service(0)) {
+    }
+  }
+
+  // ---- steps ---------------------------------------------------------------
+
+  void fail(const Step& step, const std::string& what) {
+    std::string where = step.where.empty() ? "" : step.where + ": ";
+    trace_.failures.push_back(where + role_name(step.actor) + " " + step.text + ": " + what);
+  }
+
+  void add_action(const std::string& actor, const std::string& action, const std::string& detail,
+                  int64_t t, const Step* step = nullptr, std::optional<bool> met = std::nullopt) {
+    Event e;
+    e.t_ns = t;
+    e.body = ActionEvent{actor, action, detail};
+    if (step) {
+      e.line = step->where;
+      if (step->expect) e.expected = step->expect->text;
+    }
+    e.met = met;
+    trace_.events.push_back(std::move(e));
+  }
+
+  void run_step(const Step& step) {
+    const int i = step.actor == Role::Client ? 0 : 1;
+    if (step.op == StepOp::Call) {
+      if (!actor_[i]) return fail(step, "this actor is the crafted peer, not a kernel socket");
+      return run_call(step, *actor_[i], i);
+    }
+    if (!peer_ || peer_role_ != i) return fail(step, "this actor is a kernel socket, not the crafted peer");
+    run_peer_step(step);
+  }
+
+  void run_call(const Step& step, KernelActor& actor, int i) {
+    if (!actor.alive()) return fail(step, "not run: the actor process has ended (" + actor.death() + ")");
+    CallRequest req = step.call;
+    if (req.call == KernelCall::Connect) {
+      req.local = ep_[i];
+      req.remote = ep_[1 - i];
+    } else if (req.call == KernelCall::Listen) {
+      req.local = ep_[i];
+    }
+    actor.start(req);
+    ready_[i] = false;
+    if (!wait_until([&] { return ready_[i]; }, opt_.step_timeout)) {
+      actor.kill();
+      fail(step, "the call did not return within " + std::to_string(opt_.step_timeout.count()) +
+                     " ms; the actor was killed");
+      return;
+    }
+    ready_[i] = false;
+    CallResult r;
+    try {
+      r = actor.finish();
+    } catch (const Error& e) {
+      return fail(step, e.what());
+    }
+    settle();
+
+    SyscallEvent ev;
+    ev.actor = role_name(step.actor);
+    ev.call = call_name(req);
+    ev.args = call_args(req);
+    ev.ret = r.ret;
+    if (r.ret < 0) ev.err = r.err;
+    if (r.signal) ev.signal = r.signal;
+    ev.fate = r.fate;
+    ev.value = r.value;
+    ev.state = r.state;
+    ev.t_start_ns = r.t_start_ns;
+    Event e;
+    e.t_ns = r.t_end_ns;
+    e.body = std::move(ev);
+    e.line = step.where;
+    if (step.expect) {
+      e.expected = step.expect->text;
+      e.met = expectation_met(*step.expect, r);
+      if (!*e.met) fail(step, "expected " + step.expect->text + ", got " + describe_result(r));
+    }
+    trace_.events.push_back(std::move(e));
+  }
+
+  void run_peer_step(const Step& step) {
+    Peer& p = *peer_;
+    const std::string who = role_name(step.actor);
+    const int64_t t = now_ns();
+    const size_t mark = p.received().size();
+    switch (step.op) {
+      case StepOp::PeerConnect: {
+        add_action(who, "connect", p.connect(ep_[1 - peer_role_]), t, &step);
+        if (!wait_until([&] { return p.established(); }, opt_.step_timeout))
+          fail(step, "the handshake did not complete");
+        break;
+      }
+      case StepOp::PeerRecv: {
+        const size_t want = static_cast<size_t>(step.count);
+        if (!wait_until([&] { return p.readable() >= want; }, opt_.step_timeout))
+          fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) +
+                         " bytes arrived");
+        const std::string got = p.read(want);
+        add_action(who, "recv", std::to_string(got.size()) + " byte" + (got.size() == 1 ? "" : "s") +
+                                    ": \"" + got + "\"", now_ns(), &step);
+        break;
+      }
+      case StepOp::PeerSend: add_action(who, "send", p.send_data(step.data), t, &step); break;
+      case StepOp::PeerFin: add_action(who, "fin", p.send_fin(), t, &step); break;
+      case StepOp::PeerClose: add_action(who, "close", p.close(), t, &step); break;
+      case StepOp::PeerRst:
+        add_action(who, "rst", p.send_rst(step.seq, step.with_ack, step.bad_checksum), t, &step);
+        break;
+      case StepOp::PeerAck: add_action(who, "ack", p.send_ack(), t, &step); break;
+      case StepOp::PeerAutoAck:
+        p.set_auto_ack(step.flag);
+        add_action(who, "auto-ack", step.flag ? "on" : "off", t, &step);
+        break;
+      case StepOp::PeerClosedSocket:
+        p.set_closed_socket_rst(step.flag);
+        add_action(who, "closed-socket-rst", step.flag ? "on" : "off", t, &step);
+        break;
+      case StepOp::PeerExpect: {
+        const std::string want = step.data;
+        auto found = [&] {
+          for (size_t k = expect_from_; k < p.received().size(); ++k)
+            if (tcp_flags_string(p.received()[k].tcp.flags) == want) {
+              expect_from_ = k + 1;
+              return true;
+            }
+          return false;
+        };
+        const bool ok = wait_until(found, opt_.step_timeout);
+        add_action(who, "expect", "segment " + want + (ok ? " received" : " never came"), now_ns(), &step, ok);
+        if (!ok) fail(step, "expected a segment with flags " + want + ", none arrived");
+        return;  // expect does not move the window of segments it searches
+      }
+      case StepOp::Call: break;
+    }
+    expect_from_ = mark;
+    settle();
+  }
+
+  const Scenario& sc_;
+  const RunOptions& opt_;
+  Lab lab_;
+  Recorder recorder_;
+  std::unique_ptr<KernelActor> actor_[2];
+  std::unique_ptr<Peer> peer_;
+  int peer_role_ = -1;
+  bool ready_[2] = {false, false};
+  size_t expect_from_ = 0;
+  Endpoint ep_[2];
+  Trace trace_;
+};
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  LiveRun run(scenario, options);
+  return run.run();
+}
+
+}  // namespace rstlab

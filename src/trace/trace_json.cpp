@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+#include "rstlab/trace_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "rstlab/error.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr const char* kFormat = "rstlab-trace/1";
+
+json opt_int(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json event_to_json(const Event& e, size_t index, int64_t t0) {
+  json j;
+  j["i"] = index;
+  j["t_ns"] = e.t_ns;
+  j["t_us"] = static_cast<double>(e.t_ns - t0) / 1000.0;
+  if (const auto* p = e.packet()) {
+    j["type"] = "packet";
+    j["frame"] = p->frame;
+    j["dir"] = dir_name(p->dir);
+    j["flags"] = tcp_flags_string(p->flags);
+    j["seq"] = p->seq;
+    j["ack"] = p->ack;
+    j["len"] = p->len;
+    j["win"] = p->window;
+    j["seq_abs"] = p->seq_abs;
+    j["ack_abs"] = p->ack_abs;
+    j["checksum_ok"] = p->checksum_ok;
+    if (!p->payload.empty()) j["payload"] = p->payload;
+  } else if (const auto* s = e.syscall()) {
+    j["type"] = "syscall";
+    j["actor"] = s->actor;
+    j["call"] = s->call;
+    j["args"] = s->args;
+    j["ret"] = opt_int(s->ret);
+    j["errno"] = s->err ? json(errno_name(*s->err)) : json(nullptr);
+    j["signal"] = s->signal ? json(signal_name(*s->signal)) : json(nullptr);
+    j["signal_fate"] = signal_fate_name(s->fate);
+    j["value"] = s->value;
+    j["state"] = s->state.empty() ? json(nullptr) : json(s->state);
+    j["t_start_ns"] = s->t_start_ns;
+  } else if (const auto* a = e.action()) {
+    j["type"] = "action";
+    j["actor"] = a->actor;
+    j["action"] = a->action;
+    j["detail"] = a->detail;
+  }
+  if (!e.expected.empty()) j["expected"] = e.expected;
+  if (e.met) j["met"] = *e.met;
+  if (!e.line.empty()) j["line"] = e.line;
+  return j;
+}
+
+json actor_to_json(const ActorInfo& a) {
+  json j;
+  j["kind"] = a.kind;
+  j["endpoint"] = a.endpoint.str();
+  if (!a.sigpipe.empty()) j["sigpipe"] = a.sigpipe;
+  return j;
+}
+
+// ---- reading -------------------------------------------------------------
+
+/// Reads fields with error messages that say which field of which event is wrong.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw InputError(source_ + ": " + where + ": " + what);
+  }
+
+  const json& field(const json& obj, const char* key, const std::string& where) const {
+    if (!obj.is_object()) fail(where, "expected an object");
+    auto it = obj.find(key);
+    if (it == obj.end()) fail(where, std::string("missing field '") + key + "'");
+    return *it;
+  }
+  std::string str(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_string()) fail(where, std::string("field '") + key + "' must be a string");
+    return v.get<std::string>();
+  }
+  std::string str_or(const json& obj, const char* key, const std::string& where) const {
+    if (!obj.contains(key) || obj.at(key).is_null()) return {};
+    return str(obj, key, where);
+  }
+  int64_t num(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_number_integer()) fail(where, std::string("field '") + key + "' must be an integer");
+    return v.get<int64_t>();
+  }
+  uint32_t u32(const json& obj, const char* key, const std::string& where) const {
+    const int64_t v = num(obj, key, where);
+    if (v < 0 || v > 0xffffffffLL) fail(where, std::string("field '") + key + "' is out of range");
+    return static_cast<uint32_t>(v);
+  }
+
+ private:
+  std::string source_;
+};
+
+uint8_t flags_from_string(const std::string& s, const Reader& r, const std::string& where) {
+  if (s == "none") return 0;
+  uint8_t f = 0;
+  for (char c : s) {
+    switch (c) {
+      case 'F': f |= tcpflag::FIN; break;
+      case 'S': f |= tcpflag::SYN; break;
+      case 'R': f |= tcpflag::RST; break;
+      case 'P': f |= tcpflag::PSH; break;
+      case 'U': f |= tcpflag::URG; break;
+      case 'E': f |= tcpflag::ECE; break;
+      case 'W': f |= tcpflag::CWR; break;
+      case '.': f |= tcpflag::ACK; break;
+      default: r.fail(where, "bad TCP flags '" + s + "'");
+    }
+  }
+  return f;
+}
+
+SignalFate fate_from_string(const std::string& s) {
+  if (s == "killed") return SignalFate::Killed;
+  if (s == "ignored") return SignalFate::Ignored;
+  if (s == "handled") return SignalFate::Handled;
+  return SignalFate::None;
+}
+
+Event event_from_json(const json& j, const Reader& r, const std::string& where) {
+  Event e;
+  e.t_ns = r.num(j, "t_ns", where);
+  const std::string type = r.str(j, "type", where);
+  if (type == "packet") {
+    PacketEvent p;
+    p.frame = static_cast<uint64_t>(r.num(j, "frame", where));
+    const std::string dir = r.str(j, "dir", where);
+    if (dir == "client>server") p.dir = Dir::ClientToServer;
+    else if (dir == "server>client") p.dir = Dir::ServerToClient;
+    else r.fail(where, "bad direction '" + dir + "'");
+    p.flags = flags_from_string(r.str(j, "flags", where), r, where);
+    p.seq = r.u32(j, "seq", where);
+    p.ack = r.u32(j, "ack", where);
+    p.len = r.u32(j, "len", where);
+    p.window = static_cast<uint16_t>(j.value("win", 0));
+    p.seq_abs = j.contains("seq_abs") ? r.u32(j, "seq_abs", where) : p.seq;
+    p.ack_abs = j.contains("ack_abs") ? r.u32(j, "ack_abs", where) : p.ack;
+    p.checksum_ok = j.value("checksum_ok", true);
+    p.payload = r.str_or(j, "payload", where);
+    e.body = p;
+  } else if (type == "syscall") {
+    SyscallEvent s;
+    s.actor = r.str(j, "actor", where);
+    s.call = r.str(j, "call", where);
+    s.args = r.str_or(j, "args", where);
+    const json& ret = r.field(j, "ret", where);
+    if (ret.is_number_integer()) s.ret = ret.get<int64_t>();
+    else if (!ret.is_null()) r.fail(where, "field 'ret' must be an integer or null");
+    const std::string err = r.str_or(j, "errno", where);
+    if (!err.empty()) {
+      auto v = errno_from_name(err);
+      if (!v) r.fail(where, "unknown errno '" + err + "'");
+      s.err = *v;
+    }
+    const std::string sig = r.str_or(j, "signal", where);
+    if (!sig.empty()) s.signal = sig == "SIGPIPE" ? 13 : 0;
+    s.fate = fate_from_string(r.str_or(j, "signal_fate", where));
+    s.value = r.str_or(j, "value", where);
+    s.state = r.str_or(j, "state", where);
+    s.t_start_ns = j.contains("t_start_ns") ? r.num(j, "t_start_ns", where) : e.t_ns;
+    e.body = s;
+  } else if (type == "action") {
+    ActionEvent a;
+    a.actor = r.str(j, "actor", where);
+    a.action = r.str(j, "action", where);
+    a.detail = r.str_or(j, "detail", where);
+    e.body = a;
+  } else {
+    r.fail(where, "unknown event type '" + type + "'");
+  }
+  e.expected = r.str_or(j, "expected", where);
+  if (j.contains("met") && j.at("met").is_boolean()) e.met = j.at("met").get<bool>();
+  e.line = r.str_or(j, "line", where);
+  return e;
+}
+
+ActorInfo actor_from_json(const json& j, const Reader& r, const std::string& where) {
+  ActorInfo a;
+  a.kind = r.str(j, "kind", where);
+  try {
+    a.endpoint = Endpoint::parse(r.str(j, "endpoint", where));
+  } catch (const InputError& e) {
+    r.fail(where, e.what());
+  }
+  a.sigpipe = r.str_or(j, "sigpipe", where);
+  return a;
+}
+
+}  // namespace
+
+std::string trace_to_json(const Trace& t) {
+  json j;
+  j["format"] = kFormat;
+  j["scenario"] = t.scenario;
+  j["title"] = t.title;
+  j["link"] = t.link;
+  j["family"] = family_name(t.family);
+  j["client"] = actor_to_json(t.client);
+  j["server"] = actor_to_json(t.server);
+  j["passed"] = t.passed();
+  j["failures"] = t.failures;
+  json cap;
+  cap["file"] = t.capture.file;
+  cap["packets"] = t.capture.packets;
+  cap["dropped"] = t.capture.dropped;
+  cap["if_dropped"] = t.capture.if_dropped;
+  cap["undecoded"] = t.capture.undecoded;
+  j["capture"] = cap;
+  json events = json::array();
+  const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
+  for (size_t i = 0; i < t.events.size(); ++i) events.push_back(event_to_json(t.events[i], i, t0));
+  j["events"] = std::move(events);
+  return j.dump(2) + "\n";
+}
+
+Trace trace_from_json(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte offset; that is the most precise location it has.
+    throw InputError(source + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  const Reader r(source);
+  if (!j.is_object()) r.fail("top level", "expected a JSON object");
+  if (!j.contains("format") || j.at("format") != kFormat)
+    r.fail("top level", std::string("not an rstlab trace (field 'format' must be \"") + kFormat + "\")");
+  Trace t;
+  t.scenario = r.str(j, "scenario", "top level");
+  t.title = r.str_or(j, "title", "top level");
+  t.link = r.str(j, "link", "top level");
+  const std::string fam = r.str(j, "family", "top level");
+  if (fam == "ipv4") t.family = Family::V4;
+  else if (fam == "ipv6") t.family = Family::V6;
+  else r.fail("top level", "bad family '" + fam + "'");
+  t.client = actor_from_json(r.field(j, "client", "top level"), r, "client");
+  t.server = actor_from_json(r.field(j, "server", "top level"), r, "server");
+  if (j.contains("failures") && j.at("failures").is_array())
+    for (const auto& f : j.at("failures"))
+      if (f.is_string()) t.failures.push_back(f.get<std::string>());
+  if (j.contains("capture") && j.at("capture").is_object()) {
+    const json& c = j.at("capture");
+    t.capture.file = c.value("file", "");
+    t.capture.packets = c.value("packets", 0ull);
+    t.capture.dropped = c.value("dropped", 0ull);
+    t.capture.if_dropped = c.value("if_dropped", 0ull);
+    t.capture.undecoded = c.value("undecoded", 0ull);
+  }
+  const json& events = r.field(j, "events", "top level");
+  if (!events.is_array()) r.fail("top level", "field 'events' must be an array");
+  for (size_t i = 0; i < events.size(); ++i)
+    t.events.push_back(event_from_json(events[i], r, "event " + std::to_string(i)));
+  return t;
+}
+
+}  // namespace rstlab

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Internal: output files appear whole or not at all (write a temporary, then rename).
+
+#include <string>
+
+namespace rstlab::detail {
+
+/// A temporary name beside `path` (same directory, so rename is atomic).
+std::string temp_name_for(const std::string& path);
+/// Renames `tmp` to `path`; removes `tmp` and throws on failure.
+void commit_temp(const std::string& tmp, const std::string& path);
+/// Writes `content` to `path` atomically. Throws Error naming the file.
+void write_file_atomic(const std::string& path, const std::string& content);
+/// Reads a whole file. Throws InputError naming the file.
+std::string read_file(const std::string& path);
+/// Creates a directory and its parents. Throws Error naming it.
+void make_dirs(const std::string& path);
+
+}  // namespace rstlab::detail

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include <cstring>
+
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t rd32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+constexpr uint16_t ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD, ETH_VLAN = 0x8100, ETH_QINQ = 0x88A8,
+                   ETH_VLAN_OLD = 0x9100;
+constexpr uint8_t PROTO_TCP = 6;
+
+/// Strips link-layer headers; leaves `p`/`len` on the IP header and `ethertype` set
+/// (0 when the link gives no type and the IP version nibble must tell).
+DecodeStatus strip_link(int dlt, const uint8_t*& p, size_t& len, uint16_t& ethertype) {
+  ethertype = 0;
+  switch (dlt) {
+    case linktype::ETHERNET: {
+      if (len < 14) return DecodeStatus::Truncated;
+      ethertype = rd16(p + 12);
+      p += 14, len -= 14;
+      while (ethertype == ETH_VLAN || ethertype == ETH_QINQ || ethertype == ETH_VLAN_OLD) {
+        if (len < 4) return DecodeStatus::Truncated;
+        ethertype = rd16(p + 2);
+        p += 4, len -= 4;
+      }
+      return DecodeStatus::Ok;
+    }
+    case linktype::RAW:
+    case linktype::RAW_LINKTYPE:
+    case linktype::IPV4:
+    case linktype::IPV6:
+      return DecodeStatus::Ok;
+    case linktype::NULL_BSD:
+    case linktype::LOOP: {
+      // 4-byte address family, host order for NULL, network order for LOOP; the IP
+      // version nibble decides, so the byte order does not matter here.
+      if (len < 4) return DecodeStatus::Truncated;
+      p += 4, len -= 4;
+      return DecodeStatus::Ok;
+    }
+    case linktype::LINUX_SLL: {
+      if (len < 16) return DecodeStatus::Truncated;
+      ethertype = rd16(p + 14);
+      p += 16, len -= 16;
+      return DecodeStatus::Ok;
+    }
+    case linktype::LINUX_SLL2: {
+      if (len < 20) return DecodeStatus::Truncated;
+      ethertype = rd16(p);
+      p += 20, len -= 20;
+      return DecodeStatus::Ok;
+    }
+    default:
+      return DecodeStatus::UnknownLinkType;
+  }
+}
+
+}  // namespace
+
+std::string tcp_flags_string(uint8_t f) {
+  static const struct {
+    uint8_t bit;
+    char c;
+  } order[] = {{tcpflag::FIN, 'F'}, {tcpflag::SYN, 'S'}, {tcpflag::RST, 'R'}, {tcpflag::PSH, 'P'},
+               {tcpflag::URG, 'U'}, {tcpflag::ECE, 'E'}, {tcpflag::CWR, 'W'}, {tcpflag::ACK, '.'}};
+  std::string s;
+  for (const auto& o : order)
+    if (f & o.bit) s += o.c;
+  return s.empty() ? "none" : s;
+}
+
+const char* decode_status_name(DecodeStatus s) {
+  switch (s) {
+    case DecodeStatus::Ok: return "ok";
+    case DecodeStatus::NotTcp: return "not-tcp";
+    case DecodeStatus::Truncated: return "truncated";
+    case DecodeStatus::BadIpHeader: return "bad-ip-header";
+    case DecodeStatus::BadTcpHeader: return "bad-tcp-header";
+    case DecodeStatus::UnknownLinkType: return "unknown-link-type";
+  }
+  return "?";
+}
+
+uint32_t checksum_add(uint32_t sum, const uint8_t* data, size_t len) {
+  // Sums 16-bit big-endian words; 64-bit accumulator folded at the end avoids overflow.
+  uint64_t acc = sum;
+  size_t i = 0;
+  for (; i + 1 < len; i += 2) acc += rd16(data + i);
+  if (i < len) acc += uint32_t(data[i]) << 8;
+  while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
+  return static_cast<uint32_t>(acc);
+}
+
+uint16_t checksum_fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out) {
+  const uint8_t* p = data;
+  size_t len = caplen;
+  uint16_t ethertype = 0;
+  DecodeStatus st = strip_link(dlt, p, len, ethertype);
+  if (st != DecodeStatus::Ok) return st;
+  if (ethertype != 0 && ethertype != ETH_IPV4 && ethertype != ETH_IPV6) return DecodeStatus::NotTcp;
+  if (len < 1) return DecodeStatus::Truncated;
+
+  const int version = p[0] >> 4;
+  const uint8_t* tcp = nullptr;
+  size_t ip_payload_len = 0;  // from the IP header: TCP header + payload on the wire
+  uint32_t pseudo = 0;
+  if (version == 4) {
+    if (len < 20) return DecodeStatus::Truncated;
+    const size_t ihl = size_t(p[0] & 0x0f) * 4;
+    const size_t total = rd16(p + 2);
+    if (ihl < 20 || total < ihl) return DecodeStatus::BadIpHeader;
+    if (len < ihl) return DecodeStatus::Truncated;
+    if (p[9] != PROTO_TCP) return DecodeStatus::NotTcp;
+    if ((rd16(p + 6) & 0x1fff) != 0) return DecodeStatus::NotTcp;  // non-first fragment
+    out.src.addr = Address::v4(p + 12);
+    out.dst.addr = Address::v4(p + 16);
+    ip_payload_len = total - ihl;
+    tcp = p + ihl;
+    len -= ihl;
+    pseudo = checksum_add(0, p + 12, 8);
+    pseudo += PROTO_TCP + static_cast<uint32_t>(ip_payload_len);
+  } else if (version == 6) {
+    if (len < 40) return DecodeStatus::Truncated;
+    uint8_t next = p[6];
+    ip_payload_len = rd16(p + 4);
+    out.src.addr = Address::v6(p + 8);
+    out.dst.addr = Address::v6(p + 24);
+    pseudo = checksum_add(0, p + 8, 32);
+    const uint8_t* q = p + 40;
+    len -= 40;
+    // Skip the common extension headers (hop-by-hop, routing, destination options).
+    while (next == 0 || next == 43 || next == 60) {
+      if (len < 8) return DecodeStatus::Truncated;
+      const size_t ext = (size_t(q[1]) + 1) * 8;
+      if (ext > len || ext > ip_payload_len) return DecodeStatus::BadIpHeader;
+      next = q[0];
+      q += ext, len -= ext, ip_payload_len -= ext;
+    }
+    if (next != PROTO_TCP) return DecodeStatus::NotTcp;
+    tcp = q;
+    pseudo += PROTO_TCP + static_cast<uint32_t>(ip_payload_len);
+  } else {
+    return DecodeStatus::BadIpHeader;
+  }
+
+  if (len < 20) return DecodeStatus::Truncated;
+  const size_t doff = size_t(tcp[12] >> 4) * 4;
+  if (doff < 20 || doff > ip_payload_len) return DecodeStatus::BadTcpHeader;
+  if (len < doff) return DecodeStatus::Truncated;
+  out.src.port = rd16(tcp);
+  out.dst.port = rd16(tcp + 2);
+  out.seq = rd32(tcp + 4);
+  out.ack = rd32(tcp + 8);
+  out.flags = tcp[13];
+  out.window = rd16(tcp + 14);
+  out.payload_len = static_cast<uint32_t>(ip_payload_len - doff);
+  out.payload = tcp + doff;
+  const size_t present = len - doff;
+  out.payload_captured = static_cast<uint32_t>(present < out.payload_len ? present : out.payload_len);
+  if (len >= ip_payload_len) {
+    const uint16_t sum = checksum_fold(checksum_add(pseudo, tcp, ip_payload_len));
+    out.checksum = sum == 0xffff ? TcpSegment::Checksum::Good : TcpSegment::Checksum::Bad;
+  } else {
+    out.checksum = TcpSegment::Checksum::Unknown;
+  }
+  return DecodeStatus::Ok;
+}
+
+}  // namespace rstlab
