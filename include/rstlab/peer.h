@@ -46,8 +46,12 @@ class Peer {
   const Endpoint& remote() const { return remote_; }
 
   // --- roles --------------------------------------------------------------
-  /// Server role: answer the next SYN to `self` with a SYN-ACK.
-  void listen() { listening_ = true; }
+  /// Server role: answer a SYN from `expected` to `self` with a SYN-ACK. Segments
+  /// from any other endpoint (a late one of an earlier run) are ignored.
+  void listen(const Endpoint& expected) {
+    listening_ = true;
+    remote_ = expected;
+  }
   /// Client role: send a SYN to `remote`. established() turns true when the
   /// kernel's SYN-ACK has been ACKed.
   std::string connect(const Endpoint& remote);

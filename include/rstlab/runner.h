@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "rstlab/capture.h"
+#include "rstlab/lab.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 
@@ -22,6 +24,24 @@ struct RunOptions {
   std::function<void()> on_lab_ready;
 };
 
+/// Labs kept for reuse across runs in one process: building a lab and opening its
+/// captures costs tens of milliseconds, a scenario on a ready lab well under one.
+/// Successive runs on one lab use successive ports, so a late segment of an earlier
+/// connection can never be mistaken for the current one.
+class LabCache {
+ public:
+  LabCache();
+  ~LabCache();
+  LabCache(const LabCache&) = delete;
+  LabCache& operator=(const LabCache&) = delete;
+  struct Entry;
+  Entry& get(const LabConfig& config);
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::vector<std::unique_ptr<Entry>> entries_;
+};
+
 struct RunResult {
   Trace trace;
   int link_type = 0;                     ///< pcap data-link type of the capture
@@ -30,6 +50,8 @@ struct RunResult {
 
 /// Runs one scenario in a fresh lab. Throws SetupError when the lab cannot be built;
 /// everything that happens once it runs (including unmet expectations) is in the trace.
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabCache& labs);
+/// The same in a lab of its own, torn down before returning.
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
 /// Builds the packet events of a trace from a capture: decodes every frame, keeps the

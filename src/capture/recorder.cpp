@@ -19,7 +19,7 @@ Recorder::Recorder(const std::string& iface) {
   if (!pcap_) throw SetupError("recorder: cannot capture on " + iface + ": " + err);
   check(pcap_, pcap_set_snaplen(pcap_, 65535), "snaplen");
   check(pcap_, pcap_set_immediate_mode(pcap_, 1), "immediate mode");
-  check(pcap_, pcap_set_buffer_size(pcap_, 4 << 20), "buffer size");
+  check(pcap_, pcap_set_buffer_size(pcap_, 1 << 20), "buffer size");
   check(pcap_, pcap_set_tstamp_precision(pcap_, PCAP_TSTAMP_PRECISION_NANO), "nanosecond timestamps");
   const int rc = pcap_activate(pcap_);
   if (rc < 0) {

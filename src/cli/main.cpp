@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // rstlab's command line. Every error ends here as one line on stderr and an exit code:
 // 0 all expectations met, 1 an expectation failed, 2 bad input, 3 the lab could not be built.
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -33,6 +36,26 @@ const char* kDescription =
     "  sudo rstlab run reset-by-peer-kernel --link tun --out /tmp/rst\n"
     "  sudo rstlab run --all --link both\n";
 
+/// Ends the process without paying for the lab's teardown. Closing packet sockets and
+/// network devices waits for RCU grace periods (~20 ms each, 60 ms for a veth lab); a
+/// child that inherits the last references and is killed when this process has fully
+/// exited pays it instead, after the user has the prompt back. The namespaces are
+/// anonymous: they vanish with that child, and nothing is ever left on the host.
+[[noreturn]] void exit_leaving_teardown_to_child(int rc) {
+  std::fflush(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(0);
+    ::close(1);
+    ::close(2);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // delivered once the parent's files are closed
+    if (::getppid() != parent) _exit(0);
+    for (;;) ::pause();
+  }
+  _exit(rc);
+}
+
 struct RunArgs {
   std::vector<std::string> names;
   bool all = false;
@@ -51,7 +74,7 @@ int cmd_list() {
   return 0;
 }
 
-int cmd_run(const RunArgs& a) {
+int cmd_run(const RunArgs& a, LabCache& labs) {
   std::vector<const Scenario*> todo;
   if (a.all)
     for (const auto& s : catalogue()) todo.push_back(&s);
@@ -80,7 +103,7 @@ int cmd_run(const RunArgs& a) {
       if (!single && tty)
         std::fprintf(stderr, "\r[%zu/%zu] %s (%s)...\033[K", rows.size() + 1,
                      todo.size() * links.size(), s->name.c_str(), link_name(link));
-      RunResult r = run_scenario(*s, opt);
+      RunResult r = run_scenario(*s, opt, labs);
       const std::string dir = write_run_folder(a.out, r);
       if (single) std::fputs(render_text(r.trace, tty).c_str(), stdout);
       rows.push_back({s->name, link_name(link), dir, r.trace.passed(), r.packets.size()});
@@ -129,7 +152,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("list")) return cmd_list();
-    return cmd_run(ra);
+    LabCache labs;
+    const int rc = cmd_run(ra, labs);
+    exit_leaving_teardown_to_child(rc);
   } catch (const InputError& e) {
     std::fprintf(stderr, "rstlab: %s\n", e.what());
     return kExitInput;

@@ -26,6 +26,7 @@ class VethLink final : public PeerLink {
     cfg.set_snap_len(65535);
     cfg.set_promisc_mode(false);
     cfg.set_immediate_mode(true);  // without it every wait costs the 1 s pcap timeout
+    cfg.set_buffer_size(512 * 1024);
     cfg.set_direction(PCAP_D_IN);  // never see our own frames
     cfg.set_filter("tcp");
     try {

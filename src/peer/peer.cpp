@@ -84,7 +84,7 @@ size_t Peer::service() {
   size_t n = 0;
   while (link_.receive(buf_)) {
     auto seg = parse(buf_);
-    if (!seg || seg->tcp.dst != self_) continue;
+    if (!seg || seg->tcp.dst != self_ || seg->tcp.src != remote_) continue;
     ++n;
     received_.push_back(*seg);
     handle(received_.back());
@@ -116,7 +116,6 @@ void Peer::handle(const PeerSegment& in) {
   // Handshake.
   if (t.has(tcpflag::SYN) && !t.has(tcpflag::ACK)) {
     if (!listening_) return;
-    remote_ = t.src;
     irs_ = t.seq;
     rcv_nxt_ = t.seq + 1;
     snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again

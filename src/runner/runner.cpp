@@ -84,17 +84,49 @@ std::string call_name(const CallRequest& c) {
   return "?";
 }
 
+}  // namespace
+
+struct LabCache::Entry {
+  LabConfig config;
+  std::unique_ptr<Lab> lab;
+  std::unique_ptr<Recorder> recorder;
+  uint16_t runs = 0;
+};
+
+LabCache::LabCache() = default;
+LabCache::~LabCache() {
+  // Reverse order: each Lab returns the thread to the namespace it found.
+  while (!entries_.empty()) entries_.pop_back();
+}
+
+LabCache::Entry& LabCache::get(const LabConfig& c) {
+  for (auto& e : entries_)
+    if (e->config.link == c.link && e->config.far_end == c.far_end && e->config.family == c.family)
+      return *e;
+  auto e = std::make_unique<Entry>();
+  e->config = c;
+  e->lab = std::make_unique<Lab>(c);
+  // Lab leaves the thread in its near namespace: the recorder opens there.
+  e->recorder = std::make_unique<Recorder>(kNearIface);
+  entries_.push_back(std::move(e));
+  return *entries_.back();
+}
+
+namespace {
+
 class LiveRun {
  public:
-  LiveRun(const Scenario& sc, const RunOptions& opt)
-      : sc_(sc),
-        opt_(opt),
-        lab_({opt.link, sc.kernel_vs_kernel() ? FarEnd::Kernel : FarEnd::Peer, sc.family}),
-        recorder_(kNearIface) {
+  LiveRun(const Scenario& sc, const RunOptions& opt, LabCache::Entry& lab)
+      : sc_(sc), opt_(opt), lab_(*lab.lab), recorder_(*lab.recorder) {
+    // Whatever an earlier run left in flight is not part of this one.
+    recorder_.drain();
+    recorder_.clear();
+    recorder_.stats(drop_base_, ifdrop_base_);
+    const uint16_t shift = lab.runs++;
     // The socket under study lives on the near side; the far end on the other.
     const bool client_near = sc.client.kind == ActorKind::Kernel;
-    ep_[0] = {client_near ? lab_.near_addr() : lab_.far_addr(), sc.client_port};
-    ep_[1] = {client_near ? lab_.far_addr() : lab_.near_addr(), sc.server_port};
+    ep_[0] = {client_near ? lab_.near_addr() : lab_.far_addr(), uint16_t(sc.client_port + shift)};
+    ep_[1] = {client_near ? lab_.far_addr() : lab_.near_addr(), uint16_t(sc.server_port + shift)};
     const ActorSpec* spec[2] = {&sc.client, &sc.server};
     for (int i = 0; i < 2; ++i) {
       if (spec[i]->kind == ActorKind::Kernel) {
@@ -108,7 +140,7 @@ class LiveRun {
         peer_->on_auto_action = [this, i](const std::string& what) {
           add_action(role_name(Role(i)), "auto", what, now_ns());
         };
-        if (i == 1) peer_->listen();
+        if (i == 1) peer_->listen(ep_[0]);
       }
     }
     trace_.scenario = sc.name;
@@ -129,6 +161,8 @@ class LiveRun {
     settle();
     RunResult out;
     recorder_.stats(trace_.capture.dropped, trace_.capture.if_dropped);
+    trace_.capture.dropped -= drop_base_;
+    trace_.capture.if_dropped -= ifdrop_base_;
     if (trace_.capture.dropped || trace_.capture.if_dropped)
       trace_.failures.push_back("the capture dropped packets: the trace is incomplete");
     out.link_type = recorder_.link_type();
@@ -355,8 +389,9 @@ class LiveRun {
 
   const Scenario& sc_;
   const RunOptions& opt_;
-  Lab lab_;
-  Recorder recorder_;
+  Lab& lab_;
+  Recorder& recorder_;
+  uint64_t drop_base_ = 0, ifdrop_base_ = 0;
   std::unique_ptr<KernelActor> actor_[2];
   std::unique_ptr<Peer> peer_;
   int peer_role_ = -1;
@@ -368,9 +403,17 @@ class LiveRun {
 
 }  // namespace
 
-RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
-  LiveRun run(scenario, options);
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabCache& labs) {
+  const LabConfig config{options.link,
+                         scenario.kernel_vs_kernel() ? FarEnd::Kernel : FarEnd::Peer,
+                         scenario.family};
+  LiveRun run(scenario, options, labs.get(config));
   return run.run();
+}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  LabCache labs;
+  return run_scenario(scenario, options, labs);
 }
 
 }  // namespace rstlab
