@@ -94,7 +94,11 @@ Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl
     }
   } catch (...) {
     // Leave the caller where it was; the half-built namespaces die with their fds.
-    detail::enter_netns(impl_->original.get());
+    // (If we never left, setns may itself be refused: keep the original error.)
+    try {
+      detail::enter_netns(impl_->original.get());
+    } catch (const Error&) {
+    }
     throw;
   }
 }

@@ -38,8 +38,8 @@ Fd::~Fd() {
 namespace {
 
 const char* kNeedRoot =
-    "rstlab needs root (or CAP_SYS_ADMIN, CAP_NET_ADMIN and CAP_NET_RAW) to build its "
-    "private network namespace; run it with sudo";
+    "building the lab needs root (or CAP_SYS_ADMIN, CAP_NET_ADMIN and CAP_NET_RAW): "
+    "rstlab works inside private network namespaces it creates; run it with sudo";
 
 Fd control_socket() {
   int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+// The rstlab binary as a user meets it: help, bad input, outputs, exit codes, and the
+// lab's isolation when the process ends normally, on Ctrl-C and on kill -9.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "host_state.h"
+
+namespace fs = std::filesystem;
+using namespace rstlab;
+
+namespace {
+
+/// A child process with pipes on stdin, stdout and stderr.
+struct Child {
+  pid_t pid = -1;
+  int in = -1, out = -1, err = -1;
+};
+
+Child spawn(const std::vector<std::string>& argv) {
+  int i[2], o[2], e[2];
+  EXPECT_EQ(pipe(i), 0);
+  EXPECT_EQ(pipe(o), 0);
+  EXPECT_EQ(pipe(e), 0);
+  Child c;
+  c.pid = fork();
+  if (c.pid == 0) {
+    dup2(i[0], 0);
+    dup2(o[1], 1);
+    dup2(e[1], 2);
+    for (int fd : {i[0], i[1], o[0], o[1], e[0], e[1]}) close(fd);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(i[0]);
+  close(o[1]);
+  close(e[1]);
+  c.in = i[1];
+  c.out = o[0];
+  c.err = e[0];
+  return c;
+}
+
+/// Reads `fd` until EOF or until `until` appears (deadline 10 s).
+std::string read_from(int fd, const std::string& until = {}) {
+  std::string s;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10000) <= 0) break;
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    s.append(buf, static_cast<size_t>(n));
+    if (!until.empty() && s.find(until) != std::string::npos) break;
+  }
+  return s;
+}
+
+struct Finished {
+  int status;
+  std::string out, err;
+};
+
+Finished run(const std::vector<std::string>& argv) {
+  Child c = spawn(argv);
+  close(c.in);
+  Finished f;
+  f.out = read_from(c.out);
+  f.err = read_from(c.err);
+  waitpid(c.pid, &f.status, 0);
+  close(c.out);
+  close(c.err);
+  return f;
+}
+
+int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+const std::string kBin = RSTLAB_BINARY;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    out_ = fs::temp_directory_path() / ("rstlab-cli-" + std::to_string(getpid()));
+    fs::remove_all(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+  fs::path out_;
+};
+
+class CliRoot : public Cli {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    Cli::SetUp();
+    links_ = test::host_links();
+    named_ = test::named_netns();
+  }
+  void TearDown() override {
+    if (geteuid() == 0) {
+      EXPECT_EQ(test::host_links(), links_);
+      EXPECT_EQ(test::named_netns(), named_);
+    }
+    Cli::TearDown();
+  }
+
+  /// Starts a held run and returns it with its lab namespace's inode.
+  Child start_held(ino_t& lab_ns) {
+    Child c = spawn({kBin, "run", "broken-pipe", "--link", "veth", "--hold", "--out", out_.string()});
+    const std::string said = read_from(c.err, "press Enter");
+    EXPECT_NE(said.find("lab ready"), std::string::npos) << said;
+    lab_ns = test::netns_inode(c.pid);
+    EXPECT_NE(lab_ns, 0u);
+    EXPECT_NE(lab_ns, test::netns_inode(getpid())) << "rstlab is not in a namespace of its own";
+    return c;
+  }
+  std::set<std::string> links_, named_;
+};
+
+}  // namespace
+
+TEST_F(Cli, HelpTeaches) {
+  const auto f = run({kBin, "--help"});
+  EXPECT_EQ(exit_code(f.status), 0);
+  EXPECT_NE(f.out.find("which write() or read() first feels a TCP reset"), std::string::npos);
+  EXPECT_NE(f.out.find("rstlab run broken-pipe"), std::string::npos);
+  const auto r = run({kBin, "run", "--help"});
+  EXPECT_NE(r.out.find("--link"), std::string::npos);
+  EXPECT_NE(r.out.find("Wireshark"), std::string::npos);
+  EXPECT_EQ(r.out.find("--hold"), std::string::npos) << "test hook shown in help";
+}
+
+TEST_F(Cli, ListsTheCatalogue) {
+  const auto f = run({kBin, "list"});
+  EXPECT_EQ(exit_code(f.status), 0);
+  for (const char* n : {"broken-pipe ", "reset-by-peer ", "broken-pipe-kernel", "reset-by-peer-kernel"})
+    EXPECT_NE(f.out.find(n), std::string::npos) << n;
+}
+
+TEST_F(Cli, UnknownScenarioIsOneClearLine) {
+  const auto f = run({kBin, "run", "no-such-thing", "--out", out_.string()});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_EQ(f.err.rfind("rstlab: no scenario named 'no-such-thing' (built-in: broken-pipe,", 0), 0u) << f.err;
+  EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(Cli, BadLinkIsRejected) {
+  const auto f = run({kBin, "run", "broken-pipe", "--link", "wifi"});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_NE(f.err.find("--link"), std::string::npos) << f.err;
+}
+
+TEST_F(Cli, NotRootSaysWhatIsNeeded) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  const auto f = run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                      "--inh-caps=-all", kBin, "run", "broken-pipe", "--out", "/tmp/rstlab-nobody-out"});
+  EXPECT_EQ(exit_code(f.status), 3) << f.err;
+  EXPECT_EQ(f.err.rfind("rstlab: building the lab needs root", 0), 0u) << f.err;
+}
+
+TEST_F(CliRoot, RunWritesTheRunFolder) {
+  const auto f = run({kBin, "run", "reset-by-peer", "--link", "tun", "--out", out_.string()});
+  EXPECT_EQ(exit_code(f.status), 0) << f.err;
+  EXPECT_NE(f.out.find("PASSED"), std::string::npos);
+  EXPECT_NE(f.out.find("read(10) = -1 ECONNRESET"), std::string::npos) << f.out;
+  const fs::path dir = out_ / "reset-by-peer" / "tun";
+  std::ifstream in(dir / "trace.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str());
+  EXPECT_EQ(j["scenario"], "reset-by-peer");
+  EXPECT_EQ(j["link"], "tun");
+  EXPECT_TRUE(fs::exists(dir / "capture.pcap"));
+  EXPECT_TRUE(fs::exists(dir / "trace.txt"));
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    ++files;
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << "temporary file left: " << e.path();
+  }
+  EXPECT_EQ(files, 3u);
+}
+
+TEST_F(CliRoot, NothingLeftAfterNormalExit) {
+  ino_t ns = 0;
+  Child c = start_held(ns);
+  ASSERT_EQ(write(c.in, "\n", 1), 1);
+  read_from(c.out);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  EXPECT_EQ(exit_code(status), 0);
+  EXPECT_TRUE(test::netns_released(ns)) << "the lab namespace outlived rstlab";
+}
+
+TEST_F(CliRoot, NothingLeftAfterCtrlC) {
+  ino_t ns = 0;
+  Child c = start_held(ns);
+  kill(c.pid, SIGINT);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+  EXPECT_TRUE(test::netns_released(ns)) << "the lab namespace outlived rstlab";
+}
+
+TEST_F(CliRoot, NothingLeftAfterKill9) {
+  ino_t ns = 0;
+  Child c = start_held(ns);
+  kill(c.pid, SIGKILL);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_TRUE(test::netns_released(ns)) << "the lab namespace outlived rstlab (actor children?)";
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "rstlab/error.h"
+#include "rstlab/trace_json.h"
+#include "rstlab/wire.h"
+
+using namespace rstlab;
+
+namespace {
+
+Trace sample() {
+  Trace t;
+  t.scenario = "broken-pipe";
+  t.title = "write: broken pipe";
+  t.link = "tun";
+  t.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
+  t.server = {"peer", Endpoint::parse("192.0.2.2:8080"), ""};
+  PacketEvent p;
+  p.frame = 8;
+  p.dir = Dir::ServerToClient;
+  p.flags = tcpflag::RST;
+  p.seq = 2;
+  p.seq_abs = 1000000002;
+  Event pe;
+  pe.t_ns = 1000;
+  pe.body = p;
+  SyscallEvent s;
+  s.actor = "client";
+  s.call = "write";
+  s.args = "\"c\"";
+  s.ret = -1;
+  s.err = EPIPE;
+  s.signal = SIGPIPE;
+  s.fate = SignalFate::Killed;
+  s.state = "CLOSE";
+  s.t_start_ns = 1500;
+  Event se;
+  se.t_ns = 2000;
+  se.body = s;
+  se.expected = "EPIPE +SIGPIPE";
+  se.met = true;
+  t.events = {pe, se};
+  t.capture.file = "capture.pcap";
+  t.capture.packets = 8;
+  return t;
+}
+
+}  // namespace
+
+TEST(TraceJson, HasTheDocumentedFields) {
+  const auto j = nlohmann::json::parse(trace_to_json(sample()));
+  EXPECT_EQ(j["scenario"], "broken-pipe");
+  EXPECT_EQ(j["link"], "tun");
+  ASSERT_EQ(j["events"].size(), 2u);
+  const auto& pkt = j["events"][0];
+  EXPECT_EQ(pkt["type"], "packet");
+  EXPECT_EQ(pkt["dir"], "server>client");
+  EXPECT_EQ(pkt["flags"], "R");
+  EXPECT_EQ(pkt["seq"], 2);
+  EXPECT_EQ(pkt["ack"], 0);
+  EXPECT_EQ(pkt["len"], 0);
+  const auto& call = j["events"][1];
+  EXPECT_EQ(call["type"], "syscall");
+  EXPECT_EQ(call["actor"], "client");
+  EXPECT_EQ(call["call"], "write");
+  EXPECT_EQ(call["ret"], -1);
+  EXPECT_EQ(call["errno"], "EPIPE");
+  EXPECT_EQ(call["signal"], "SIGPIPE");
+  EXPECT_EQ(call["signal_fate"], "killed");
+  EXPECT_EQ(call["state"], "CLOSE");
+  EXPECT_EQ(call["t_us"], 1.0);
+  EXPECT_TRUE(j["passed"].get<bool>());
+}
+
+TEST(TraceJson, NullsWhereNothingHappened) {
+  Trace t = sample();
+  auto& s = std::get<SyscallEvent>(t.events[1].body);
+  s.err.reset();
+  s.signal.reset();
+  s.state.clear();
+  s.ret = 1;
+  const auto j = nlohmann::json::parse(trace_to_json(t));
+  EXPECT_TRUE(j["events"][1]["errno"].is_null());
+  EXPECT_TRUE(j["events"][1]["signal"].is_null());
+  EXPECT_TRUE(j["events"][1]["state"].is_null());
+}
+
+TEST(TraceJson, RoundTrips) {
+  const Trace a = sample();
+  const Trace b = trace_from_json(trace_to_json(a), "mem");
+  EXPECT_EQ(trace_to_json(a), trace_to_json(b));
+}
+
+TEST(TraceJson, BadInputNamesFileAndProblem) {
+  auto message = [](const std::string& text) {
+    try {
+      trace_from_json(text, "t.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("{\"events\": [").find("t.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(message("[1,2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(message("{\"format\":\"x\"}").find("not an rstlab trace"), std::string::npos);
+  std::string text = trace_to_json(sample());
+  const auto at = text.find("\"flags\": \"R\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 12, "\"flags\": \"Q\"");
+  EXPECT_EQ(message(text), "t.json: event 0: bad TCP flags 'Q'");
+  auto j = nlohmann::json::parse(trace_to_json(sample()));
+  j["events"][1].erase("call");
+  EXPECT_EQ(message(j.dump()), "t.json: event 1: missing field 'call'");
+}
