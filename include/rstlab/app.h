@@ -38,6 +38,8 @@ enum class KernelCall : uint8_t {
   SetUserTimeout,  ///< setsockopt(TCP_USER_TIMEOUT, value ms)
   GetSoError,      ///< getsockopt(SO_ERROR): consumes the pending error
   Poll,            ///< poll(events, value ms)
+  Pipe,            ///< pipe(): writes go to its write end, reads come from its read end
+  CloseReadEnd,    ///< close the pipe's read end (the reader is gone: `prog | head`)
 };
 
 /// One call to make. Writes carry literal `data`, or `count` bytes of `fill` when

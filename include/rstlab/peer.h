@@ -76,6 +76,8 @@ class Peer {
   // --- behaviour switches --------------------------------------------------
   void set_auto_ack(bool on) { auto_ack_ = on; }
   void set_closed_socket_rst(bool on) { closed_socket_rst_ = on; }
+  /// Off: a SYN is noted (its ISN learnt) but not answered, so the script decides.
+  void set_answer_syn(bool on) { answer_syn_ = on; }
 
   // --- state ----------------------------------------------------------------
   bool established() const { return established_; }
@@ -99,7 +101,7 @@ class Peer {
   Endpoint self_, remote_;
   bool listening_ = false, syn_sent_ = false, established_ = false;
   bool fin_sent_ = false, fin_received_ = false, app_closed_ = false, reset_ = false;
-  bool auto_ack_ = true, closed_socket_rst_ = true;
+  bool auto_ack_ = true, closed_socket_rst_ = true, answer_syn_ = true;
   uint32_t iss_ = 1000000000u;  // fixed: identical absolute numbers on every run
   uint32_t snd_nxt_ = 0, snd_una_ = 0, irs_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;

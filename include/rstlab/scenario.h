@@ -18,7 +18,11 @@ namespace rstlab {
 enum class Role { Client, Server };
 const char* role_name(Role r);  ///< "client" / "server"
 
-enum class ActorKind { Kernel, Peer };
+enum class ActorKind {
+  Kernel,  ///< a real kernel socket (or pipe), driven by system calls
+  Peer,    ///< the crafted libtins peer
+  None,    ///< absent (a scenario with no network, e.g. a pipe)
+};
 
 struct ActorSpec {
   ActorKind kind = ActorKind::Kernel;
@@ -54,6 +58,10 @@ enum class StepOp {
   PeerExpect,       ///< wait for a segment with flags `data` ("." "R" "F." ...)
   PeerAutoAck,      ///< `flag`: ACK received data automatically
   PeerClosedSocket, ///< `flag`: answer data after close with RST
+  PeerAnswerSyn,    ///< `flag`: answer SYNs with SYN-ACK (server role)
+  PeerDelay,        ///< `count` ms: hold every segment the peer sends that long (a slow path)
+  // Either kind of actor.
+  Wait,             ///< collect the result of this actor's background call
 };
 
 struct Step {
@@ -65,7 +73,9 @@ struct Step {
   SeqPolicy seq;           ///< PeerRst
   bool with_ack = false;   ///< PeerRst
   bool bad_checksum = false;
-  bool flag = true;        ///< PeerAutoAck / PeerClosedSocket
+  bool flag = true;        ///< PeerAutoAck / PeerClosedSocket / PeerAnswerSyn
+  bool background = false; ///< Call: start it and go on (`&`); a later Wait collects it
+  int64_t after_ms = 0;    ///< `after N ms`: let the network run this long before the step
   std::optional<Expectation> expect;
   std::string where;       ///< "file.scn:12", for messages
   std::string text;        ///< the step as the user would write it, for the trace
@@ -86,9 +96,22 @@ struct Scenario {
   }
 };
 
-/// The built-in scenarios.
+/// Parses a scenario file's text. `source` names it in messages. Throws InputError
+/// "source:line:column: what was expected, what was found" on the first problem.
+Scenario parse_scenario(const std::string& text, const std::string& source);
+/// Reads and parses a scenario file.
+Scenario load_scenario_file(const std::string& path);
+
+/// A built-in scenario's source text, as shipped in scenarios/.
+struct CatalogueEntry {
+  std::string file;  ///< "broken-pipe.scn"
+  std::string text;
+};
+const std::vector<CatalogueEntry>& catalogue_sources();
+/// The built-in scenarios, parsed, in catalogue order.
 const std::vector<Scenario>& catalogue();
 /// A built-in scenario by name; throws InputError listing the names when unknown.
 const Scenario& find_scenario(const std::string& name);
+const CatalogueEntry& find_scenario_source(const std::string& name);
 
 }  // namespace rstlab

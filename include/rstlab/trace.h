@@ -27,6 +27,7 @@ struct PacketEvent {
   uint32_t len = 0;                   ///< Payload bytes.
   uint16_t window = 0;
   bool checksum_ok = true;
+  int wscale = -1;      ///< Window-scale option (SYNs only; -1 when absent)
   std::string payload;  ///< Up to 64 payload bytes, for display.
 };
 
@@ -68,6 +69,22 @@ struct Event {
   const ActionEvent* action() const { return std::get_if<ActionEvent>(&body); }
 };
 
+/// An explanation attached to one event, rooted in the kernel's rules.
+struct Annotation {
+  size_t event = 0;  ///< index into Trace::events
+  std::string kind;  ///< "rst", "fin", "challenge-ack", "cause", "call", "observer", "mismatch"
+  std::string text;
+};
+
+/// The first system call whose result was caused by the reset (or FIN, or local
+/// shutdown, or timeout) that ended the connection.
+struct FirstObserver {
+  size_t event = 0;  ///< index into Trace::events
+  std::string actor, call, result;
+  std::string reason;
+  std::optional<size_t> cause;  ///< the packet (or call) that caused it, if any
+};
+
 /// One side of the connection as the trace introduces it.
 struct ActorInfo {
   std::string kind;     ///< "kernel" or "peer"
@@ -81,7 +98,8 @@ struct CaptureInfo {
   uint64_t packets = 0;      ///< Packets written
   uint64_t dropped = 0;      ///< pcap_stats ps_drop
   uint64_t if_dropped = 0;   ///< pcap_stats ps_ifdrop
-  uint64_t undecoded = 0;    ///< Packets that were not TCP of the scenario's connection
+  uint64_t undecoded = 0;    ///< Packets that could not be decoded as TCP
+  uint64_t foreign = 0;      ///< Late segments of earlier runs on a shared lab, left out
 };
 
 struct Trace {
@@ -93,6 +111,8 @@ struct Trace {
   std::vector<Event> events;  ///< Sorted by t_ns
   CaptureInfo capture;
   std::vector<std::string> failures;  ///< Unmet expectations and run errors, in order
+  std::vector<Annotation> annotations;  ///< in event order
+  std::optional<FirstObserver> first_observer;
 
   bool passed() const { return failures.empty(); }
   /// Sorts events by time; ties keep insertion order.

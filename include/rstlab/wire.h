@@ -37,6 +37,8 @@ struct TcpSegment {
   uint32_t payload_len = 0;        ///< Payload length from the IP header (wire length).
   const uint8_t* payload = nullptr;
   uint32_t payload_captured = 0;   ///< Payload bytes actually present in the capture.
+  int wscale = -1;  ///< Window-scale option of a SYN (-1: absent)
+  int mss = -1;     ///< MSS option of a SYN (-1: absent)
   /// Checksum verdict: true = verified good, false = verified bad; unknown when truncated.
   enum class Checksum { Good, Bad, Unknown } checksum = Checksum::Unknown;
 

@@ -113,8 +113,9 @@ class Actor {
       }
       case KernelCall::Read: {
         std::vector<char> buf(static_cast<size_t>(q.count > 0 ? q.count : 1));
-        const ssize_t n = q.use_send_recv ? ::recv(conn(), buf.data(), buf.size(), q.msg_flags)
-                                          : ::read(conn(), buf.data(), buf.size());
+        const int from = pipe_read_ >= 0 ? pipe_read_ : conn();  // a pipe reads at its other end
+        const ssize_t n = q.use_send_recv ? ::recv(from, buf.data(), buf.size(), q.msg_flags)
+                                          : ::read(from, buf.data(), buf.size());
         if (n > 0) set_value(r, buf.data(), static_cast<size_t>(n));
         return n;
       }
@@ -141,6 +142,18 @@ class Actor {
         socklen_t len = sizeof e;
         const int rc = getsockopt(conn(), SOL_SOCKET, SO_ERROR, &e, &len);
         if (rc == 0) set_value(r, e == 0 ? std::string("0") : errno_name(e));
+        return rc;
+      }
+      case KernelCall::Pipe: {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) < 0) return -1;
+        pipe_read_ = fds[0];
+        conn_ = fds[1];
+        return 0;
+      }
+      case KernelCall::CloseReadEnd: {
+        const int rc = ::close(pipe_read_);
+        pipe_read_ = -1;
         return rc;
       }
       case KernelCall::Poll: {
@@ -197,7 +210,7 @@ class Actor {
   }
 
   SigpipeMode mode_;
-  int conn_ = -1, listen_ = -1;
+  int conn_ = -1, listen_ = -1, pipe_read_ = -1;
 };
 
 }  // namespace

@@ -119,6 +119,7 @@ void Peer::handle(const PeerSegment& in) {
     irs_ = t.seq;
     rcv_nxt_ = t.seq + 1;
     snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again
+    if (!answer_syn_) return;
     transmit(tcpflag::SYN | tcpflag::ACK, {}, true);
     snd_nxt_ = iss_ + 1;
     return;

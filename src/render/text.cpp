@@ -103,6 +103,7 @@ std::string render_text(const Trace& t, bool color) {
   }
   o << "\n" << p.dim() << "     t (ms)  who      event" << p.reset() << "\n";
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
+  size_t next_note = 0;
   for (const Event& e : t.events) {
     std::string who, text, colour;
     if (const auto* pk = e.packet()) {
@@ -127,6 +128,20 @@ std::string render_text(const Trace& t, bool color) {
       o << "   " << (ok ? p.green() : p.red()) << (ok ? "ok: " : "EXPECTED ") << e.expected << p.reset();
     }
     o << "\n";
+    const size_t index = static_cast<size_t>(&e - t.events.data());
+    for (; next_note < t.annotations.size() && t.annotations[next_note].event <= index; ++next_note) {
+      const Annotation& a = t.annotations[next_note];
+      const bool key = a.kind == "observer" || a.kind == "mismatch";
+      o << std::string(21, ' ') << "| " << (key ? p.bold() : p.dim())
+        << (a.kind == "mismatch" ? p.red() : "") << a.text << p.reset() << "\n";
+    }
+  }
+  if (t.first_observer) {
+    const FirstObserver& f = *t.first_observer;
+    o << "\n" << p.bold() << "first observer: " << f.actor << " " << f.call << " -> " << f.result << p.reset()
+      << "\n  " << f.reason << "\n";
+  } else {
+    o << "\nfirst observer: none - no call saw a reset, FIN or local shutdown\n";
   }
   o << "\ncapture: " << t.capture.packets << " packets in " << t.capture.file << ", "
     << t.capture.dropped << " dropped by the capture, " << t.capture.if_dropped

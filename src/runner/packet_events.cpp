@@ -6,6 +6,24 @@
 
 namespace rstlab {
 
+std::vector<CapturedPacket> connection_packets(const Trace& trace, int link_type,
+                                               const std::vector<CapturedPacket>& packets,
+                                               uint64_t& foreign) {
+  const Endpoint& c = trace.client.endpoint;
+  const Endpoint& s = trace.server.endpoint;
+  std::vector<CapturedPacket> out;
+  for (const auto& p : packets) {
+    TcpSegment t;
+    if (decode_tcp(link_type, p.data.data(), p.data.size(), t) == DecodeStatus::Ok &&
+        !((t.src == c && t.dst == s) || (t.src == s && t.dst == c))) {
+      ++foreign;
+      continue;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
 void add_packet_events(Trace& trace, int link_type, const std::vector<CapturedPacket>& packets) {
   const Endpoint& client = trace.client.endpoint;
   const Endpoint& server = trace.server.endpoint;
@@ -47,6 +65,7 @@ void add_packet_events(Trace& trace, int link_type, const std::vector<CapturedPa
     e.len = s.payload_len;
     e.window = s.window;
     e.checksum_ok = s.checksum != TcpSegment::Checksum::Bad;
+    e.wscale = s.wscale;
     e.payload.assign(reinterpret_cast<const char*>(s.payload),
                      s.payload_captured < 64 ? s.payload_captured : 64);
     Event ev;

@@ -7,12 +7,14 @@
 #include <poll.h>
 #include <time.h>
 
-#include <csignal>
 #include <memory>
 
+#include "link/delay_link.h"
+#include "rstlab/annotate.h"
 #include "rstlab/error.h"
-#include "rstlab/lab.h"
 #include "rstlab/peer.h"
+#include "runner/calls.h"
+#include "runner/lab_cache.h"
 
 namespace rstlab {
 namespace {
@@ -28,91 +30,6 @@ int64_t now_ns() {
 /// After a step, how long to wait for segments a kernel socket says it sent
 /// (tcpi_segs_out) to reach the far end. On veth/tun this is microseconds.
 constexpr std::chrono::milliseconds kSettleDeadline{250};
-
-std::string describe_result(const CallResult& r) {
-  std::string s;
-  if (r.ret < 0) s = errno_name(r.err);
-  else s = std::to_string(r.ret);
-  if (r.signal) s += " +" + signal_name(r.signal);
-  if (r.fate == SignalFate::Killed) s += " (killed by " + signal_name(r.signal) + ")";
-  return s;
-}
-
-bool expectation_met(const Expectation& e, const CallResult& r) {
-  switch (e.kind) {
-    case Expectation::Kind::Return: return r.ret == e.ret && r.err == 0;
-    case Expectation::Kind::Errno:
-      return r.ret == -1 && r.err == e.err && (r.signal == SIGPIPE) == e.sigpipe;
-    case Expectation::Kind::Killed: return r.fate == SignalFate::Killed;
-    case Expectation::Kind::Value: return r.value == e.value;
-  }
-  return false;
-}
-
-std::string call_args(const CallRequest& c) {
-  switch (c.call) {
-    case KernelCall::Connect: return c.remote.str() + (c.nonblocking ? " (non-blocking)" : "");
-    case KernelCall::Listen: return c.local.str();
-    case KernelCall::Write:
-      return c.data.empty() ? std::to_string(c.count) + " bytes" : "\"" + c.data + "\"";
-    case KernelCall::Read: return std::to_string(c.count);
-    case KernelCall::Shutdown:
-      return c.value == 0 ? "SHUT_RD" : c.value == 1 ? "SHUT_WR" : "SHUT_RDWR";
-    case KernelCall::SetLinger:
-      return std::string("SO_LINGER {") + (c.enable ? "on" : "off") + ", " + std::to_string(c.value) + "}";
-    case KernelCall::SetUserTimeout: return "TCP_USER_TIMEOUT " + std::to_string(c.value) + " ms";
-    case KernelCall::GetSoError: return "SO_ERROR";
-    case KernelCall::Poll: return poll_events_string(c.events) + ", " + std::to_string(c.value) + " ms";
-    default: return "";
-  }
-}
-
-std::string call_name(const CallRequest& c) {
-  switch (c.call) {
-    case KernelCall::Connect: return "connect";
-    case KernelCall::Listen: return "listen";
-    case KernelCall::Accept: return "accept";
-    case KernelCall::Write: return c.use_send_recv ? "send" : "write";
-    case KernelCall::Read: return c.use_send_recv ? "recv" : "read";
-    case KernelCall::Shutdown: return "shutdown";
-    case KernelCall::Close: return "close";
-    case KernelCall::SetLinger:
-    case KernelCall::SetUserTimeout: return "setsockopt";
-    case KernelCall::GetSoError: return "getsockopt";
-    case KernelCall::Poll: return "poll";
-  }
-  return "?";
-}
-
-}  // namespace
-
-struct LabCache::Entry {
-  LabConfig config;
-  std::unique_ptr<Lab> lab;
-  std::unique_ptr<Recorder> recorder;
-  uint16_t runs = 0;
-};
-
-LabCache::LabCache() = default;
-LabCache::~LabCache() {
-  // Reverse order: each Lab returns the thread to the namespace it found.
-  while (!entries_.empty()) entries_.pop_back();
-}
-
-LabCache::Entry& LabCache::get(const LabConfig& c) {
-  for (auto& e : entries_)
-    if (e->config.link == c.link && e->config.far_end == c.far_end && e->config.family == c.family)
-      return *e;
-  auto e = std::make_unique<Entry>();
-  e->config = c;
-  e->lab = std::make_unique<Lab>(c);
-  // Lab leaves the thread in its near namespace: the recorder opens there.
-  e->recorder = std::make_unique<Recorder>(kNearIface);
-  entries_.push_back(std::move(e));
-  return *entries_.back();
-}
-
-namespace {
 
 class LiveRun {
  public:
@@ -134,8 +51,9 @@ class LiveRun {
         actor_[i] = std::make_unique<KernelActor>(role_name(Role(i)),
                                                   near ? lab_.near_netns() : lab_.far_netns(),
                                                   spec[i]->sigpipe);
-      } else {
-        peer_ = std::make_unique<Peer>(lab_.peer_link(), ep_[i]);
+      } else if (spec[i]->kind == ActorKind::Peer) {
+        delay_link_ = std::make_unique<detail::DelayLink>(lab_.peer_link());
+        peer_ = std::make_unique<Peer>(*delay_link_, ep_[i]);
         peer_role_ = i;
         peer_->on_auto_action = [this, i](const std::string& what) {
           add_action(role_name(Role(i)), "auto", what, now_ns());
@@ -149,7 +67,7 @@ class LiveRun {
     trace_.family = sc.family;
     for (int i = 0; i < 2; ++i) {
       ActorInfo& info = i == 0 ? trace_.client : trace_.server;
-      info.kind = spec[i]->kind == ActorKind::Kernel ? "kernel" : "peer";
+      info.kind = spec[i]->kind == ActorKind::Kernel ? "kernel" : spec[i]->kind == ActorKind::Peer ? "peer" : "none";
       info.endpoint = ep_[i];
       if (spec[i]->kind == ActorKind::Kernel) info.sigpipe = sigpipe_mode_name(spec[i]->sigpipe);
     }
@@ -166,10 +84,11 @@ class LiveRun {
     if (trace_.capture.dropped || trace_.capture.if_dropped)
       trace_.failures.push_back("the capture dropped packets: the trace is incomplete");
     out.link_type = recorder_.link_type();
-    out.packets = recorder_.packets();
+    out.packets = connection_packets(trace_, out.link_type, recorder_.packets(), trace_.capture.foreign);
     trace_.capture.file = "capture.pcap";
     add_packet_events(trace_, out.link_type, out.packets);
     trace_.sort_events();
+    annotate(trace_);
     out.trace = std::move(trace_);
     return out;
   }
@@ -179,6 +98,11 @@ class LiveRun {
 
   /// One poll over everything; handles what is ready. Returns true if anything was.
   bool service(int timeout_ms) {
+    bool did = delay_link_ && delay_link_->release_due() > 0;
+    if (delay_link_) {
+      const int due = delay_link_->next_due_ms();
+      if (due >= 0 && (timeout_ms < 0 || due < timeout_ms)) timeout_ms = due;
+    }
     std::vector<pollfd> fds;
     fds.push_back({recorder_.fd(), POLLIN, 0});
     if (peer_) fds.push_back({lab_.peer_link().fd(), POLLIN, 0});
@@ -186,17 +110,18 @@ class LiveRun {
     const size_t first_actor = fds.size();
     for (int i = 0; i < 2; ++i)
       if (actor_[i] && actor_[i]->busy() && !ready_[i]) fds.push_back({actor_[i]->fd(), POLLIN, 0});
-    int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    const int n = ::poll(fds.data(), fds.size(), did ? 0 : timeout_ms);
     if (n < 0) {
       if (errno == EINTR) return true;
       throw_errno("poll");
     }
-    if (n == 0) return false;
-    bool did = false;
+    if (delay_link_) did |= delay_link_->release_due() > 0;
+    if (n == 0) return did;
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!fds[k].revents) continue;
-      if (k == 0) did |= recorder_.drain() > 0;
-      else if (k >= first_actor) {
+      if (k == 0) {
+        did |= recorder_.drain() > 0;
+      } else if (k >= first_actor) {
         for (int i = 0; i < 2; ++i)
           if (actor_[i] && actor_[i]->fd() == fds[k].fd) ready_[i] = true;
         did = true;
@@ -207,7 +132,6 @@ class LiveRun {
         did = true;
       }
     }
-    // A pcap fd may poll readable with nothing to read; never report a busy loop as work.
     return did;
   }
 
@@ -253,7 +177,7 @@ class LiveRun {
   // ---- steps ---------------------------------------------------------------
 
   void fail(const Step& step, const std::string& what) {
-    std::string where = step.where.empty() ? "" : step.where + ": ";
+    const std::string where = step.where.empty() ? "" : step.where + ": ";
     trace_.failures.push_back(where + role_name(step.actor) + " " + step.text + ": " + what);
   }
 
@@ -264,38 +188,47 @@ class LiveRun {
     e.body = ActionEvent{actor, action, detail};
     if (step) {
       e.line = step->where;
-      if (step->expect) e.expected = step->expect->text;
+      if (step->op == StepOp::PeerExpect) e.expected = "segment " + step->data;
     }
     e.met = met;
     trace_.events.push_back(std::move(e));
   }
 
   void run_step(const Step& step) {
+    if (step.after_ms > 0) wait_until([] { return false; }, std::chrono::milliseconds(step.after_ms));
     const int i = step.actor == Role::Client ? 0 : 1;
-    if (step.op == StepOp::Call) {
-      if (!actor_[i]) return fail(step, "this actor is the crafted peer, not a kernel socket");
+    if (step.op == StepOp::Call || step.op == StepOp::Wait) {
+      if (!actor_[i]) return fail(step, "this actor is not a kernel socket");
       return run_call(step, *actor_[i], i);
     }
-    if (!peer_ || peer_role_ != i) return fail(step, "this actor is a kernel socket, not the crafted peer");
+    if (!peer_ || peer_role_ != i) return fail(step, "this actor is not the crafted peer");
     run_peer_step(step);
   }
 
   void run_call(const Step& step, KernelActor& actor, int i) {
-    if (!actor.alive()) return fail(step, "not run: the actor process has ended (" + actor.death() + ")");
-    CallRequest req = step.call;
-    if (req.call == KernelCall::Connect) {
-      req.local = ep_[i];
-      req.remote = ep_[1 - i];
-    } else if (req.call == KernelCall::Listen) {
-      req.local = ep_[i];
+    if (step.op == StepOp::Call) {
+      if (!actor.alive()) return fail(step, "not run: the actor process has ended (" + actor.death() + ")");
+      if (actor.busy()) return fail(step, "not run: the actor is still inside a background call");
+      pending_[i] = step.call;
+      if (pending_[i].call == KernelCall::Connect) {
+        pending_[i].local = ep_[i];
+        pending_[i].remote = ep_[1 - i];
+      } else if (pending_[i].call == KernelCall::Listen) {
+        pending_[i].local = ep_[i];
+      }
+      actor.start(pending_[i]);
+      ready_[i] = false;
+      if (step.background) {
+        settle();  // let the call reach the point where it blocks
+        return;
+      }
+    } else if (!actor.busy()) {
+      return fail(step, "nothing to wait for: the background call did not run");
     }
-    actor.start(req);
-    ready_[i] = false;
     if (!wait_until([&] { return ready_[i]; }, opt_.step_timeout)) {
       actor.kill();
-      fail(step, "the call did not return within " + std::to_string(opt_.step_timeout.count()) +
-                     " ms; the actor was killed");
-      return;
+      return fail(step, "the call did not return within " + std::to_string(opt_.step_timeout.count()) +
+                            " ms; the actor was killed");
     }
     ready_[i] = false;
     CallResult r;
@@ -305,11 +238,14 @@ class LiveRun {
       return fail(step, e.what());
     }
     settle();
+    record_call(step, pending_[i], r);
+  }
 
+  void record_call(const Step& step, const CallRequest& req, const CallResult& r) {
     SyscallEvent ev;
     ev.actor = role_name(step.actor);
-    ev.call = call_name(req);
-    ev.args = call_args(req);
+    ev.call = detail::call_name(req);
+    ev.args = detail::call_args(req);
     ev.ret = r.ret;
     if (r.ret < 0) ev.err = r.err;
     if (r.signal) ev.signal = r.signal;
@@ -323,8 +259,8 @@ class LiveRun {
     e.line = step.where;
     if (step.expect) {
       e.expected = step.expect->text;
-      e.met = expectation_met(*step.expect, r);
-      if (!*e.met) fail(step, "expected " + step.expect->text + ", got " + describe_result(r));
+      e.met = detail::expectation_met(*step.expect, r);
+      if (!*e.met) fail(step, "expected " + step.expect->text + ", got " + detail::describe_result(req, r));
     }
     trace_.events.push_back(std::move(e));
   }
@@ -344,8 +280,7 @@ class LiveRun {
       case StepOp::PeerRecv: {
         const size_t want = static_cast<size_t>(step.count);
         if (!wait_until([&] { return p.readable() >= want; }, opt_.step_timeout))
-          fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) +
-                         " bytes arrived");
+          fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) + " bytes arrived");
         const std::string got = p.read(want);
         add_action(who, "recv", std::to_string(got.size()) + " byte" + (got.size() == 1 ? "" : "s") +
                                     ": \"" + got + "\"", now_ns(), &step);
@@ -360,11 +295,20 @@ class LiveRun {
       case StepOp::PeerAck: add_action(who, "ack", p.send_ack(), t, &step); break;
       case StepOp::PeerAutoAck:
         p.set_auto_ack(step.flag);
-        add_action(who, "auto-ack", step.flag ? "on" : "off", t, &step);
+        add_action(who, "autoack", step.flag ? "on: received data is ACKed" : "off: no more ACKs", t, &step);
         break;
       case StepOp::PeerClosedSocket:
         p.set_closed_socket_rst(step.flag);
-        add_action(who, "closed-socket-rst", step.flag ? "on" : "off", t, &step);
+        add_action(who, "closed-rst", step.flag ? "on" : "off", t, &step);
+        break;
+      case StepOp::PeerAnswerSyn:
+        p.set_answer_syn(step.flag);
+        add_action(who, "synack", step.flag ? "on: SYNs get a SYN-ACK" : "off: SYNs are left unanswered", t, &step);
+        break;
+      case StepOp::PeerDelay:
+        delay_link_->set_delay(std::chrono::milliseconds(step.count));
+        add_action(who, "delay", "every segment the peer sends now takes " + std::to_string(step.count) + " ms",
+                   t, &step);
         break;
       case StepOp::PeerExpect: {
         const std::string want = step.data;
@@ -381,7 +325,8 @@ class LiveRun {
         if (!ok) fail(step, "expected a segment with flags " + want + ", none arrived");
         return;  // expect does not move the window of segments it searches
       }
-      case StepOp::Call: break;
+      case StepOp::Call:
+      case StepOp::Wait: break;
     }
     expect_from_ = mark;
     settle();
@@ -393,6 +338,8 @@ class LiveRun {
   Recorder& recorder_;
   uint64_t drop_base_ = 0, ifdrop_base_ = 0;
   std::unique_ptr<KernelActor> actor_[2];
+  CallRequest pending_[2];
+  std::unique_ptr<detail::DelayLink> delay_link_;
   std::unique_ptr<Peer> peer_;
   int peer_role_ = -1;
   bool ready_[2] = {false, false};

@@ -32,6 +32,7 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     j["seq_abs"] = p->seq_abs;
     j["ack_abs"] = p->ack_abs;
     j["checksum_ok"] = p->checksum_ok;
+    if (p->wscale >= 0) j["wscale"] = p->wscale;
     if (!p->payload.empty()) j["payload"] = p->payload;
   } else if (const auto* s = e.syscall()) {
     j["type"] = "syscall";
@@ -151,6 +152,7 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where) 
     p.seq_abs = j.contains("seq_abs") ? r.u32(j, "seq_abs", where) : p.seq;
     p.ack_abs = j.contains("ack_abs") ? r.u32(j, "ack_abs", where) : p.ack;
     p.checksum_ok = j.value("checksum_ok", true);
+    p.wscale = j.value("wscale", -1);
     p.payload = r.str_or(j, "payload", where);
     e.body = p;
   } else if (type == "syscall") {
@@ -220,7 +222,19 @@ std::string trace_to_json(const Trace& t) {
   cap["dropped"] = t.capture.dropped;
   cap["if_dropped"] = t.capture.if_dropped;
   cap["undecoded"] = t.capture.undecoded;
+  cap["foreign"] = t.capture.foreign;
   j["capture"] = cap;
+  json notes = json::array();
+  for (const auto& a : t.annotations) notes.push_back({{"event", a.event}, {"kind", a.kind}, {"text", a.text}});
+  j["annotations"] = std::move(notes);
+  if (t.first_observer) {
+    const FirstObserver& f = *t.first_observer;
+    j["first_observer"] = {{"event", f.event},   {"actor", f.actor},   {"call", f.call},
+                           {"result", f.result}, {"reason", f.reason},
+                           {"cause", f.cause ? json(*f.cause) : json(nullptr)}};
+  } else {
+    j["first_observer"] = nullptr;
+  }
   json events = json::array();
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
   for (size_t i = 0; i < t.events.size(); ++i) events.push_back(event_to_json(t.events[i], i, t0));
@@ -260,11 +274,38 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
     t.capture.dropped = c.value("dropped", 0ull);
     t.capture.if_dropped = c.value("if_dropped", 0ull);
     t.capture.undecoded = c.value("undecoded", 0ull);
+    t.capture.foreign = c.value("foreign", 0ull);
   }
   const json& events = r.field(j, "events", "top level");
   if (!events.is_array()) r.fail("top level", "field 'events' must be an array");
   for (size_t i = 0; i < events.size(); ++i)
     t.events.push_back(event_from_json(events[i], r, "event " + std::to_string(i)));
+  auto event_index = [&](const json& obj, const char* key, const std::string& where) {
+    const int64_t v = r.num(obj, key, where);
+    if (v < 0 || static_cast<size_t>(v) >= t.events.size())
+      r.fail(where, std::string("field '") + key + "' names no event");
+    return static_cast<size_t>(v);
+  };
+  if (j.contains("annotations")) {
+    const json& notes = j.at("annotations");
+    if (!notes.is_array()) r.fail("top level", "field 'annotations' must be an array");
+    for (size_t i = 0; i < notes.size(); ++i) {
+      const std::string where = "annotation " + std::to_string(i);
+      t.annotations.push_back({event_index(notes[i], "event", where), r.str(notes[i], "kind", where),
+                               r.str(notes[i], "text", where)});
+    }
+  }
+  if (j.contains("first_observer") && !j.at("first_observer").is_null()) {
+    const json& o = j.at("first_observer");
+    FirstObserver f;
+    f.event = event_index(o, "event", "first_observer");
+    f.actor = r.str(o, "actor", "first_observer");
+    f.call = r.str(o, "call", "first_observer");
+    f.result = r.str(o, "result", "first_observer");
+    f.reason = r.str_or(o, "reason", "first_observer");
+    if (o.contains("cause") && !o.at("cause").is_null()) f.cause = event_index(o, "cause", "first_observer");
+    t.first_observer = f;
+  }
   return t;
 }
 

@@ -164,6 +164,22 @@ DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment&
   out.ack = rd32(tcp + 8);
   out.flags = tcp[13];
   out.window = rd16(tcp + 14);
+  out.wscale = out.mss = -1;
+  if (out.flags & tcpflag::SYN) {
+    // Options matter on SYNs only (window scale decides how later windows read).
+    for (size_t o = 20; o < doff;) {
+      const uint8_t kind = tcp[o];
+      if (kind == 0) break;
+      if (kind == 1) {
+        ++o;
+        continue;
+      }
+      if (o + 1 >= doff || tcp[o + 1] < 2 || o + tcp[o + 1] > doff) break;
+      if (kind == 2 && tcp[o + 1] == 4) out.mss = rd16(tcp + o + 2);
+      if (kind == 3 && tcp[o + 1] == 3) out.wscale = tcp[o + 2] > 14 ? 14 : tcp[o + 2];
+      o += tcp[o + 1];
+    }
+  }
   out.payload_len = static_cast<uint32_t>(ip_payload_len - doff);
   out.payload = tcp + doff;
   const size_t present = len - doff;

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file The kernel's rules as a model: one connection's two endpoints followed from
+/// the segments between them (and, in live traces, from their own calls). It decides
+/// what each RST and FIN does to its receiver and predicts what the receiver's next
+/// read, write and SO_ERROR return. Live annotation and capture analysis share it.
+/// The rules are those of ../shared/notes/kernel-rules.md (Linux tcp_input.c,
+/// tcp_reset(), tcp_recvmsg(), tcp_sendmsg()).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace rstlab {
+
+enum class TcpState {
+  Closed, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait
+};
+/// The kernel's names: "ESTABLISHED", "CLOSE_WAIT", "SYN_SENT"...
+const char* tcp_state_label(TcpState s);
+
+/// The fields of a segment the model needs (absolute sequence numbers).
+struct SegmentFacts {
+  uint8_t flags = 0;
+  uint32_t seq = 0, ack = 0, len = 0;
+  uint16_t window = 0;
+  int wscale = -1;  ///< SYN option, -1 if absent
+  bool checksum_ok = true;
+};
+
+/// What one endpoint's kernel holds, as far as the wire and its calls tell.
+struct EndpointModel {
+  TcpState state = TcpState::Closed;
+  bool seen = false;          ///< it sent something
+  bool rcv_known = false;     ///< rcv_nxt is known (from the other side's SYN or data)
+  uint32_t isn = 0, snd_nxt = 0, rcv_nxt = 0;
+  uint32_t window = 0;        ///< its last advertised receive window, scaled
+  int wscale = -1;
+  uint64_t rx_queue = 0;      ///< bytes delivered to the socket and not yet read
+  uint64_t received = 0;      ///< in-order payload bytes delivered, in all
+  int pending_err = 0;        ///< sk_err: reported once by the next read/write/SO_ERROR
+  std::optional<size_t> err_cause;
+  TcpState err_state = TcpState::Closed;  ///< the state the storing RST found
+  bool rd_shut = false, wr_shut = false;
+  std::optional<size_t> rd_cause, wr_cause;
+  bool fin_received = false, fin_sent = false, reset = false;
+  std::optional<size_t> fin_event;
+  bool app_closed = false;       ///< its application called close()
+  uint64_t unread_at_close = 0;  ///< bytes still queued when it closed
+  bool linger_zero = false;      ///< SO_LINGER {on, 0}
+  bool data_after_fin = false;   ///< the other side sent data after this one's FIN
+};
+
+enum class RstReaction { Accepted, ChallengeAck, Ignored };
+const char* rst_reaction_name(RstReaction r);  ///< "accepted", "challenge-ack", "ignored"
+
+/// What a segment did to its receiver.
+struct SegmentVerdict {
+  bool dropped_bad_checksum = false;
+  // RST
+  bool rst = false;
+  RstReaction reaction = RstReaction::Ignored;
+  int err = 0;                ///< errno stored by an accepted RST (0: none)
+  TcpState state_before = TcpState::Closed;
+  std::string why;            ///< one line: why accepted / challenged / ignored
+  // FIN
+  bool fin = false;
+  // The receiver's challenge ACK answering an earlier in-window RST.
+  bool challenge_ack = false;
+};
+
+/// A predicted result of a call, with the event that causes it.
+struct Prediction {
+  std::string result;          ///< "data", "EOF", "ECONNRESET", "EPIPE +SIGPIPE", "ok", "block"
+  std::optional<size_t> cause; ///< event index of the RST/FIN/call behind it
+  std::string reason;          ///< one line, from the kernel rules
+};
+
+class ConnectionModel {
+ public:
+  EndpointModel side[2];
+  /// How reasons name an event ("#8": frame 8 of the capture, by default the index).
+  std::function<std::string(size_t)> event_name = [](size_t e) { return "#" + std::to_string(e); };
+
+  /// Feeds one segment sent by side `from` (0 or 1); `event` indexes it for causes.
+  SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event);
+
+  /// What the next call of `side` returns. None of these change the model;
+  /// consume() records that a call took the pending error.
+  Prediction predict_read(int s) const;
+  Prediction predict_write(int s) const;
+  Prediction predict_so_error(int s) const;
+  void consume(int s) { side[s].pending_err = 0; }
+
+ private:
+  std::string stored(const EndpointModel& m) const;
+  bool challenge_pending_[2] = {false, false};
+  bool wscale_on_ = false;
+};
+
+}  // namespace rstlab

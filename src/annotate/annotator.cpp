@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+// Explains a live trace: walks its events in time order, feeding packets and calls to
+// the connection model, and writes down what each RST, FIN and call means.
+#include <algorithm>
+#include <queue>
+#include <cerrno>
+
+#include "rstlab/annotate.h"
+#include "rstlab/tcp_model.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+const char* kRole[2] = {"client", "server"};
+
+bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
+/// The observed outcome of a call in the vocabulary of Prediction::result.
+std::string observed(const SyscallEvent& s) {
+  if (!s.ret) return "none";
+  if (*s.ret < 0) {
+    std::string r = s.err ? errno_name(*s.err) : "error";
+    if (s.signal) r += " +" + signal_name(*s.signal);
+    return r;
+  }
+  if (s.call == "read" || s.call == "recv") return *s.ret == 0 ? "EOF" : "data";
+  if (s.call == "getsockopt" && s.args == "SO_ERROR") return s.value;
+  return "ok";
+}
+
+/// The result as the first observer reports it: "ECONNRESET", "EPIPE +SIGPIPE (killed)".
+std::string result_text(const SyscallEvent& s) {
+  std::string r = observed(s);
+  if (s.call == "poll") r = s.value;
+  if (s.call == "getsockopt") r = "SO_ERROR " + s.value;
+  if (s.fate == SignalFate::Killed) r += " (killed)";
+  return r;
+}
+
+bool abnormal(const SyscallEvent& s) {
+  if (!s.ret) return false;
+  if (*s.ret < 0)
+    return s.err && (*s.err == ECONNRESET || *s.err == EPIPE || *s.err == ECONNREFUSED || *s.err == ETIMEDOUT);
+  if ((s.call == "read" || s.call == "recv") && *s.ret == 0) return true;
+  if (s.call == "getsockopt" && s.args == "SO_ERROR") return s.value != "0";
+  if (s.call == "poll") return has(s.value, "POLLERR") || has(s.value, "POLLHUP") || has(s.value, "POLLRDHUP");
+  return false;
+}
+
+class Annotator {
+ public:
+  explicit Annotator(Trace& t) : t_(t) {
+    kernel_[0] = t.client.kind == "kernel";
+    kernel_[1] = t.server.kind == "kernel";
+    model_.event_name = [this](size_t e) { return ref(e); };
+  }
+
+  void run() {
+    t_.annotations.clear();
+    t_.first_observer.reset();
+    // A call's result is decided when it starts (write, close, SO_ERROR...), unless it
+    // had to wait (a read with nothing queued, a blocking connect, accept, a poll with a
+    // timeout): then it is decided when it returns. The model sees each call at that
+    // moment, between the packets around it.
+    struct Item {
+      int64_t t;
+      size_t i;
+      bool deferred;
+      bool operator>(const Item& o) const { return t != o.t ? t > o.t : i > o.i; }
+    };
+    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
+    for (size_t i = 0; i < t_.events.size(); ++i) {
+      const auto* c = t_.events[i].syscall();
+      queue.push({c ? c->t_start_ns : t_.events[i].t_ns, i, false});
+    }
+    while (!queue.empty()) {
+      const Item it = queue.top();
+      queue.pop();
+      const Event& e = t_.events[it.i];
+      if (const auto* p = e.packet()) on_packet(*p, it.i);
+      else if (const auto* a = e.action()) on_action(*a, it.i);
+      else if (const auto* c = e.syscall()) {
+        if (!it.deferred && decided_on_return(*c)) queue.push({e.t_ns, it.i, true});
+        else on_call(*c, it.i);
+      }
+    }
+    choose_first_observer();
+    std::stable_sort(t_.annotations.begin(), t_.annotations.end(),
+                     [](const Annotation& a, const Annotation& b) { return a.event < b.event; });
+  }
+
+ private:
+  /// Packets are named by their frame in capture.pcap (as trace.txt and Wireshark show
+  /// them), calls by what they were.
+  std::string ref(size_t e) const {
+    if (const auto* p = t_.events[e].packet()) return "#" + std::to_string(p->frame);
+    if (const auto* c = t_.events[e].syscall()) return "(" + c->actor + " " + c->call + ")";
+    return "(event " + std::to_string(e) + ")";
+  }
+
+  void note(size_t event, const std::string& kind, const std::string& text) {
+    t_.annotations.push_back({event, kind, text});
+  }
+
+  // ---- packets ---------------------------------------------------------------
+  void on_packet(const PacketEvent& p, size_t i) {
+    const int from = p.dir == Dir::ClientToServer ? 0 : 1, to = 1 - from;
+    SegmentFacts f{p.flags, p.seq_abs, p.ack_abs, p.len, p.window, p.wscale, p.checksum_ok};
+    const bool rst = p.flags & tcpflag::RST;
+    const std::string cause = rst ? rst_cause(from) : "";
+    if (p.len > 0) last_data_from_[from] = i;
+    const SegmentVerdict v = model_.on_segment(from, f, i);
+    if (v.challenge_ack)
+      note(i, "challenge-ack", std::string("challenge ACK from the ") + kRole[from] +
+                                   " (RFC 5961): it answers the in-window RST with its real rcv_nxt");
+    if (rst) {
+      if (!cause.empty()) note(i, "cause", cause);
+      if (!kernel_[to]) {
+        note(i, "rst", std::string("RST to the crafted peer: it drops its side of the connection"));
+      } else {
+        note(i, "rst", std::string("RST to the ") + kRole[to] + ": " + v.why);
+        if (v.reaction == RstReaction::Accepted && v.err && !principal_) principal_ = i;
+      }
+    } else if (v.dropped_bad_checksum) {
+      note(i, "dropped", v.why);
+    }
+    if (v.fin && kernel_[to]) {
+      note(i, "fin", std::string("FIN from the ") + kRole[from] + ": the " + kRole[to] +
+                         "'s receive side is shut (" + tcp_state_label(model_.side[to].state) +
+                         "); its reads return 0 once the queue is empty, and it can still send");
+      if (!fin_principal_) fin_principal_ = i;
+    }
+  }
+
+  /// Why the sender sent this RST (before the model sees the RST).
+  std::string rst_cause(int from) const {
+    const std::string who = kRole[from];
+    if (!kernel_[from]) {
+      if (last_peer_action_) {
+        const ActionEvent& a = *t_.events[*last_peer_action_].action();
+        if (a.action == "rst") return "crafted by the peer: " + a.detail;
+        if (a.action == "auto" || a.action == "close") return "the peer behaves like a Linux socket: " + a.detail;
+      }
+      return "sent by the crafted peer";
+    }
+    const EndpointModel& a = model_.side[from];
+    if (a.app_closed && a.linger_zero)
+      return "the " + who + " set SO_LINGER {on, 0} and closed: an abortive close sends RST instead of FIN";
+    if (a.app_closed && a.unread_at_close > 0)
+      return "the " + who + " closed with " + std::to_string(a.unread_at_close) + " unread byte" +
+             (a.unread_at_close == 1 ? "" : "s") + ": tcp_close() aborts the connection with RST instead of FIN";
+    if (a.app_closed && close_event_[from] && last_data_from_[1 - from] &&
+        *last_data_from_[1 - from] > *close_event_[from])
+      return "the " + who + "'s application has closed: data arriving now is answered with RST "
+             "(seq = the segment's ack)";
+    if (!a.seen || a.state == TcpState::Listen)
+      return "nothing listens on the " + who + "'s port: its kernel answers the SYN with RST|ACK";
+    return "the " + who + "'s kernel reset the connection";
+  }
+
+  void on_action(const ActionEvent& a, size_t i) {
+    const int s = a.actor == "client" ? 0 : 1;
+    if (kernel_[s]) return;
+    last_peer_action_ = i;
+  }
+
+  // ---- calls -----------------------------------------------------------------
+  bool decided_on_return(const SyscallEvent& c) const {
+    const int s = c.actor == "client" ? 0 : 1;
+    if (c.call == "accept") return true;
+    if (c.call == "connect") return !has(c.args, "O_NONBLOCK");
+    if (c.call == "poll") return !has(c.args, ", 0 ms");
+    if (c.call == "read" || c.call == "recv") return !pipe_[s] && model_.predict_read(s).result == "block";
+    return false;
+  }
+
+  void on_call(const SyscallEvent& c, size_t i) {
+    const int s = c.actor == "client" ? 0 : 1;
+    EndpointModel& m = model_.side[s];
+    const std::string obs = observed(c);
+    std::optional<size_t> cause;
+    std::string reason;
+    auto check = [&](const Prediction& p, std::string predicted) {
+      cause = p.cause;
+      reason = p.reason;
+      if (p.result == "block" || obs == predicted) return;
+      note(i, "mismatch", "MODEL MISMATCH: the kernel rules predict " + predicted + ", the kernel returned " + obs);
+    };
+
+    if (c.call == "pipe") {
+      pipe_[s] = true;
+      reason = "pipe(): this process writes into the write end and reads from the read end";
+    } else if (pipe_[s]) {
+      if (c.call == "close") {
+        pipe_reader_closed_ = i;
+        reason = "the reader is gone (like head exiting): the pipe has no reader left";
+      } else if (c.call == "write" && c.err && *c.err == EPIPE) {
+        cause = pipe_reader_closed_;
+        reason = "the pipe has no reader: write fails with EPIPE and raises SIGPIPE (pipe_write in fs/pipe.c)";
+      } else if (c.call == "write") {
+        reason = "the pipe has a reader and room: the bytes are queued";
+      } else if (c.call == "read") {
+        reason = "the bytes written earlier come back out of the pipe";
+      }
+    } else if (c.call == "listen") {
+      m.state = TcpState::Listen;
+      reason = "the socket now accepts connections";
+    } else if (c.call == "connect") {
+      if (c.err && *c.err == ECONNREFUSED) {
+        check(model_.predict_so_error(s), errno_name(ECONNREFUSED));
+        reason = cause ? "the RST|ACK " + ref(*cause) + " was accepted in SYN_SENT: connect fails with ECONNREFUSED"
+                       : "the connection was refused";
+        model_.consume(s);
+      } else if (c.err && *c.err == EINPROGRESS) {
+        reason = "non-blocking connect: the SYN is out, the handshake finishes in the background";
+      } else if (c.ret && *c.ret == 0) {
+        reason = "the three-way handshake completed";
+      }
+    } else if (c.call == "read" || c.call == "recv") {
+      if (c.err && *c.err == ETIMEDOUT) {
+        timed_out(m, i, reason);
+      } else if (c.err && *c.err == EAGAIN) {
+        reason = "nothing to read yet (non-blocking)";
+      } else {
+        check(model_.predict_read(s), model_.predict_read(s).result);
+        if (c.ret && *c.ret > 0) m.rx_queue -= std::min<uint64_t>(m.rx_queue, static_cast<uint64_t>(*c.ret));
+        if (c.err && *c.err == m.pending_err) model_.consume(s);
+      }
+    } else if (c.call == "write" || c.call == "send") {
+      if (c.err && *c.err == ETIMEDOUT) {
+        timed_out(m, i, reason);
+      } else {
+        Prediction p = model_.predict_write(s);
+        std::string predicted = p.result == "ok" ? "ok" : p.result;
+        if (has(c.args, "MSG_NOSIGNAL") && has(predicted, " +SIGPIPE")) {
+          predicted = predicted.substr(0, predicted.find(" +SIGPIPE"));
+          p.reason += "; MSG_NOSIGNAL: no signal";
+        }
+        check(p, predicted);
+        if (c.err && *c.err == m.pending_err) model_.consume(s);
+      }
+      if (c.fate == SignalFate::Killed) reason += "; SIGPIPE's default action kills the process (signal 13)";
+      if (c.fate == SignalFate::Ignored) reason += "; SIGPIPE is ignored, the process carries on";
+      if (c.fate == SignalFate::Handled) reason += "; a SIGPIPE handler ran, the process carries on";
+    } else if (c.call == "getsockopt" && c.args == "SO_ERROR") {
+      check(model_.predict_so_error(s), model_.predict_so_error(s).result);
+      model_.consume(s);
+    } else if (c.call == "poll") {
+      reason = poll_reason(c.value, m, cause);
+    } else if (c.call == "shutdown") {
+      if (has(c.args, "WR")) {
+        if (!m.wr_shut) m.wr_cause = i;
+        m.wr_shut = true;
+        reason = "shutdown(SHUT_WR): a FIN is sent; from now on writes fail locally with EPIPE";
+      }
+      if (has(c.args, "RD")) {
+        if (!m.rd_shut) m.rd_cause = i;
+        m.rd_shut = true;
+        reason += std::string(reason.empty() ? "" : "; ") + "shutdown(SHUT_RD): reads return 0";
+      }
+    } else if (c.call == "close") {
+      m.app_closed = true;
+      close_event_[s] = i;
+      m.unread_at_close = m.rx_queue;
+      if (m.reset) reason = "the connection was already reset: close() just releases the descriptor";
+      else if (m.linger_zero) reason = "SO_LINGER {on, 0}: close() aborts the connection with RST";
+      else if (m.rx_queue > 0)
+        reason = "close() with " + std::to_string(m.rx_queue) + " unread byte" + (m.rx_queue == 1 ? "" : "s") +
+                 ": the kernel aborts the connection with RST instead of FIN";
+      else reason = "close(): a FIN is sent; data arriving after it will be answered with RST";
+    } else if (c.call == "setsockopt" && has(c.args, "SO_LINGER")) {
+      m.linger_zero = has(c.args, "{on, 0}");
+      reason = m.linger_zero ? "SO_LINGER {on, 0}: a later close() will abort with RST" : "linger set";
+    } else if (c.call == "setsockopt" && has(c.args, "TCP_USER_TIMEOUT")) {
+      reason = "TCP_USER_TIMEOUT: unacknowledged data older than this aborts the connection";
+    }
+    if (!reason.empty()) note(i, "call", reason);
+    if (abnormal(c)) observations_.push_back({i, cause, reason});
+  }
+
+  void timed_out(EndpointModel& m, size_t i, std::string& reason) {
+    reason = "the data went unacknowledged longer than TCP_USER_TIMEOUT allows: the kernel aborts "
+             "the connection with ETIMEDOUT and sends no RST";
+    m.reset = true;
+    m.state = TcpState::Closed;
+    if (!m.wr_shut) m.wr_cause = i;
+    if (!m.rd_shut) m.rd_cause = i;
+    m.rd_shut = m.wr_shut = true;
+  }
+
+  std::string poll_reason(const std::string& revents, const EndpointModel& m, std::optional<size_t>& cause) {
+    std::string r;
+    auto add = [&](const std::string& s) { r += (r.empty() ? "" : "; ") + s; };
+    if (has(revents, "POLLERR")) {
+      add("POLLERR: an error is pending (poll reports it without consuming it)");
+      cause = m.err_cause;
+    }
+    if (has(revents, "POLLHUP")) {
+      add("POLLHUP: both directions are shut");
+      if (!cause) cause = m.rd_cause;
+    }
+    if (has(revents, "POLLRDHUP")) {
+      add("POLLRDHUP: the receive side is shut (FIN or reset)");
+      if (!cause) cause = m.rd_cause;
+    }
+    if (r.empty()) r = "no error and no hang-up";
+    return r;
+  }
+
+  // ---- the first observer ------------------------------------------------------
+  void choose_first_observer() {
+    if (observations_.empty()) return;
+    const std::optional<size_t> principal = principal_ ? principal_ : fin_principal_;
+    const Observation* chosen = nullptr;
+    if (principal)
+      for (const auto& o : observations_)
+        if (o.cause == principal) {
+          chosen = &o;
+          break;
+        }
+    if (!chosen) chosen = &observations_.front();
+    const SyscallEvent& c = *t_.events[chosen->event].syscall();
+    FirstObserver f;
+    f.event = chosen->event;
+    f.actor = c.actor;
+    f.call = c.call;
+    f.result = result_text(c);
+    f.reason = chosen->reason;
+    f.cause = chosen->cause;
+    t_.first_observer = f;
+    std::string what = "FIRST OBSERVER";
+    if (f.cause) {
+      const Event& ce = t_.events[*f.cause];
+      if (const auto* p = ce.packet())
+        what += std::string(" of the ") + ((p->flags & tcpflag::RST) ? "RST" : "FIN") + " " + ref(*f.cause);
+      else
+        what += " of " + ref(*f.cause);
+    }
+    note(f.event, "observer", what + ": the first call whose result it decided");
+  }
+
+  struct Observation {
+    size_t event;
+    std::optional<size_t> cause;
+    std::string reason;
+  };
+
+  Trace& t_;
+  ConnectionModel model_;
+  bool kernel_[2];
+  bool pipe_[2] = {false, false};
+  std::optional<size_t> pipe_reader_closed_;
+  std::optional<size_t> last_peer_action_;
+  std::optional<size_t> last_data_from_[2];
+  std::optional<size_t> close_event_[2];
+  std::optional<size_t> principal_, fin_principal_;
+  std::vector<Observation> observations_;
+};
+
+}  // namespace
+
+void annotate(Trace& trace) { Annotator(trace).run(); }
+
+}  // namespace rstlab

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+#include "rstlab/tcp_model.h"
+
+#include <cerrno>
+
+#include "rstlab/seq.h"
+#include "rstlab/trace.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+const char* tcp_state_label(TcpState s) {
+  switch (s) {
+    case TcpState::Closed: return "CLOSE";
+    case TcpState::Listen: return "LISTEN";
+    case TcpState::SynSent: return "SYN_SENT";
+    case TcpState::SynRecv: return "SYN_RECV";
+    case TcpState::Established: return "ESTABLISHED";
+    case TcpState::FinWait1: return "FIN_WAIT1";
+    case TcpState::FinWait2: return "FIN_WAIT2";
+    case TcpState::CloseWait: return "CLOSE_WAIT";
+    case TcpState::Closing: return "CLOSING";
+    case TcpState::LastAck: return "LAST_ACK";
+    case TcpState::TimeWait: return "TIME_WAIT";
+  }
+  return "?";
+}
+
+const char* rst_reaction_name(RstReaction r) {
+  switch (r) {
+    case RstReaction::Accepted: return "accepted";
+    case RstReaction::ChallengeAck: return "challenge-ack";
+    case RstReaction::Ignored: return "ignored";
+  }
+  return "?";
+}
+
+SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
+  EndpointModel& a = side[from];
+  EndpointModel& b = side[1 - from];
+  SegmentVerdict v;
+  const bool syn = s.flags & tcpflag::SYN, ack = s.flags & tcpflag::ACK, fin = s.flags & tcpflag::FIN,
+             rst = s.flags & tcpflag::RST;
+  const uint32_t seg_len = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+
+  // ---- the sender ----------------------------------------------------------
+  a.seen = true;
+  if (challenge_pending_[from] && ack && !syn && !fin && !rst && s.len == 0) {
+    v.challenge_ack = true;
+    challenge_pending_[from] = false;
+  }
+  if (syn) {
+    a.isn = s.seq;
+    a.wscale = s.wscale;
+    a.state = ack ? TcpState::SynRecv : TcpState::SynSent;
+    if (ack) wscale_on_ = a.wscale >= 0 && b.wscale >= 0;
+  }
+  if (!rst) {
+    if (!a.snd_nxt || seq::gt(s.seq + seg_len, a.snd_nxt) || syn) a.snd_nxt = s.seq + seg_len;
+    a.window = syn ? s.window : uint32_t(s.window) << (wscale_on_ && a.wscale > 0 ? a.wscale : 0);
+  }
+  if (fin && !rst) {
+    a.fin_sent = true;
+    if (a.state == TcpState::Established || a.state == TcpState::SynRecv) a.state = TcpState::FinWait1;
+    else if (a.state == TcpState::CloseWait) a.state = TcpState::LastAck;
+    if (!a.wr_shut) {
+      a.wr_shut = true;
+      a.wr_cause = event;
+    }
+  }
+  if (rst) a.state = TcpState::Closed;
+  // Its ACK moves the receiver's handshake and close along.
+  if (ack && !rst && b.seen) {
+    if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) b.state = TcpState::Established;
+    if (b.fin_sent && s.ack == b.snd_nxt) {
+      if (b.state == TcpState::FinWait1) b.state = TcpState::FinWait2;
+      else if (b.state == TcpState::Closing) b.state = TcpState::TimeWait;
+      else if (b.state == TcpState::LastAck) b.state = TcpState::Closed;
+    }
+  }
+
+  // ---- the receiver --------------------------------------------------------
+  if (!s.checksum_ok) {
+    v.dropped_bad_checksum = true;
+    v.rst = rst;
+    v.why = "bad TCP checksum: dropped before TCP looks at it";
+    return v;
+  }
+  if (syn) {
+    b.rcv_nxt = s.seq + 1;
+    b.rcv_known = true;
+    if (ack && b.state == TcpState::SynSent && s.ack == b.snd_nxt) b.state = TcpState::Established;
+    return v;
+  }
+  if (rst) {
+    v.rst = true;
+    v.state_before = b.state;
+    const std::string st = tcp_state_label(b.state);
+    if (b.state == TcpState::SynSent) {
+      if (ack && s.ack == b.snd_nxt) {
+        v.reaction = RstReaction::Accepted;
+        v.err = ECONNREFUSED;
+        v.why = "RST|ACK acknowledges the SYN: accepted in SYN_SENT, the connection is refused";
+      } else {
+        v.reaction = RstReaction::Ignored;
+        v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
+                    : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
+      }
+    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) {
+      v.reaction = RstReaction::Ignored;
+      v.why = "no connection there to reset";
+      return v;
+    } else if (!b.rcv_known || s.seq == b.rcv_nxt ||
+               (s.seq + 1 == b.rcv_nxt && b.fin_received)) {
+      v.reaction = RstReaction::Accepted;
+      v.err = b.state == TcpState::CloseWait ? EPIPE
+              : b.state == TcpState::TimeWait ? 0
+                                               : ECONNRESET;
+      v.why = "seq " + std::string(b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt") +
+              ": accepted in " + st;
+      if (v.err == EPIPE) v.why += " (the FIN came first) -> sk_err = EPIPE";
+      else if (v.err == ECONNRESET) v.why += " -> sk_err = ECONNRESET";
+      else v.why += ": the TIME_WAIT remnant is dropped, no error";
+    } else {
+      const uint32_t wnd = b.window ? b.window : 65535;
+      const bool in_window = seq::in_window(s.seq, b.rcv_nxt, wnd);
+      if (in_window) {
+        v.reaction = RstReaction::ChallengeAck;
+        challenge_pending_[1 - from] = true;
+        v.why = "seq in the window but not rcv_nxt (off by " + std::to_string(seq::diff(s.seq, b.rcv_nxt)) +
+                "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives";
+      } else {
+        v.reaction = RstReaction::Ignored;
+        v.why = "seq outside the receive window (off by " + std::to_string(seq::diff(s.seq, b.rcv_nxt)) +
+                "): dropped silently";
+      }
+    }
+    if (v.reaction == RstReaction::Accepted) {
+      b.state = TcpState::Closed;
+      b.reset = true;
+      if (v.err) {
+        b.pending_err = v.err;
+        b.err_cause = event;
+        b.err_state = v.state_before;
+      }
+      if (!b.rd_shut) b.rd_cause = event;
+      if (!b.wr_shut) b.wr_cause = event;
+      b.rd_shut = b.wr_shut = true;
+    }
+    return v;
+  }
+  // Data and FIN, in order only (a retransmission or a hole changes nothing).
+  if (!b.rcv_known) {
+    b.rcv_nxt = s.seq;
+    b.rcv_known = true;
+  }
+  if (s.seq != b.rcv_nxt || (s.len == 0 && !fin)) return v;
+  if (s.len > 0) {
+    if (b.fin_sent) b.data_after_fin = true;
+    b.rcv_nxt += s.len;
+    b.received += s.len;
+    if (!b.app_closed) b.rx_queue += s.len;
+  }
+  if (fin) {
+    v.fin = true;
+    b.rcv_nxt += 1;
+    b.fin_received = true;
+    b.fin_event = event;
+    if (!b.rd_shut) {
+      b.rd_shut = true;
+      b.rd_cause = event;
+    }
+    if (b.state == TcpState::Established || b.state == TcpState::SynRecv) b.state = TcpState::CloseWait;
+    else if (b.state == TcpState::FinWait1) b.state = TcpState::Closing;
+    else if (b.state == TcpState::FinWait2) b.state = TcpState::TimeWait;
+  }
+  return v;
+}
+
+std::string ConnectionModel::stored(const EndpointModel& m) const {
+  std::string why = m.err_state == TcpState::CloseWait ? " (the FIN came first)" : "";
+  if (m.err_state == TcpState::SynSent) why = " (connect in progress)";
+  return "the RST " + event_name(*m.err_cause) + " was accepted in " + tcp_state_label(m.err_state) + why +
+         " -> sk_err = " + errno_name(m.pending_err);
+}
+
+Prediction ConnectionModel::predict_read(int s) const {
+  const EndpointModel& m = side[s];
+  Prediction p;
+  if (m.rx_queue > 0) {
+    p.result = "data";
+    p.reason = std::to_string(m.rx_queue) + " byte" + (m.rx_queue == 1 ? "" : "s") +
+               " queued: data is returned before anything else";
+    if (m.reset) p.reason += " (an RST does not purge the receive queue)";
+  } else if (m.fin_received) {
+    p.result = "EOF";
+    p.cause = m.fin_event;
+    p.reason = "the FIN " + event_name(*m.fin_event) + " shut the receive side: read returns 0 once the queue is empty";
+    if (m.pending_err)
+      p.reason += "; after a FIN, read never reports the later RST (" + errno_name(m.pending_err) +
+                  " waits for SO_ERROR or a write)";
+  } else if (m.pending_err) {
+    p.result = errno_name(m.pending_err);
+    p.cause = m.err_cause;
+    p.reason = stored(m) + "; this read is the first call after it, so it reports " +
+               errno_name(m.pending_err) + " and clears it";
+  } else if (m.rd_shut) {
+    p.result = "EOF";
+    p.cause = m.rd_cause;
+    p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
+                       : "the receive side is shut: read returns 0";
+  } else {
+    p.result = "block";
+    p.reason = "nothing queued and the connection open: read waits";
+  }
+  return p;
+}
+
+Prediction ConnectionModel::predict_write(int s) const {
+  const EndpointModel& m = side[s];
+  Prediction p;
+  if (m.pending_err) {
+    p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
+    p.cause = m.err_cause;
+    p.reason = stored(m) + "; this write is the first call after it, so it reports " +
+               errno_name(m.pending_err) +
+               (m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
+  } else if (m.wr_shut) {
+    p.result = "EPIPE +SIGPIPE";
+    p.cause = m.wr_cause;
+    p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
+                         "with EPIPE and raises SIGPIPE"
+                       : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
+  } else if (m.state == TcpState::CloseWait) {
+    p.result = "ok";
+    p.cause = m.fin_event;
+    p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
+               "(a closed peer answers it with RST)";
+  } else {
+    p.result = "ok";
+    p.reason = "the connection is open for sending";
+  }
+  return p;
+}
+
+Prediction ConnectionModel::predict_so_error(int s) const {
+  const EndpointModel& m = side[s];
+  Prediction p;
+  if (m.pending_err) {
+    p.result = errno_name(m.pending_err);
+    p.cause = m.err_cause;
+    p.reason = stored(m) + "; SO_ERROR returns it and clears it";
+  } else {
+    p.result = "0";
+    p.reason = m.reset ? "the reset's error was already reported: nothing pending"
+                       : "no error pending";
+  }
+  return p;
+}
+
+}  // namespace rstlab

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+// The scenario language: one line per header or step; see docs/scenario-language.md.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "rstlab/error.h"
+#include "rstlab/scenario.h"
+#include "rstlab/trace.h"
+#include "util/files.h"
+
+namespace rstlab {
+namespace {
+
+struct Token {
+  enum class Kind { Word, String, Arrow, Amp } kind;
+  std::string text;
+  int col;  // 1-based
+};
+
+class Parser {
+ public:
+  Parser(std::string source) : source_(std::move(source)) {}
+
+  Scenario parse(const std::string& text) {
+    size_t pos = 0;
+    int line_no = 0;
+    while (pos <= text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      ++line_no;
+      line_ = line_no;
+      parse_line(text.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    finish();
+    return std::move(sc_);
+  }
+
+ private:
+  // ---- errors -------------------------------------------------------------
+  [[noreturn]] void fail(int col, const std::string& what) const {
+    throw InputError(source_ + ":" + std::to_string(line_) + ":" + std::to_string(col) + ": " + what);
+  }
+  [[noreturn]] void fail_at(const Token& t, const std::string& what) const { fail(t.col, what); }
+  std::string found(const Token& t) const {
+    switch (t.kind) {
+      case Token::Kind::String: return "a string";
+      case Token::Kind::Arrow: return "'=>'";
+      case Token::Kind::Amp: return "'&'";
+      default: return "'" + t.text + "'";
+    }
+  }
+
+  // ---- tokens -------------------------------------------------------------
+  std::vector<Token> tokenize(const std::string& line) {
+    std::vector<Token> out;
+    size_t i = 0;
+    while (i < line.size()) {
+      const char c = line[i];
+      if (c == ' ' || c == '\t' || c == '\r') {
+        ++i;
+      } else if (c == '#') {
+        break;
+      } else if (c == '"') {
+        const int col = static_cast<int>(i) + 1;
+        std::string s;
+        ++i;
+        for (;;) {
+          if (i >= line.size()) fail(col, "unterminated string (missing closing '\"')");
+          const char d = line[i++];
+          if (d == '"') break;
+          if (d != '\\') {
+            s += d;
+            continue;
+          }
+          if (i >= line.size()) fail(col, "unterminated string (missing closing '\"')");
+          const char e = line[i++];
+          switch (e) {
+            case 'n': s += '\n'; break;
+            case 'r': s += '\r'; break;
+            case 't': s += '\t'; break;
+            case '0': s += '\0'; break;
+            case '"': s += '"'; break;
+            case '\\': s += '\\'; break;
+            case 'x': {
+              auto hex = [&](char h) -> int {
+                if (h >= '0' && h <= '9') return h - '0';
+                if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+                if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+                return -1;
+              };
+              if (i + 1 >= line.size() || hex(line[i]) < 0 || hex(line[i + 1]) < 0)
+                fail(static_cast<int>(i), "expected two hex digits after \\x");
+              s += static_cast<char>(hex(line[i]) * 16 + hex(line[i + 1]));
+              i += 2;
+              break;
+            }
+            default:
+              fail(static_cast<int>(i) - 1, std::string("unknown escape '\\") + e + "' in string");
+          }
+        }
+        out.push_back({Token::Kind::String, s, col});
+      } else if (c == '=' && i + 1 < line.size() && line[i + 1] == '>') {
+        out.push_back({Token::Kind::Arrow, "=>", static_cast<int>(i) + 1});
+        i += 2;
+      } else if (c == '&') {
+        out.push_back({Token::Kind::Amp, "&", static_cast<int>(i) + 1});
+        ++i;
+      } else {
+        const size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+               line[i] != '#' && line[i] != '"' && !(line[i] == '=' && i + 1 < line.size() && line[i + 1] == '>'))
+          ++i;
+        out.push_back({Token::Kind::Word, line.substr(start, i - start), static_cast<int>(start) + 1});
+      }
+    }
+    return out;
+  }
+
+  // ---- helpers over a token list -------------------------------------------
+  struct Cursor {
+    const std::vector<Token>& t;
+    size_t i = 0;
+    int end_col;
+    bool done() const { return i >= t.size(); }
+    const Token* peek() const { return done() ? nullptr : &t[i]; }
+  };
+
+  const Token& next(Cursor& c, const std::string& expected) {
+    if (c.done()) fail(c.end_col, "expected " + expected + ", found the end of the line");
+    return c.t[c.i++];
+  }
+  std::string word(Cursor& c, const std::string& expected) {
+    const Token& t = next(c, expected);
+    if (t.kind != Token::Kind::Word) fail_at(t, "expected " + expected + ", found " + found(t));
+    return t.text;
+  }
+  std::string string_arg(Cursor& c, const std::string& expected) {
+    const Token& t = next(c, expected);
+    if (t.kind != Token::Kind::String) fail_at(t, "expected " + expected + " in double quotes, found " + found(t));
+    return t.text;
+  }
+  int64_t number(const Token& t, const std::string& expected, const std::string& suffix = {}) {
+    std::string s = t.text;
+    if (t.kind != Token::Kind::Word) fail_at(t, "expected " + expected + ", found " + found(t));
+    if (!suffix.empty() && s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0)
+      s.resize(s.size() - suffix.size());
+    if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos)
+      fail_at(t, "expected " + expected + ", found " + found(t));
+    return std::stoll(s);
+  }
+  int64_t number(Cursor& c, const std::string& expected, const std::string& suffix = {}) {
+    return number(next(c, expected), expected, suffix);
+  }
+  void no_more(Cursor& c, const std::string& after) {
+    if (!c.done()) fail_at(*c.peek(), "unexpected " + found(*c.peek()) + " after " + after);
+  }
+  bool on_off(Cursor& c) {
+    const Token& t = next(c, "'on' or 'off'");
+    if (t.kind == Token::Kind::Word && t.text == "on") return true;
+    if (t.kind == Token::Kind::Word && t.text == "off") return false;
+    fail_at(t, "expected 'on' or 'off', found " + found(t));
+  }
+
+  // ---- lines ----------------------------------------------------------------
+  void parse_line(const std::string& line) {
+    const auto tokens = tokenize(line);
+    if (tokens.empty()) return;
+    Cursor c{tokens, 0, static_cast<int>(line.size()) + 1};
+    const Token& first = tokens[0];
+    if (first.kind != Token::Kind::Word)
+      fail_at(first, "expected a keyword (scenario, title, story, client, server, family, after), found " + found(first));
+    const std::string& kw = first.text;
+    if (kw == "scenario") {
+      c.i = 1;
+      sc_.name = word(c, "a scenario name");
+      for (char ch : sc_.name)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_'))
+          fail_at(tokens[1], "scenario names use letters, digits, '-' and '_', found '" + sc_.name + "'");
+      no_more(c, "the scenario name");
+      return;
+    }
+    if (kw == "title") {
+      c.i = 1;
+      sc_.title = string_arg(c, "the title");
+      no_more(c, "the title");
+      return;
+    }
+    if (kw == "story") {
+      c.i = 1;
+      const std::string s = string_arg(c, "a line of the story");
+      sc_.story += (sc_.story.empty() ? "" : " ") + s;
+      no_more(c, "the story line");
+      return;
+    }
+    if (kw == "family") {
+      c.i = 1;
+      const Token& t = next(c, "ipv4 or ipv6");
+      if (t.text == "ipv4") sc_.family = Family::V4;
+      else if (t.text == "ipv6") sc_.family = Family::V6;
+      else fail_at(t, "expected ipv4 or ipv6, found " + found(t));
+      no_more(c, "the family");
+      return;
+    }
+    if ((kw == "client" || kw == "server") && tokens.size() >= 2 &&
+        (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none") &&
+        tokens[1].kind == Token::Kind::Word) {
+      declare(c);
+      return;
+    }
+    int64_t after = 0;
+    if (kw == "after") {
+      c.i = 1;
+      after = number(c, "a delay in milliseconds (e.g. 300ms)", "ms");
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "ms") ++c.i;
+    }
+    const Token& actor = next(c, "an actor (client or server)");
+    if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
+      if (after) fail_at(actor, "expected an actor (client or server), found " + found(actor));
+      fail_at(first, "unknown keyword '" + kw +
+                         "' (expected scenario, title, story, client, server, family or after)");
+    }
+    step(c, actor, after);
+  }
+
+  void declare(Cursor& c) {
+    const Token& who = c.t[0];
+    c.i = 1;
+    ActorSpec& a = who.text == "client" ? sc_.client : sc_.server;
+    bool& seen = who.text == "client" ? client_declared_ : server_declared_;
+    if (seen) fail_at(who, "the " + who.text + " is declared twice");
+    seen = true;
+    const std::string kind = word(c, "kernel, peer or none");
+    a.kind = kind == "kernel" ? ActorKind::Kernel : kind == "peer" ? ActorKind::Peer : ActorKind::None;
+    while (!c.done()) {
+      const Token& opt = next(c, "an option");
+      if (opt.kind == Token::Kind::Word && opt.text.rfind("sigpipe=", 0) == 0 && a.kind == ActorKind::Kernel) {
+        const std::string v = opt.text.substr(8);
+        if (v == "default") a.sigpipe = SigpipeMode::Default;
+        else if (v == "ignore") a.sigpipe = SigpipeMode::Ignore;
+        else if (v == "handler") a.sigpipe = SigpipeMode::Handler;
+        else fail(opt.col + 8, "expected sigpipe=default, ignore or handler, found '" + v + "'");
+      } else {
+        fail_at(opt, "unexpected " + found(opt) +
+                         (a.kind == ActorKind::Kernel ? " (a kernel actor takes sigpipe=default|ignore|handler)"
+                                                      : " (only kernel actors take options)"));
+      }
+    }
+  }
+
+  const ActorSpec& actor_spec(const Token& actor) {
+    const bool client = actor.text == "client";
+    if (!(client ? client_declared_ : server_declared_))
+      fail_at(actor, "the " + actor.text + " is not declared yet (add '" + actor.text +
+                         " kernel' or '" + actor.text + " peer' above the steps)");
+    const ActorSpec& a = client ? sc_.client : sc_.server;
+    if (a.kind == ActorKind::None) fail_at(actor, "the " + actor.text + " was declared 'none': it takes no steps");
+    return a;
+  }
+
+  void step(Cursor& c, const Token& actor, int64_t after) {
+    const ActorSpec& spec = actor_spec(actor);
+    Step s;
+    s.actor = actor.text == "client" ? Role::Client : Role::Server;
+    s.after_ms = after;
+    s.where = source_ + ":" + std::to_string(line_);
+    const Token& verb_tok = next(c, "a step");
+    if (verb_tok.kind != Token::Kind::Word) fail_at(verb_tok, "expected a step, found " + found(verb_tok));
+    const std::string verb = verb_tok.text;
+    const size_t text_from = c.i - 1;
+    if (verb == "wait") {
+      s.op = StepOp::Wait;
+      auto it = background_.find(s.actor);
+      if (it == background_.end())
+        fail_at(verb_tok, "'wait' needs an earlier background call of the " + actor.text + " (a step ending in '&')");
+      s.call = it->second;
+      background_.erase(it);
+    } else if (spec.kind == ActorKind::Kernel) {
+      kernel_step(c, verb_tok, s);
+    } else {
+      peer_step(c, verb_tok, s);
+    }
+    // Optional '&' then optional '=> expectation'.
+    if (c.peek() && c.peek()->kind == Token::Kind::Amp) {
+      const Token& amp = next(c, "'&'");
+      if (s.op != StepOp::Call) fail_at(amp, "only system calls can run in the background ('&')");
+      if (background_.count(s.actor))
+        fail_at(amp, "the " + actor.text + " already has a background call: 'wait' for it first");
+      s.background = true;
+      background_[s.actor] = s.call;
+    }
+    std::vector<std::string> words;
+    for (size_t k = text_from; k < c.i; ++k)
+      words.push_back(c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+    for (const auto& w : words) s.text += (s.text.empty() ? "" : " ") + w;
+    if (c.peek() && c.peek()->kind == Token::Kind::Arrow) {
+      const Token& arrow = next(c, "'=>'");
+      if (s.op != StepOp::Call && s.op != StepOp::Wait)
+        fail_at(arrow, "a peer step has no result to expect (remove '=> ...'; use 'expect FLAGS' to wait for a segment)");
+      if (s.background) fail_at(arrow, "a background call's result is expected on its 'wait' step");
+      s.expect = expectation(c, arrow, s.call.call);
+    }
+    no_more(c, "the step");
+    sc_.steps.push_back(std::move(s));
+  }
+
+  void kernel_step(Cursor& c, const Token& verb_tok, Step& s) {
+    const std::string& v = verb_tok.text;
+    CallRequest& q = s.call;
+    s.op = StepOp::Call;
+    auto flags = [&](std::initializer_list<std::pair<const char*, int>> allowed) {
+      while (c.peek() && c.peek()->kind == Token::Kind::Word) {
+        const Token& f = *c.peek();
+        bool ok = false;
+        for (const auto& [name, bit] : allowed)
+          if (f.text == name) {
+            q.msg_flags |= bit;
+            ok = true;
+          }
+        if (!ok) {
+          std::string names;
+          for (const auto& [name, bit] : allowed) names += (names.empty() ? "" : ", ") + std::string(name);
+          fail_at(f, "unknown flag " + found(f) + " (expected " + names + ")");
+        }
+        ++c.i;
+      }
+    };
+    if (v == "connect" || v == "listen") {
+      q.call = v == "connect" ? KernelCall::Connect : KernelCall::Listen;
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "nonblock") {
+        q.nonblocking = true;
+        ++c.i;
+      }
+    } else if (v == "accept") {
+      q.call = KernelCall::Accept;
+    } else if (v == "write" || v == "send") {
+      q.call = KernelCall::Write;
+      q.use_send_recv = v == "send";
+      const Token& d = next(c, "the data to write: \"text\" or N bytes");
+      if (d.kind == Token::Kind::String) {
+        if (d.text.empty()) fail_at(d, "a write needs at least one byte");
+        if (d.text.size() > 8192) fail_at(d, "write data over 8192 bytes: give a count instead (N bytes)");
+        q.data = d.text;
+      } else {
+        q.count = number(d, "the data to write: \"text\" or N bytes");
+        if (q.count == 0) fail_at(d, "a write needs at least one byte");
+        const Token& unit = next(c, "'bytes'");
+        if (unit.text != "bytes") fail_at(unit, "expected 'bytes' after the count, found " + found(unit));
+      }
+      if (q.use_send_recv) flags({{"nosignal", MSG_NOSIGNAL}, {"dontwait", MSG_DONTWAIT}});
+    } else if (v == "read" || v == "recv") {
+      q.call = KernelCall::Read;
+      q.use_send_recv = v == "recv";
+      q.count = number(c, "the number of bytes to read");
+      if (q.count == 0 || q.count > (1 << 20)) fail(c.t[c.i - 1].col, "read between 1 and 1048576 bytes");
+      if (q.use_send_recv) flags({{"peek", MSG_PEEK}, {"dontwait", MSG_DONTWAIT}});
+    } else if (v == "shutdown") {
+      q.call = KernelCall::Shutdown;
+      const Token& h = next(c, "rd, wr or rdwr");
+      if (h.text == "rd") q.value = SHUT_RD;
+      else if (h.text == "wr") q.value = SHUT_WR;
+      else if (h.text == "rdwr") q.value = SHUT_RDWR;
+      else fail_at(h, "expected rd, wr or rdwr, found " + found(h));
+    } else if (v == "close") {
+      q.call = KernelCall::Close;
+    } else if (v == "linger") {
+      q.call = KernelCall::SetLinger;
+      const Token& t = next(c, "'off' or a number of seconds");
+      if (t.kind == Token::Kind::Word && t.text == "off") q.enable = false;
+      else q.value = static_cast<int>(number(t, "'off' or a number of seconds"));
+    } else if (v == "user_timeout") {
+      q.call = KernelCall::SetUserTimeout;
+      q.value = static_cast<int>(number(c, "a timeout in milliseconds", "ms"));
+    } else if (v == "so_error") {
+      q.call = KernelCall::GetSoError;
+    } else if (v == "poll") {
+      q.call = KernelCall::Poll;
+      q.value = 0;
+      while (c.peek() && c.peek()->kind == Token::Kind::Word) {
+        const Token& f = *c.peek();
+        if (f.text == "in") q.events |= POLLIN;
+        else if (f.text == "out") q.events |= POLLOUT;
+        else if (f.text == "rdhup") q.events |= POLLRDHUP;
+        else if (f.text == "pri") q.events |= POLLPRI;
+        else if (f.text.rfind("timeout=", 0) == 0) {
+          Token n = f;
+          n.text = f.text.substr(8);
+          n.col += 8;
+          q.value = static_cast<int>(number(n, "a timeout in milliseconds", "ms"));
+        } else {
+          fail_at(f, "unknown poll argument " + found(f) + " (expected in, out, rdhup, pri, timeout=MS)");
+        }
+        ++c.i;
+      }
+    } else if (v == "pipe") {
+      q.call = KernelCall::Pipe;
+    } else if (v == "close-read-end") {
+      q.call = KernelCall::CloseReadEnd;
+    } else {
+      fail_at(verb_tok, "unknown step '" + v + "' for a kernel actor (expected connect, listen, accept, "
+                        "write, send, read, recv, shutdown, close, linger, user_timeout, so_error, poll, "
+                        "pipe, close-read-end or wait)");
+    }
+  }
+
+  void peer_step(Cursor& c, const Token& verb_tok, Step& s) {
+    const std::string& v = verb_tok.text;
+    if (v == "connect") {
+      s.op = StepOp::PeerConnect;
+    } else if (v == "recv") {
+      s.op = StepOp::PeerRecv;
+      s.count = number(c, "the number of bytes to receive");
+    } else if (v == "send") {
+      s.op = StepOp::PeerSend;
+      s.data = string_arg(c, "the data to send");
+      if (s.data.empty() || s.data.size() > 1400) fail(c.t[c.i - 1].col, "the peer sends 1 to 1400 bytes per segment");
+    } else if (v == "fin") {
+      s.op = StepOp::PeerFin;
+    } else if (v == "close") {
+      s.op = StepOp::PeerClose;
+    } else if (v == "rst") {
+      s.op = StepOp::PeerRst;
+      while (c.peek() && c.peek()->kind == Token::Kind::Word) {
+        const Token& f = *c.peek();
+        if (f.text == "ack") s.with_ack = true;
+        else if (f.text == "badsum") s.bad_checksum = true;
+        else if (f.text.rfind("seq=", 0) == 0) s.seq = seq_policy(f);
+        else fail_at(f, "unknown rst argument " + found(f) + " (expected seq=..., ack, badsum)");
+        ++c.i;
+      }
+    } else if (v == "ack") {
+      s.op = StepOp::PeerAck;
+    } else if (v == "expect") {
+      s.op = StepOp::PeerExpect;
+      const Token& f = next(c, "TCP flags as tcpdump writes them (., R, F., S., P.)");
+      if (f.kind != Token::Kind::Word || f.text.find_first_not_of("FSRPUEW.") != std::string::npos)
+        fail_at(f, "expected TCP flags as tcpdump writes them (., R, F., S., P.), found " + found(f));
+      s.data = f.text;
+    } else if (v == "autoack") {
+      s.op = StepOp::PeerAutoAck;
+      s.flag = on_off(c);
+    } else if (v == "closed-rst") {
+      s.op = StepOp::PeerClosedSocket;
+      s.flag = on_off(c);
+    } else if (v == "synack") {
+      s.op = StepOp::PeerAnswerSyn;
+      s.flag = on_off(c);
+    } else if (v == "delay") {
+      s.op = StepOp::PeerDelay;
+      s.count = number(c, "a delay in milliseconds (e.g. 30ms)", "ms");
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "ms") ++c.i;
+    } else {
+      fail_at(verb_tok, "unknown step '" + v + "' for the crafted peer (expected connect, recv, send, "
+                        "fin, close, rst, ack, expect, autoack, closed-rst, synack, delay)");
+    }
+  }
+
+  SeqPolicy seq_policy(const Token& f) {
+    const std::string v = f.text.substr(4);
+    Token n = f;
+    n.col += 4;
+    SeqPolicy p;
+    if (v == "exact" || v == "rcv_nxt") return p;
+    if (v == "oow" || v == "out-of-window") {
+      p.kind = SeqPolicy::Kind::OutOfWindow;
+      return p;
+    }
+    if (!v.empty() && (v[0] == '+' || v[0] == '-')) {
+      n.text = v.substr(1);
+      n.col += 1;
+      p.kind = SeqPolicy::Kind::Offset;
+      p.value = number(n, "an offset after seq=+ or seq=-") * (v[0] == '-' ? -1 : 1);
+      return p;
+    }
+    n.text = v;
+    p.kind = SeqPolicy::Kind::Explicit;
+    p.value = number(n, "seq=exact, seq=+N, seq=-N, seq=oow or seq=N");
+    return p;
+  }
+
+  Expectation expectation(Cursor& c, const Token& arrow, KernelCall call) {
+    Expectation e;
+    const Token& t = next(c, "an expected result after '=>'");
+    const size_t first = c.i - 1;
+    const bool value_call = call == KernelCall::GetSoError || call == KernelCall::Poll;
+    if (t.kind == Token::Kind::String) {
+      if (call != KernelCall::Read) fail_at(t, "only reads can expect data (\"...\")");
+      e.kind = Expectation::Kind::Value;
+      e.value = t.text;
+      e.ret = static_cast<int64_t>(t.text.size());
+    } else if (t.kind == Token::Kind::Word && t.text == "killed") {
+      const Token& by = next(c, "'by SIGPIPE'");
+      const Token& sig = next(c, "'SIGPIPE'");
+      if (by.text != "by" || sig.text != "SIGPIPE") fail_at(by, "expected 'killed by SIGPIPE'");
+      e.kind = Expectation::Kind::Killed;
+    } else if (t.kind == Token::Kind::Word && t.text == "EOF") {
+      if (call != KernelCall::Read) fail_at(t, "only reads return EOF");
+      e.kind = Expectation::Kind::Return;
+      e.ret = 0;
+    } else if (t.kind == Token::Kind::Word && t.text.rfind("POLL", 0) == 0) {
+      if (call != KernelCall::Poll) fail_at(t, "poll events are expected only from poll");
+      static const std::set<std::string> names = {"POLLIN", "POLLPRI", "POLLOUT", "POLLERR",
+                                                  "POLLHUP", "POLLNVAL", "POLLRDHUP"};
+      size_t at = 0;
+      while (at <= t.text.size()) {
+        size_t bar = t.text.find('|', at);
+        if (bar == std::string::npos) bar = t.text.size();
+        if (!names.count(t.text.substr(at, bar - at)))
+          fail(t.col + static_cast<int>(at), "unknown poll event '" + t.text.substr(at, bar - at) + "'");
+        at = bar + 1;
+      }
+      e.kind = Expectation::Kind::Value;
+      e.value = t.text;
+    } else if (t.kind == Token::Kind::Word && t.text.size() > 1 && t.text[0] == 'E') {
+      const auto err = errno_from_name(t.text);
+      if (!err) fail_at(t, "unknown errno " + found(t));
+      if (call == KernelCall::GetSoError) {
+        e.kind = Expectation::Kind::Value;
+        e.value = t.text;
+      } else {
+        e.kind = Expectation::Kind::Errno;
+        e.err = *err;
+        if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "+SIGPIPE") {
+          e.sigpipe = true;
+          ++c.i;
+        }
+      }
+    } else if (t.kind == Token::Kind::Word && t.text.find_first_not_of("0123456789-") == std::string::npos &&
+               !t.text.empty() && t.text != "-") {
+      const bool neg = t.text[0] == '-';
+      Token n = t;
+      if (neg) n.text = t.text.substr(1);
+      const int64_t v = number(n, "a number") * (neg ? -1 : 1);
+      if (value_call && call == KernelCall::GetSoError) {
+        if (v != 0) fail_at(t, "so_error gives 0 or an errno name");
+        e.kind = Expectation::Kind::Value;
+        e.value = "0";
+      } else {
+        e.kind = Expectation::Kind::Return;
+        e.ret = v;
+      }
+    } else {
+      fail_at(t, "expected a result after '=>' (a number, EOF, an errno like EPIPE [+SIGPIPE], "
+                 "\"data\", POLL... events or 'killed by SIGPIPE'), found " + found(t));
+    }
+    for (size_t k = first; k < c.i; ++k)
+      e.text += (e.text.empty() ? "" : " ") +
+                (c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+    (void)arrow;
+    return e;
+  }
+
+  void finish() {
+    line_ = 1;
+    if (sc_.name.empty()) fail(1, "missing 'scenario NAME' line");
+    if (!client_declared_) fail(1, "missing 'client kernel|peer|none' line");
+    if (!server_declared_) fail(1, "missing 'server kernel|peer|none' line");
+    if (sc_.client.kind == ActorKind::Peer && sc_.server.kind == ActorKind::Peer)
+      fail(1, "at most one actor can be the crafted peer: the other must be a kernel socket");
+    if (sc_.client.kind != ActorKind::Kernel && sc_.server.kind != ActorKind::Kernel)
+      fail(1, "at least one actor must be a kernel socket");
+    if (!background_.empty())
+      fail(1, "a background call ('&') is never collected: add '" +
+                  std::string(role_name(background_.begin()->first)) + " wait'");
+  }
+
+  std::string source_;
+  int line_ = 0;
+  Scenario sc_;
+  bool client_declared_ = false, server_declared_ = false;
+  std::map<Role, CallRequest> background_;
+};
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& source) {
+  return Parser(source).parse(text);
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  return parse_scenario(detail::read_file(path), path);
+}
+
+}  // namespace rstlab
