@@ -48,6 +48,10 @@ class Lab {
   int near_netns() const;
   int far_netns() const;
 
+  /// Writes a /proc/sys value inside the lab's namespaces (near, and far when there is
+  /// one) — never the host's. Returns false when this kernel has no such setting.
+  bool set_sysctl(const std::string& path, const std::string& value);
+
   /// The peer's packet I/O (far end Peer only).
   PeerLink& peer_link();
   /// File descriptors the lab itself must service (the tun relay for a kernel far

@@ -89,6 +89,9 @@ struct Scenario {
   Family family = Family::V4;
   uint16_t client_port = 40001;
   uint16_t server_port = 8080;
+  /// `rto_min N ms`: the lab's minimum retransmission timeout for this run
+  /// (net.ipv4.tcp_rto_min_us inside the lab), so timeout stories take milliseconds.
+  std::optional<int> rto_min_ms;
   std::vector<Step> steps;
 
   bool kernel_vs_kernel() const {

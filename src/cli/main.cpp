@@ -4,17 +4,19 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "rstlab/error.h"
 #include "rstlab/outputs.h"
 #include "rstlab/render.h"
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
+#include "util/files.h"
 
 namespace {
 
@@ -28,13 +30,16 @@ const char* kDescription =
     "Runs scripted TCP situations against real Linux kernel sockets inside private\n"
     "network namespaces (nothing on the host changes), with a crafted libtins peer or a\n"
     "second kernel socket as the far end, records every packet with libpcap and writes an\n"
-    "annotated timeline of packets and system calls.\n"
+    "annotated timeline of packets and system calls: which call first saw the reset, and\n"
+    "the kernel rule that decided it.\n"
     "\n"
     "Examples:\n"
-    "  rstlab list\n"
-    "  sudo rstlab run broken-pipe                 # crafted peer, veth link, into out/\n"
+    "  rstlab list                                   the built-in scenarios\n"
+    "  rstlab show broken-pipe                       a scenario's file and story\n"
+    "  sudo rstlab run broken-pipe                   crafted peer, veth link, into out/\n"
     "  sudo rstlab run reset-by-peer-kernel --link tun --out /tmp/rst\n"
-    "  sudo rstlab run --all --link both\n";
+    "  sudo rstlab run my-case.scn                   your own scenario file\n"
+    "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n";
 
 /// Ends the process without paying for the lab's teardown. Closing packet sockets and
 /// network devices waits for RCU grace periods (~20 ms each, 60 ms for a veth lab); a
@@ -61,36 +66,101 @@ struct RunArgs {
   bool all = false;
   std::string link = "veth";
   std::string out = "out";
+  bool json = false;
   bool hold = false;
 };
+
+bool looks_like_file(const std::string& arg) {
+  return arg.find('/') != std::string::npos ||
+         (arg.size() > 4 && arg.compare(arg.size() - 4, 4, ".scn") == 0) || std::filesystem::exists(arg);
+}
+
+/// Every scenario named on the command line, parsed before anything runs.
+std::vector<Scenario> gather(const RunArgs& a) {
+  std::vector<Scenario> out;
+  if (a.all) out = catalogue();
+  for (const auto& n : a.names) out.push_back(looks_like_file(n) ? load_scenario_file(n) : find_scenario(n));
+  if (out.empty()) throw InputError("name a scenario or a .scn file to run, or give --all (see 'rstlab list')");
+  return out;
+}
 
 std::vector<LinkKind> links_from(const std::string& s) {
   if (s == "both") return {LinkKind::Veth, LinkKind::Tun};
   return {parse_link(s)};
 }
 
-int cmd_list() {
-  for (const auto& s : catalogue()) std::printf("%-24s %s\n", s.name.c_str(), s.title.c_str());
+std::string actor_kinds(const Scenario& s) {
+  auto k = [](const ActorSpec& a) {
+    return a.kind == ActorKind::Kernel ? "kernel" : a.kind == ActorKind::Peer ? "peer" : "none";
+  };
+  return std::string(k(s.client)) + "/" + k(s.server);
+}
+
+int cmd_list(bool json) {
+  if (json) {
+    for (const auto& s : catalogue())
+      std::cout << nlohmann::json{{"name", s.name}, {"title", s.title}, {"actors", actor_kinds(s)},
+                                  {"family", family_name(s.family)}}
+                       .dump()
+                << "\n";
+    return 0;
+  }
+  std::printf("%-26s %-14s %-5s %s\n", "NAME", "CLIENT/SERVER", "IP", "TITLE");
+  for (const auto& s : catalogue())
+    std::printf("%-26s %-14s %-5s %s\n", s.name.c_str(), actor_kinds(s).c_str(),
+                s.family == Family::V4 ? "v4" : "v6", s.title.c_str());
+  std::printf("\n%zu scenarios. 'rstlab show NAME' prints one with its story.\n", catalogue().size());
   return 0;
 }
 
-int cmd_run(const RunArgs& a, LabCache& labs) {
-  std::vector<const Scenario*> todo;
-  if (a.all)
-    for (const auto& s : catalogue()) todo.push_back(&s);
-  for (const auto& n : a.names) todo.push_back(&find_scenario(n));
-  if (todo.empty()) throw InputError("name a scenario to run, or give --all (see 'rstlab list')");
-  const auto links = links_from(a.link);
-  const bool single = todo.size() * links.size() == 1;
-  const bool tty = ::isatty(STDOUT_FILENO);
+int cmd_show(const std::string& name) {
+  if (looks_like_file(name)) {
+    load_scenario_file(name);  // says where it is wrong, if it is
+    std::printf("# %s\n%s", name.c_str(), detail::read_file(name).c_str());
+    return 0;
+  }
+  const CatalogueEntry& e = find_scenario_source(name);
+  std::printf("# scenarios/%s\n%s", e.file.c_str(), e.text.c_str());
+  return 0;
+}
 
-  struct Row {
-    std::string name, link, dir;
-    bool passed;
-    size_t packets;
-  };
+struct Row {
+  std::string name, link, dir, observer;
+  bool passed;
+  size_t met = 0, failed = 0;
+};
+
+Row summarise(const RunResult& r, const std::string& dir) {
+  Row row{r.trace.scenario, r.trace.link, dir, "-", r.trace.passed()};
+  for (const auto& e : r.trace.events)
+    if (e.met) (*e.met ? row.met : row.failed)++;
+  if (const auto& f = r.trace.first_observer) row.observer = f->actor + " " + f->call + " -> " + f->result;
+  return row;
+}
+
+nlohmann::json row_json(const Row& row, const Trace& t) {
+  nlohmann::json j = {{"scenario", row.name},
+                      {"link", row.link},
+                      {"passed", row.passed},
+                      {"expectations", {{"met", row.met}, {"failed", row.failed}}},
+                      {"failures", t.failures},
+                      {"dir", row.dir}};
+  if (const auto& f = t.first_observer)
+    j["first_observer"] = {{"actor", f->actor}, {"call", f->call}, {"result", f->result}, {"reason", f->reason}};
+  else
+    j["first_observer"] = nullptr;
+  return j;
+}
+
+int cmd_run(const RunArgs& a, LabCache& labs) {
+  const std::vector<Scenario> todo = gather(a);
+  const auto links = links_from(a.link);
+  const size_t total = todo.size() * links.size();
+  const bool single = total == 1 && !a.json;
+  const bool tty_out = ::isatty(STDOUT_FILENO), tty_err = ::isatty(STDERR_FILENO);
+
   std::vector<Row> rows;
-  for (const Scenario* s : todo) {
+  for (const Scenario& s : todo) {
     for (LinkKind link : links) {
       RunOptions opt;
       opt.link = link;
@@ -100,26 +170,31 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
           std::fflush(stderr);
           std::getchar();
         };
-      if (!single && tty)
-        std::fprintf(stderr, "\r[%zu/%zu] %s (%s)...\033[K", rows.size() + 1,
-                     todo.size() * links.size(), s->name.c_str(), link_name(link));
-      RunResult r = run_scenario(*s, opt, labs);
+      if (total > 1 && tty_err)
+        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s (%s)", rows.size() + 1, total, s.name.c_str(), link_name(link));
+      RunResult r = run_scenario(s, opt, labs);
       const std::string dir = write_run_folder(a.out, r);
-      if (single) std::fputs(render_text(r.trace, tty).c_str(), stdout);
-      rows.push_back({s->name, link_name(link), dir, r.trace.passed(), r.packets.size()});
+      rows.push_back(summarise(r, dir));
+      if (single) std::fputs(render_text(r.trace, tty_out).c_str(), stdout);
+      if (a.json) std::cout << row_json(rows.back(), r.trace).dump() << std::endl;
     }
   }
-  if (!single && tty) std::fprintf(stderr, "\r\033[K");
-  if (!single) std::printf("%-24s %-5s %-7s %8s  %s\n", "SCENARIO", "LINK", "RESULT", "PACKETS", "OUTPUT");
-  bool all_ok = true;
-  for (const auto& r : rows) {
-    all_ok &= r.passed;
-    if (single) std::printf("\nwrote %s/{capture.pcap,trace.json,trace.txt}\n", r.dir.c_str());
-    else
-      std::printf("%-24s %-5s %-7s %8zu  %s\n", r.name.c_str(), r.link.c_str(),
-                  r.passed ? "passed" : "FAILED", r.packets, r.dir.c_str());
+  if (total > 1 && tty_err) std::fprintf(stderr, "\r\033[K");
+  size_t failed = 0;
+  for (const auto& r : rows) failed += r.passed ? 0 : 1;
+  if (a.json) return failed ? kExitFailed : 0;
+  if (single) {
+    std::printf("\nwrote %s/{capture.pcap,trace.json,trace.txt}\n", rows[0].dir.c_str());
+    return failed ? kExitFailed : 0;
   }
-  return all_ok ? 0 : kExitFailed;
+  std::printf("%-26s %-5s %-46s %-7s %-7s %s\n", "SCENARIO", "LINK", "FIRST OBSERVER", "RESULT", "EXPECT",
+              "OUTPUT");
+  for (const auto& r : rows)
+    std::printf("%-26s %-5s %-46s %-7s %3zu/%-3zu %s\n", r.name.c_str(), r.link.c_str(), r.observer.c_str(),
+                r.passed ? "passed" : "FAILED", r.met, r.met + r.failed, r.dir.c_str());
+  std::printf("\n%zu run%s, %zu failed. Each folder holds trace.txt, trace.json and capture.pcap.\n", rows.size(),
+              rows.size() == 1 ? "" : "s", failed);
+  return failed ? kExitFailed : 0;
 }
 
 }  // namespace
@@ -128,21 +203,30 @@ int main(int argc, char** argv) {
   CLI::App app(kDescription, "rstlab");
   app.require_subcommand(1);
   app.footer("Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input,\n"
-             "3 the lab could not be built (rstlab needs root: it creates network namespaces).");
+             "3 the lab could not be built (rstlab needs root: it creates network namespaces).\n"
+             "Scenario language: docs/scenario-language.md. Outputs: docs/output-formats.md.");
 
-  app.add_subcommand("list", "List the built-in scenarios");
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "List the built-in scenarios");
+  list->add_flag("--json", list_json, "One JSON object per scenario (JSON Lines)");
+
+  std::string show_name;
+  auto* show = app.add_subcommand("show", "Print a scenario's file: its story and steps");
+  show->add_option("scenario", show_name, "A built-in name or a .scn file")->required();
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
-  run->add_option("scenario", ra.names, "Built-in scenario names (see 'rstlab list')");
+  run->add_option("scenario", ra.names, "Built-in names (see 'rstlab list') or .scn files");
   run->add_flag("--all", ra.all, "Run every built-in scenario");
   run->add_option("--link", ra.link, "veth (raw-socket peer on a veth pair), tun, or both")
       ->check(CLI::IsMember({"veth", "tun", "both"}))
       ->capture_default_str();
-  run->add_option("--out", ra.out, "Parent folder: each run writes OUT/<scenario>/<link>/")
-      ->capture_default_str();
+  run->add_option("--out", ra.out, "Parent folder: each run writes OUT/<scenario>/<link>/")->capture_default_str();
+  run->add_flag("--json", ra.json, "Machine output: one JSON object per run (JSON Lines) on stdout");
   run->add_flag("--hold", ra.hold, "Pause once the lab is built (for tests)")->group("");
-  run->footer("Each run folder holds capture.pcap (open it in Wireshark), trace.json (jq) and trace.txt.");
+  run->footer(
+      "One run prints its annotated timeline; several print a summary table. Each run folder\n"
+      "holds capture.pcap (open it in Wireshark), trace.json (jq) and trace.txt.");
 
   try {
     app.parse(argc, argv);
@@ -151,7 +235,8 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitInput;
   }
   try {
-    if (app.got_subcommand("list")) return cmd_list();
+    if (app.got_subcommand("list")) return cmd_list(list_json);
+    if (app.got_subcommand("show")) return cmd_show(show_name);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

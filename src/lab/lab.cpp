@@ -118,6 +118,23 @@ Address Lab::far_addr() const { return lab_address(config_.family, 2); }
 int Lab::near_netns() const { return impl_->near.get(); }
 int Lab::far_netns() const { return impl_->far.get(); }
 
+bool Lab::set_sysctl(const std::string& path, const std::string& value) {
+  detail::Fd here = detail::current_netns();
+  bool ok = true;
+  try {
+    for (const detail::Fd* ns : {&impl_->near, &impl_->far}) {
+      if (!*ns) continue;
+      detail::enter_netns(ns->get());
+      ok &= detail::write_sysctl(path, value);
+    }
+  } catch (...) {
+    detail::enter_netns(here.get());
+    throw;
+  }
+  detail::enter_netns(here.get());
+  return ok;
+}
+
 PeerLink& Lab::peer_link() {
   if (!impl_->peer_link) throw Error("this lab has no crafted peer (far end is a kernel socket)");
   return *impl_->peer_link;

@@ -73,7 +73,18 @@ class LiveRun {
     }
   }
 
+  ~LiveRun() {
+    if (sc_.rto_min_ms) {
+      try {
+        lab_.set_sysctl("net/ipv4/tcp_rto_min_us", "200000");  // the kernel's default, for later runs
+      } catch (const Error&) {
+      }
+    }
+  }
+
   RunResult run() {
+    if (sc_.rto_min_ms && !lab_.set_sysctl("net/ipv4/tcp_rto_min_us", std::to_string(*sc_.rto_min_ms * 1000)))
+      trace_.failures.push_back("this kernel has no net.ipv4.tcp_rto_min_us: rto_min cannot be applied");
     if (opt_.on_lab_ready) opt_.on_lab_ready();
     for (const Step& step : sc_.steps) run_step(step);
     settle();

@@ -176,7 +176,8 @@ class Parser {
     Cursor c{tokens, 0, static_cast<int>(line.size()) + 1};
     const Token& first = tokens[0];
     if (first.kind != Token::Kind::Word)
-      fail_at(first, "expected a keyword (scenario, title, story, client, server, family, after), found " + found(first));
+      fail_at(first, "expected a keyword (scenario, title, story, client, server, family, rto_min, after), found " +
+                         found(first));
     const std::string& kw = first.text;
     if (kw == "scenario") {
       c.i = 1;
@@ -198,6 +199,16 @@ class Parser {
       const std::string s = string_arg(c, "a line of the story");
       sc_.story += (sc_.story.empty() ? "" : " ") + s;
       no_more(c, "the story line");
+      return;
+    }
+    if (kw == "rto_min") {
+      c.i = 1;
+      const Token& t = next(c, "a time in milliseconds (e.g. 10ms)");
+      const int64_t v = number(t, "a time in milliseconds (e.g. 10ms)", "ms");
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "ms") ++c.i;
+      if (v < 1 || v > 200) fail_at(t, "rto_min must be between 1 and 200 ms (the kernel's default is 200)");
+      sc_.rto_min_ms = static_cast<int>(v);
+      no_more(c, "rto_min");
       return;
     }
     if (kw == "family") {
@@ -225,7 +236,7 @@ class Parser {
     if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
       if (after) fail_at(actor, "expected an actor (client or server), found " + found(actor));
       fail_at(first, "unknown keyword '" + kw +
-                         "' (expected scenario, title, story, client, server, family or after)");
+                         "' (expected scenario, title, story, client, server, family, rto_min or after)");
     }
     step(c, actor, after);
   }
@@ -280,7 +291,7 @@ class Parser {
       auto it = background_.find(s.actor);
       if (it == background_.end())
         fail_at(verb_tok, "'wait' needs an earlier background call of the " + actor.text + " (a step ending in '&')");
-      s.call = it->second;
+      s.call = it->second.call;
       background_.erase(it);
     } else if (spec.kind == ActorKind::Kernel) {
       kernel_step(c, verb_tok, s);
@@ -294,7 +305,7 @@ class Parser {
       if (background_.count(s.actor))
         fail_at(amp, "the " + actor.text + " already has a background call: 'wait' for it first");
       s.background = true;
-      background_[s.actor] = s.call;
+      background_[s.actor] = {s.call, line_, amp.col};
     }
     std::vector<std::string> words;
     for (size_t k = text_from; k < c.i; ++k)
@@ -566,16 +577,23 @@ class Parser {
       fail(1, "at most one actor can be the crafted peer: the other must be a kernel socket");
     if (sc_.client.kind != ActorKind::Kernel && sc_.server.kind != ActorKind::Kernel)
       fail(1, "at least one actor must be a kernel socket");
-    if (!background_.empty())
-      fail(1, "a background call ('&') is never collected: add '" +
-                  std::string(role_name(background_.begin()->first)) + " wait'");
+    if (!background_.empty()) {
+      const auto& [role, b] = *background_.begin();
+      line_ = b.line;
+      fail(b.col, "this background call is never collected: add a later '" + std::string(role_name(role)) +
+                      " wait'");
+    }
   }
 
   std::string source_;
   int line_ = 0;
   Scenario sc_;
   bool client_declared_ = false, server_declared_ = false;
-  std::map<Role, CallRequest> background_;
+  struct Background {
+    CallRequest call;
+    int line, col;
+  };
+  std::map<Role, Background> background_;
 };
 
 }  // namespace

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+// The annotator on hand-built traces: which RSTs are accepted, which errno they store,
+// the one-shot nature of that error, and the first observer.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "rstlab/annotate.h"
+#include "rstlab/wire.h"
+
+using namespace rstlab;
+
+namespace {
+
+constexpr uint32_t kC = 1000, kS = 5000;  // client and server ISNs
+using namespace tcpflag;
+
+class Build {
+ public:
+  Build() {
+    t_.scenario = "t";
+    t_.link = "tun";
+    t_.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
+    t_.server = {"peer", Endpoint::parse("192.0.2.2:8080"), ""};
+  }
+  Build& server_kernel() {
+    t_.server.kind = "kernel";
+    return *this;
+  }
+  /// Absolute numbers; `t` in microseconds.
+  size_t pkt(Dir d, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0, int64_t t = -1) {
+    PacketEvent p;
+    p.frame = ++frames_;
+    p.dir = d;
+    p.flags = flags;
+    p.seq_abs = seq;
+    p.ack_abs = ack;
+    p.len = len;
+    p.window = 65535;
+    return add(p, t);
+  }
+  size_t call(const std::string& actor, const std::string& call, const std::string& args, int64_t ret,
+              int err = 0, bool sigpipe = false, int64_t t = -1, int64_t t_start = -1,
+              const std::string& value = "") {
+    SyscallEvent s;
+    s.actor = actor;
+    s.call = call;
+    s.args = args;
+    s.ret = ret;
+    if (err) s.err = err;
+    if (sigpipe) s.signal = SIGPIPE;
+    s.value = value;
+    const int64_t at = t < 0 ? next_t() : t * 1000;
+    s.t_start_ns = t_start < 0 ? at - 1 : t_start * 1000;
+    Event e;
+    e.t_ns = at;
+    e.body = s;
+    t_.events.push_back(e);
+    return t_.events.size() - 1;
+  }
+  void handshake() {
+    pkt(Dir::ClientToServer, SYN, kC, 0);
+    pkt(Dir::ServerToClient, SYN | ACK, kS, kC + 1);
+    pkt(Dir::ClientToServer, ACK, kC + 1, kS + 1);
+    call("client", "connect", "192.0.2.2:8080", 0);
+  }
+  Trace& done() {
+    annotate(t_);
+    return t_;
+  }
+  std::string notes_of(size_t event, const std::string& kind = "") const {
+    std::string s;
+    for (const auto& a : t_.annotations)
+      if (a.event == event && (kind.empty() || a.kind == kind)) s += a.text + "\n";
+    return s;
+  }
+  bool any_mismatch() const {
+    for (const auto& a : t_.annotations)
+      if (a.kind == "mismatch") return true;
+    return false;
+  }
+
+ private:
+  size_t add(const PacketEvent& p, int64_t t) {
+    Event e;
+    e.t_ns = t < 0 ? next_t() : t * 1000;
+    e.body = p;
+    t_.events.push_back(e);
+    return t_.events.size() - 1;
+  }
+  int64_t next_t() { return now_ += 10000; }
+  Trace t_;
+  uint64_t frames_ = 0;
+  int64_t now_ = 0;
+};
+
+}  // namespace
+
+TEST(Annotate, ResetErrorIsReportedOnceThenEofThenEpipe) {
+  Build b;
+  b.handshake();
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 1, 0);
+  const size_t r1 = b.call("client", "read", "10", -1, ECONNRESET);
+  const size_t r2 = b.call("client", "read", "10", 0);
+  const size_t w = b.call("client", "write", "\"x\"", -1, EPIPE, true);
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(rst, "rst").find("accepted in ESTABLISHED -> sk_err = ECONNRESET"), std::string::npos)
+      << b.notes_of(rst);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, r1);
+  EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_NE(b.notes_of(r2).find("already reported: read returns 0"), std::string::npos) << b.notes_of(r2);
+  EXPECT_NE(b.notes_of(w).find("write fails with EPIPE and raises SIGPIPE"), std::string::npos) << b.notes_of(w);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, RstInCloseWaitStoresEpipe) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 1);
+  const size_t ok = b.call("client", "write", "\"b\"", 1);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const size_t w = b.call("client", "write", "\"c\"", -1, EPIPE, true);
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(rst).find("accepted in CLOSE_WAIT (the FIN came first) -> sk_err = EPIPE"), std::string::npos);
+  EXPECT_NE(b.notes_of(ok).find("a FIN only closes the other side's sending direction"), std::string::npos);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, w);
+  EXPECT_NE(t.first_observer->reason.find("this write is the first call after it, so it reports EPIPE and raises SIGPIPE"),
+            std::string::npos);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, FirstCallIsAWriteItGetsEconnresetWithoutSigpipe) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, RST, kS + 1, 0);
+  const size_t w = b.call("client", "write", "\"a\"", -1, ECONNRESET);
+  b.done();
+  EXPECT_NE(b.notes_of(w).find("reports ECONNRESET (no SIGPIPE: only EPIPE raises it)"), std::string::npos);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, InWindowRstIsChallengedOutOfWindowIgnored) {
+  Build b;
+  b.handshake();
+  const size_t in = b.pkt(Dir::ServerToClient, RST, kS + 1 + 100, 0);
+  const size_t ack = b.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 1);
+  const size_t out = b.pkt(Dir::ServerToClient, RST, kS + 1 + (1u << 30), 0);
+  b.call("client", "getsockopt", "SO_ERROR", 0, 0, false, -1, -1, "0");
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(in, "rst").find("a challenge ACK answers it (RFC 5961)"), std::string::npos);
+  EXPECT_NE(b.notes_of(ack, "challenge-ack").find("challenge ACK from the client"), std::string::npos);
+  EXPECT_NE(b.notes_of(out, "rst").find("outside the receive window"), std::string::npos);
+  EXPECT_FALSE(t.first_observer) << "nothing observed a reset";
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, BadChecksumRstIsDropped) {
+  Build b;
+  b.handshake();
+  Trace& t = b.done();
+  PacketEvent p;
+  p.frame = 9;
+  p.dir = Dir::ServerToClient;
+  p.flags = RST;
+  p.seq_abs = kS + 1;
+  p.checksum_ok = false;
+  Event e;
+  e.t_ns = 1000000000;
+  e.body = p;
+  t.events.push_back(e);
+  annotate(t);
+  bool found = false;
+  for (const auto& a : t.annotations) found |= a.text.find("bad TCP checksum") != std::string::npos;
+  EXPECT_TRUE(found);
+}
+
+TEST(Annotate, QueuedDataComesBeforeTheError) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, PSH | ACK, kS + 1, kC + 1, 5);
+  b.pkt(Dir::ServerToClient, RST, kS + 6, 0);
+  const size_t r1 = b.call("client", "read", "3", 3, 0, false, -1, -1, "hel");
+  b.call("client", "read", "10", 2, 0, false, -1, -1, "lo");
+  const size_t r3 = b.call("client", "read", "10", -1, ECONNRESET);
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(r1).find("5 bytes queued: data is returned before anything else (an RST does not purge"),
+            std::string::npos)
+      << b.notes_of(r1);
+  EXPECT_EQ(t.first_observer->event, r3);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, AfterAFinReadNeverReportsTheRstSoErrorDoes) {
+  Build b;
+  b.handshake();
+  const size_t fin = b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  const size_t r1 = b.call("client", "read", "10", 0);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const size_t r2 = b.call("client", "read", "10", 0);
+  const size_t so = b.call("client", "getsockopt", "SO_ERROR", 0, 0, false, -1, -1, "EPIPE");
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(fin, "fin").find("receive side is shut (CLOSE_WAIT)"), std::string::npos);
+  EXPECT_NE(b.notes_of(r2).find("read never reports the later RST (EPIPE waits for SO_ERROR or a write)"),
+            std::string::npos)
+      << b.notes_of(r2);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, so) << "the RST's first observer is SO_ERROR, not the FIN's read " << r1;
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, SynSentNeedsAnAcceptableAck) {
+  Build b;
+  b.pkt(Dir::ClientToServer, SYN, kC, 0);
+  const size_t bare = b.pkt(Dir::ServerToClient, RST, 0, 0);
+  const size_t good = b.pkt(Dir::ServerToClient, RST | ACK, 0, kC + 1);
+  const size_t c = b.call("client", "connect", "192.0.2.2:8080", -1, ECONNREFUSED, false, -1, 0);
+  const Trace& t = b.done();
+  EXPECT_NE(b.notes_of(bare, "rst").find("RST without ACK in SYN_SENT: ignored"), std::string::npos);
+  EXPECT_NE(b.notes_of(good, "rst").find("accepted in SYN_SENT"), std::string::npos);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, c);
+  EXPECT_EQ(t.first_observer->result, "ECONNREFUSED");
+}
+
+TEST(Annotate, ABlockedReadIsDecidedWhenItReturns) {
+  Build b;
+  b.handshake();
+  // read() entered at 100 us, RST at 200 us, read returned at 300 us.
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 1, 0, 0, 200);
+  const size_t r = b.call("client", "read", "10", -1, ECONNRESET, false, 300, 100);
+  const Trace& t = b.done();
+  EXPECT_EQ(t.first_observer->event, r);
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, AWriteIsDecidedWhenItStarts) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  // The write's segment and the RST it provokes both land before write() returns.
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 1, 1000);
+  b.pkt(Dir::ServerToClient, RST, kS + 2, 0, 0, 1001);
+  b.call("client", "write", "\"b\"", 1, 0, false, 1002, 999);
+  b.done();
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, ContradictionsAreSaidPlainly) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, RST, kS + 1, 0);
+  const size_t r = b.call("client", "read", "10", 0);  // the rules say ECONNRESET
+  b.done();
+  EXPECT_NE(b.notes_of(r, "mismatch").find("MODEL MISMATCH: the kernel rules predict ECONNRESET, the kernel returned EOF"),
+            std::string::npos);
+}
+
+TEST(Annotate, KernelRstCauses) {
+  Build b;
+  b.server_kernel();
+  b.handshake();
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 1, 2);
+  b.call("server", "read", "1", 1, 0, false, -1, -1, "a");
+  b.call("server", "close", "", 0);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST | ACK, kS + 1, kC + 3);
+  b.done();
+  EXPECT_NE(b.notes_of(rst, "cause").find("the server closed with 1 unread byte: tcp_close() aborts"),
+            std::string::npos)
+      << b.notes_of(rst);
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "rstlab/error.h"
+#include "rstlab/scenario.h"
+
+namespace fs = std::filesystem;
+using namespace rstlab;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST(Parser, ReadsEveryKindOfStep) {
+  const Scenario s = parse_scenario(R"(# a comment
+scenario every-step
+title "All of it"
+story "line one"
+story "line two"
+client kernel sigpipe=ignore
+server peer
+family ipv6
+rto_min 20ms
+
+client connect nonblock          => EINPROGRESS
+client poll out timeout=100      => POLLOUT
+server send "hi\n"
+client recv 3 peek               => "hi\n"
+client read 10 &
+server rst seq=+100 ack badsum
+server expect .
+after 5ms server rst seq=oow
+server rst seq=-2
+server rst seq=77
+client wait                      => ECONNRESET
+client send 100 bytes nosignal   => EPIPE
+client write "x"                 => EPIPE +SIGPIPE
+client so_error                  => 0
+client shutdown rdwr             => 0
+client linger 0                  => 0
+client user_timeout 50ms         => 0
+client close                     => 0
+server autoack off
+server closed-rst on
+server synack off
+server delay 15ms
+server fin
+server close
+server ack
+server recv 4
+)", "t.scn");
+  EXPECT_EQ(s.name, "every-step");
+  EXPECT_EQ(s.title, "All of it");
+  EXPECT_EQ(s.story, "line one line two");
+  EXPECT_EQ(s.client.kind, ActorKind::Kernel);
+  EXPECT_EQ(s.client.sigpipe, SigpipeMode::Ignore);
+  EXPECT_EQ(s.server.kind, ActorKind::Peer);
+  EXPECT_EQ(s.family, Family::V6);
+  EXPECT_EQ(s.rto_min_ms, 20);
+  ASSERT_EQ(s.steps.size(), 26u);
+  const auto& st = s.steps;
+  EXPECT_TRUE(st[0].call.nonblocking);
+  EXPECT_EQ(st[0].expect->kind, Expectation::Kind::Errno);
+  EXPECT_EQ(st[0].expect->err, EINPROGRESS);
+  EXPECT_EQ(st[0].where, "t.scn:11");
+  EXPECT_EQ(st[1].call.events, POLLOUT);
+  EXPECT_EQ(st[1].call.value, 100);
+  EXPECT_EQ(st[1].expect->value, "POLLOUT");
+  EXPECT_EQ(st[2].data, "hi\n");
+  EXPECT_EQ(st[3].call.msg_flags, MSG_PEEK);
+  EXPECT_EQ(st[3].expect->value, "hi\n");
+  EXPECT_TRUE(st[4].background);
+  EXPECT_EQ(st[5].seq.kind, SeqPolicy::Kind::Offset);
+  EXPECT_EQ(st[5].seq.value, 100);
+  EXPECT_TRUE(st[5].with_ack);
+  EXPECT_TRUE(st[5].bad_checksum);
+  EXPECT_EQ(st[6].data, ".");
+  EXPECT_EQ(st[7].after_ms, 5);
+  EXPECT_EQ(st[7].seq.kind, SeqPolicy::Kind::OutOfWindow);
+  EXPECT_EQ(st[8].seq.value, -2);
+  EXPECT_EQ(st[9].seq.kind, SeqPolicy::Kind::Explicit);
+  EXPECT_EQ(st[10].op, StepOp::Wait);
+  EXPECT_EQ(st[10].call.call, KernelCall::Read);  // the wait collects the read
+  EXPECT_EQ(st[11].call.count, 100);
+  EXPECT_EQ(st[11].call.msg_flags, MSG_NOSIGNAL);
+  EXPECT_TRUE(st[12].expect->sigpipe);
+  EXPECT_EQ(st[13].expect->kind, Expectation::Kind::Value);
+  EXPECT_EQ(st[13].expect->value, "0");
+  EXPECT_EQ(st[14].call.value, SHUT_RDWR);
+  EXPECT_EQ(st[16].call.value, 50);
+  EXPECT_FALSE(st[18].flag);
+  EXPECT_EQ(st[21].count, 15);
+  EXPECT_EQ(st[12].text, "write \"x\"");
+}
+
+TEST(Parser, ExpectationForms) {
+  const Scenario s = parse_scenario(R"(scenario e
+client kernel
+server none
+client pipe => 0
+client read 3 => EOF
+client write "a" => killed by SIGPIPE
+client read 3 => -1
+)", "e.scn");
+  EXPECT_EQ(s.steps[1].expect->kind, Expectation::Kind::Return);
+  EXPECT_EQ(s.steps[1].expect->ret, 0);
+  EXPECT_EQ(s.steps[2].expect->kind, Expectation::Kind::Killed);
+  EXPECT_EQ(s.steps[3].expect->ret, -1);
+}
+
+// Golden messages: tests/data/bad-scenarios/NAME.scn must fail with NAME.expected.
+// RSTLAB_UPDATE_GOLDEN=1 rewrites the .expected files (review the diff).
+TEST(Parser, GoldenErrorMessages) {
+  const fs::path dir = fs::path(RSTLAB_TEST_DATA) / "bad-scenarios";
+  const bool update = std::getenv("RSTLAB_UPDATE_GOLDEN") != nullptr;
+  size_t cases = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".scn") continue;
+    ++cases;
+    const std::string name = entry.path().filename().string();
+    std::string message = "no error";
+    try {
+      parse_scenario(slurp(entry.path()), name);
+    } catch (const InputError& e) {
+      message = e.what();
+    }
+    fs::path expected = entry.path();
+    expected.replace_extension(".expected");
+    if (update) {
+      std::ofstream(expected) << message << "\n";
+      continue;
+    }
+    ASSERT_TRUE(fs::exists(expected)) << "no golden message for " << name;
+    EXPECT_EQ(message + "\n", slurp(expected)) << name;
+  }
+  EXPECT_GE(cases, 15u);
+}
+
+TEST(Catalogue, EveryFileListedParsedAndNamedAfterItsFile) {
+  const fs::path dir = fs::path(RSTLAB_SOURCE_DIR) / "scenarios";
+  std::set<std::string> on_disk;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".scn") on_disk.insert(e.path().filename().string());
+  std::set<std::string> built_in;
+  for (const auto& e : catalogue_sources()) {
+    built_in.insert(e.file);
+    EXPECT_EQ(e.text, slurp(dir / e.file)) << e.file << " differs from the compiled-in copy";
+  }
+  EXPECT_EQ(on_disk, built_in) << "scenarios/index and scenarios/*.scn disagree";
+  ASSERT_GE(catalogue().size(), 24u);
+  std::set<std::string> names;
+  for (size_t i = 0; i < catalogue().size(); ++i) {
+    const Scenario& s = catalogue()[i];
+    EXPECT_EQ(s.name + ".scn", catalogue_sources()[i].file);
+    EXPECT_FALSE(s.title.empty()) << s.name;
+    EXPECT_FALSE(s.story.empty()) << s.name;
+    EXPECT_TRUE(names.insert(s.name).second) << "duplicate " << s.name;
+    size_t expectations = 0;
+    for (const auto& st : s.steps) expectations += st.expect ? 1 : 0;
+    EXPECT_GE(expectations, 1u) << s.name << " checks nothing";
+  }
+}
+
+TEST(Catalogue, UnknownNameListsTheCatalogue) {
+  try {
+    find_scenario("nope");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("no scenario named 'nope' (built-in: broken-pipe, reset-by-peer,", 0), 0u);
+  }
+}
