@@ -99,7 +99,7 @@ std::string actor_kinds(const Scenario& s) {
 int cmd_list(bool json) {
   if (json) {
     for (const auto& s : catalogue())
-      std::cout << nlohmann::json{{"name", s.name}, {"title", s.title}, {"actors", actor_kinds(s)},
+      std::cout << nlohmann::ordered_json{{"name", s.name}, {"title", s.title}, {"actors", actor_kinds(s)},
                                   {"family", family_name(s.family)}}
                        .dump()
                 << "\n";
@@ -138,8 +138,8 @@ Row summarise(const RunResult& r, const std::string& dir) {
   return row;
 }
 
-nlohmann::json row_json(const Row& row, const Trace& t) {
-  nlohmann::json j = {{"scenario", row.name},
+nlohmann::ordered_json row_json(const Row& row, const Trace& t) {
+  nlohmann::ordered_json j = {{"scenario", row.name},
                       {"link", row.link},
                       {"passed", row.passed},
                       {"expectations", {{"met", row.met}, {"failed", row.failed}}},

@@ -221,3 +221,71 @@ TEST_F(CliRoot, NothingLeftAfterKill9) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   EXPECT_TRUE(test::netns_released(ns)) << "the lab namespace outlived rstlab (actor children?)";
 }
+
+TEST_F(Cli, BadScenarioFileSaysWhereAndRunsNothing) {
+  fs::create_directories(out_);
+  const fs::path scn = out_ / "bad.scn";
+  std::ofstream(scn) << "scenario bad\nclient kernel\nserver peer\nclient connect => 0\nclient read many\n";
+  const fs::path results = out_ / "results";
+  const auto f = run({kBin, "run", "broken-pipe", scn.string(), "--out", results.string()});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_EQ(f.err, "rstlab: " + scn.string() + ":5:13: expected the number of bytes to read, found 'many'\n");
+  EXPECT_FALSE(fs::exists(results)) << "a run started although a file was bad";
+}
+
+TEST_F(Cli, ShowPrintsTheStory) {
+  const auto f = run({kBin, "show", "reset-by-peer"});
+  EXPECT_EQ(exit_code(f.status), 0);
+  EXPECT_EQ(f.out.rfind("# scenarios/reset-by-peer.scn\n", 0), 0u);
+  EXPECT_NE(f.out.find("story"), std::string::npos);
+  EXPECT_NE(f.out.find("client read 10           => ECONNRESET"), std::string::npos);
+}
+
+TEST_F(Cli, ListAsJsonLines) {
+  const auto f = run({kBin, "list", "--json"});
+  EXPECT_EQ(exit_code(f.status), 0);
+  std::istringstream lines(f.out);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(j.contains("name") && j.contains("title") && j.contains("actors"));
+    ++n;
+  }
+  EXPECT_GE(n, 24u);
+}
+
+TEST_F(CliRoot, RunsAFileAndSummarisesAsJson) {
+  fs::create_directories(out_);
+  const fs::path scn = out_ / "mine.scn";
+  std::ofstream(scn) << "scenario mine\ntitle \"my case\"\nclient kernel\nserver peer\n"
+                        "client connect => 0\nserver rst\nclient read 5 => ECONNRESET\nclient read 5 => 1\n";
+  const auto f = run({kBin, "run", scn.string(), "--link", "both", "--json", "--out", (out_ / "r").string()});
+  EXPECT_EQ(exit_code(f.status), 1) << "the last expectation is wrong on purpose";
+  std::istringstream lines(f.out);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["scenario"], "mine");
+    EXPECT_FALSE(j["passed"].get<bool>());
+    EXPECT_EQ(j["expectations"]["met"], 2);
+    EXPECT_EQ(j["expectations"]["failed"], 1);
+    EXPECT_EQ(j["first_observer"]["call"], "read");
+    EXPECT_EQ(j["first_observer"]["result"], "ECONNRESET");
+    ASSERT_EQ(j["failures"].size(), 1u);
+    EXPECT_EQ(j["failures"][0], scn.string() + ":8: client read 5: expected 1, got EOF");
+    ++n;
+  }
+  EXPECT_EQ(n, 2u);
+  EXPECT_TRUE(fs::exists(out_ / "r" / "mine" / "tun" / "trace.json"));
+}
+
+TEST_F(CliRoot, SummaryTableNamesTheFirstObserver) {
+  const auto f = run({kBin, "run", "broken-pipe", "reset-by-peer", "--link", "tun", "--out", out_.string()});
+  EXPECT_EQ(exit_code(f.status), 0) << f.err;
+  EXPECT_NE(f.out.find("FIRST OBSERVER"), std::string::npos);
+  EXPECT_NE(f.out.find("client write -> EPIPE +SIGPIPE (killed)"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("client read -> ECONNRESET"), std::string::npos);
+  EXPECT_NE(f.out.find("2 runs, 0 failed"), std::string::npos);
+}

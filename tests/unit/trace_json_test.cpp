@@ -47,6 +47,16 @@ Trace sample() {
   t.events = {pe, se};
   t.capture.file = "capture.pcap";
   t.capture.packets = 8;
+  t.annotations.push_back({0, "rst", "RST to the client: accepted in CLOSE_WAIT"});
+  t.annotations.push_back({1, "observer", "FIRST OBSERVER of the RST #8"});
+  FirstObserver f;
+  f.event = 1;
+  f.actor = "client";
+  f.call = "write";
+  f.result = "EPIPE +SIGPIPE (killed)";
+  f.reason = "the RST #8 was accepted in CLOSE_WAIT";
+  f.cause = 0;
+  t.first_observer = f;
   return t;
 }
 
@@ -75,6 +85,12 @@ TEST(TraceJson, HasTheDocumentedFields) {
   EXPECT_EQ(call["state"], "CLOSE");
   EXPECT_EQ(call["t_us"], 1.0);
   EXPECT_TRUE(j["passed"].get<bool>());
+  EXPECT_EQ(j["annotations"][0]["kind"], "rst");
+  EXPECT_EQ(j["first_observer"]["event"], 1);
+  EXPECT_EQ(j["first_observer"]["actor"], "client");
+  EXPECT_EQ(j["first_observer"]["call"], "write");
+  EXPECT_EQ(j["first_observer"]["result"], "EPIPE +SIGPIPE (killed)");
+  EXPECT_EQ(j["first_observer"]["cause"], 0);
 }
 
 TEST(TraceJson, NullsWhereNothingHappened) {
@@ -116,4 +132,7 @@ TEST(TraceJson, BadInputNamesFileAndProblem) {
   auto j = nlohmann::json::parse(trace_to_json(sample()));
   j["events"][1].erase("call");
   EXPECT_EQ(message(j.dump()), "t.json: event 1: missing field 'call'");
+  auto k = nlohmann::json::parse(trace_to_json(sample()));
+  k["first_observer"]["event"] = 7;
+  EXPECT_EQ(message(k.dump()), "t.json: first_observer: field 'event' names no event");
 }

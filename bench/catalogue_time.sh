@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Times the whole built-in catalogue on both links in one process
+# (rstlab run --all --link both), median of N runs, beside one single-scenario process
+# for scale, and records the table in docs/benchmarks.md. Run as root after tools/build.
+#   bench/catalogue_time.sh [RUNS]        (default 7)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-7}
+bin=build/rstlab
+[ -x "$bin" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+median_ms() {
+  local times=() t0 t1
+  for _ in $(seq "$runs"); do
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || { echo "bench: '$*' failed" >&2; exit 1; }
+    t1=$(date +%s%N)
+    times+=($(( (t1 - t0) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)]/1000}'
+}
+
+count=$("$bin" list --json | wc -l)
+one=$(median_ms "$bin" run broken-pipe --link veth --out "$out")
+all=$(median_ms "$bin" run --all --link both --out "$out")
+per=$(awk -v a="$all" -v n="$count" 'BEGIN {printf "%.1f", a / (2 * n)}')
+ratio=$(awk -v a="$all" -v o="$one" 'BEGIN {printf "%.1fx", a / o}')
+verdict=$(awk -v a="$all" 'BEGIN {print (a < 1000 ? "yes" : "NO")}')
+
+table=$(cat <<TABLE
+| command (median of $runs runs, wall) | ms | vs one scenario | under 1 s |
+|---|---|---|---|
+| \`rstlab run broken-pipe --link veth\` (one scenario, one process) | $one | 1.0x | - |
+| \`rstlab run --all --link both\` ($count scenarios x 2 links = $((count * 2)) runs) | $all | $ratio | $verdict |
+| per run inside the catalogue | $per | | |
+TABLE
+)
+echo "$table"
+
+doc=docs/benchmarks.md
+begin='<!-- bench:catalogue_time -->'
+end='<!-- /bench:catalogue_time -->'
+if grep -q "$begin" "$doc" 2>/dev/null; then
+  block=$(printf '%s\nMeasured %s on %s (%s cores, kernel %s).\n\n%s\n%s' "$begin" "$(date -u +%Y-%m-%d)" \
+    "$(uname -n)" "$(nproc)" "$(uname -r)" "$table" "$end")
+  BLOCK="$block" awk -v b="$begin" -v e="$end" '
+    $0 == b {print ENVIRON["BLOCK"]; skip = 1; next}
+    $0 == e {skip = 0; next}
+    !skip {print}' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
+  echo "recorded in $doc"
+fi
