@@ -87,6 +87,8 @@ struct Scenario {
   std::string story;
   ActorSpec client, server;
   Family family = Family::V4;
+  /// `link veth|tun|both`: where the scenario runs unless the command line says otherwise.
+  std::vector<LinkKind> links = {LinkKind::Veth};
   uint16_t client_port = 40001;
   uint16_t server_port = 8080;
   /// `rto_min N ms`: the lab's minimum retransmission timeout for this run

@@ -64,7 +64,7 @@ const char* kDescription =
 struct RunArgs {
   std::vector<std::string> names;
   bool all = false;
-  std::string link = "veth";
+  std::string link;  // empty: each scenario's own `link` line (veth unless it says otherwise)
   std::string out = "out";
   bool json = false;
   bool hold = false;
@@ -154,14 +154,14 @@ nlohmann::ordered_json row_json(const Row& row, const Trace& t) {
 
 int cmd_run(const RunArgs& a, LabCache& labs) {
   const std::vector<Scenario> todo = gather(a);
-  const auto links = links_from(a.link);
-  const size_t total = todo.size() * links.size();
+  size_t total = 0;
+  for (const Scenario& s : todo) total += a.link.empty() ? s.links.size() : links_from(a.link).size();
   const bool single = total == 1 && !a.json;
   const bool tty_out = ::isatty(STDOUT_FILENO), tty_err = ::isatty(STDERR_FILENO);
 
   std::vector<Row> rows;
   for (const Scenario& s : todo) {
-    for (LinkKind link : links) {
+    for (LinkKind link : a.link.empty() ? s.links : links_from(a.link)) {
       RunOptions opt;
       opt.link = link;
       if (a.hold)
@@ -218,9 +218,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
   run->add_option("scenario", ra.names, "Built-in names (see 'rstlab list') or .scn files");
   run->add_flag("--all", ra.all, "Run every built-in scenario");
-  run->add_option("--link", ra.link, "veth (raw-socket peer on a veth pair), tun, or both")
-      ->check(CLI::IsMember({"veth", "tun", "both"}))
-      ->capture_default_str();
+  run->add_option("--link", ra.link,
+                  "veth (raw-socket peer on a veth pair), tun, or both; default: the scenario's own "
+                  "'link' line, veth if it has none")
+      ->check(CLI::IsMember({"veth", "tun", "both"}));
   run->add_option("--out", ra.out, "Parent folder: each run writes OUT/<scenario>/<link>/")->capture_default_str();
   run->add_flag("--json", ra.json, "Machine output: one JSON object per run (JSON Lines) on stdout");
   run->add_flag("--hold", ra.hold, "Pause once the lab is built (for tests)")->group("");

@@ -176,7 +176,7 @@ class Parser {
     Cursor c{tokens, 0, static_cast<int>(line.size()) + 1};
     const Token& first = tokens[0];
     if (first.kind != Token::Kind::Word)
-      fail_at(first, "expected a keyword (scenario, title, story, client, server, family, rto_min, after), found " +
+      fail_at(first, "expected a keyword (scenario, title, story, client, server, link, family, rto_min, after), found " +
                          found(first));
     const std::string& kw = first.text;
     if (kw == "scenario") {
@@ -211,6 +211,16 @@ class Parser {
       no_more(c, "rto_min");
       return;
     }
+    if (kw == "link") {
+      c.i = 1;
+      const Token& t = next(c, "veth, tun or both");
+      if (t.text == "veth") sc_.links = {LinkKind::Veth};
+      else if (t.text == "tun") sc_.links = {LinkKind::Tun};
+      else if (t.text == "both") sc_.links = {LinkKind::Veth, LinkKind::Tun};
+      else fail_at(t, "expected veth, tun or both, found " + found(t));
+      no_more(c, "the link");
+      return;
+    }
     if (kw == "family") {
       c.i = 1;
       const Token& t = next(c, "ipv4 or ipv6");
@@ -236,7 +246,7 @@ class Parser {
     if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
       if (after) fail_at(actor, "expected an actor (client or server), found " + found(actor));
       fail_at(first, "unknown keyword '" + kw +
-                         "' (expected scenario, title, story, client, server, family, rto_min or after)");
+                         "' (expected scenario, title, story, client, server, link, family, rto_min or after)");
     }
     step(c, actor, after);
   }

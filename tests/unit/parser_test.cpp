@@ -36,6 +36,7 @@ story "line two"
 client kernel sigpipe=ignore
 server peer
 family ipv6
+link both
 rto_min 20ms
 
 client connect nonblock          => EINPROGRESS
@@ -73,12 +74,13 @@ server recv 4
   EXPECT_EQ(s.server.kind, ActorKind::Peer);
   EXPECT_EQ(s.family, Family::V6);
   EXPECT_EQ(s.rto_min_ms, 20);
+  EXPECT_EQ(s.links, (std::vector<LinkKind>{LinkKind::Veth, LinkKind::Tun}));
   ASSERT_EQ(s.steps.size(), 26u);
   const auto& st = s.steps;
   EXPECT_TRUE(st[0].call.nonblocking);
   EXPECT_EQ(st[0].expect->kind, Expectation::Kind::Errno);
   EXPECT_EQ(st[0].expect->err, EINPROGRESS);
-  EXPECT_EQ(st[0].where, "t.scn:11");
+  EXPECT_EQ(st[0].where, "t.scn:12");
   EXPECT_EQ(st[1].call.events, POLLOUT);
   EXPECT_EQ(st[1].call.value, 100);
   EXPECT_EQ(st[1].expect->value, "POLLOUT");
