@@ -47,6 +47,12 @@ class Recorder {
 /// written under a temporary name and renamed into place: never half-written.
 void write_pcap(const std::string& path, int link_type, const std::vector<CapturedPacket>& packets);
 
+/// Writes packets as pcapng (nanosecond timestamps). `comments[i]`, when not empty,
+/// becomes packet i's opt_comment, which Wireshark shows next to the packet and tshark
+/// prints as frame.comment. Written under a temporary name and renamed into place.
+void write_pcapng(const std::string& path, int link_type, const std::vector<CapturedPacket>& packets,
+                  const std::vector<std::string>& comments);
+
 /// Reads a whole pcap or pcapng file (small files: tests, reference captures).
 /// Throws InputError naming the file when it cannot be read.
 std::vector<CapturedPacket> read_capture(const std::string& path, int& link_type);

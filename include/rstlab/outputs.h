@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// @file The files a live run writes: DIR/<scenario>/<link>/{capture.pcap, trace.json, trace.txt}.
+/// @file The files a live run writes: DIR/<scenario>/<link>/{capture.pcap, capture.pcapng,
+/// trace.json, trace.txt, diagram.svg, diagram.mmd, diagram.puml, index.html}, and
+/// DIR/index.html listing every run found under DIR.
 
 #include <string>
+#include <vector>
 
 #include "rstlab/runner.h"
 
@@ -11,5 +14,11 @@ namespace rstlab {
 /// Writes the run folder under `out_parent` and returns its path. Each file is
 /// written under a temporary name and renamed into place.
 std::string write_run_folder(const std::string& out_parent, const RunResult& run);
+
+/// Rewrites OUT/index.html from every OUT/<scenario>/<link>/trace.json; returns its path.
+std::string write_index(const std::string& out_parent);
+
+/// Per packet of the run's capture, the annotations that concern it (for pcapng).
+std::vector<std::string> packet_comments(const Trace& trace, size_t packets);
 
 }  // namespace rstlab

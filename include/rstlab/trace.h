@@ -105,6 +105,7 @@ struct CaptureInfo {
 struct Trace {
   std::string scenario;
   std::string title;
+  std::string story;
   std::string link;  ///< "veth" / "tun"
   Family family = Family::V4;
   ActorInfo client, server;

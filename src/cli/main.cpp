@@ -11,7 +11,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "rstlab/diagram.h"
 #include "rstlab/error.h"
+#include "rstlab/trace_json.h"
 #include "rstlab/outputs.h"
 #include "rstlab/render.h"
 #include "rstlab/runner.h"
@@ -152,6 +154,31 @@ nlohmann::ordered_json row_json(const Row& row, const Trace& t) {
   return j;
 }
 
+struct DiagramArgs {
+  std::string trace;
+  std::string format = "svg";
+  std::string time = "order";
+  std::string output;
+};
+
+int cmd_diagram(const DiagramArgs& a) {
+  const Trace t = trace_from_json(detail::read_file(a.trace), a.trace);
+  const TimeMode mode = a.time == "proportional" ? TimeMode::Proportional : TimeMode::EventOrder;
+  std::string text;
+  if (a.format == "svg") text = render_svg(t, mode);
+  else if (a.format == "mermaid") text = render_mermaid(t);
+  else if (a.format == "plantuml") text = render_plantuml(t);
+  else if (a.format == "html") text = render_html_report(t, mode);
+  else text = render_text(t, false);
+  if (a.output.empty() || a.output == "-") {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    detail::write_file_atomic(a.output, text);
+    std::fprintf(stderr, "rstlab: wrote %s\n", a.output.c_str());
+  }
+  return 0;
+}
+
 int cmd_run(const RunArgs& a, LabCache& labs) {
   const std::vector<Scenario> todo = gather(a);
   size_t total = 0;
@@ -180,11 +207,13 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
     }
   }
   if (total > 1 && tty_err) std::fprintf(stderr, "\r\033[K");
+  const std::string index = write_index(a.out);
   size_t failed = 0;
   for (const auto& r : rows) failed += r.passed ? 0 : 1;
   if (a.json) return failed ? kExitFailed : 0;
   if (single) {
-    std::printf("\nwrote %s/{capture.pcap,trace.json,trace.txt}\n", rows[0].dir.c_str());
+    std::printf("\nwrote %s/: trace.txt, trace.json, capture.pcap(ng), diagram.{svg,mmd,puml}, index.html\n",
+                rows[0].dir.c_str());
     return failed ? kExitFailed : 0;
   }
   std::printf("%-26s %-5s %-46s %-7s %-7s %s\n", "SCENARIO", "LINK", "FIRST OBSERVER", "RESULT", "EXPECT",
@@ -192,8 +221,8 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
   for (const auto& r : rows)
     std::printf("%-26s %-5s %-46s %-7s %3zu/%-3zu %s\n", r.name.c_str(), r.link.c_str(), r.observer.c_str(),
                 r.passed ? "passed" : "FAILED", r.met, r.met + r.failed, r.dir.c_str());
-  std::printf("\n%zu run%s, %zu failed. Each folder holds trace.txt, trace.json and capture.pcap.\n", rows.size(),
-              rows.size() == 1 ? "" : "s", failed);
+  std::printf("\n%zu run%s, %zu failed. Report: %s\n", rows.size(), rows.size() == 1 ? "" : "s", failed,
+              index.c_str());
   return failed ? kExitFailed : 0;
 }
 
@@ -214,6 +243,18 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Print a scenario's file: its story and steps");
   show->add_option("scenario", show_name, "A built-in name or a .scn file")->required();
 
+  DiagramArgs da;
+  auto* diagram = app.add_subcommand("diagram", "Re-render a saved trace.json as a diagram or report");
+  diagram->add_option("trace", da.trace, "A trace.json written by 'rstlab run'")->required();
+  diagram->add_option("--format,-f", da.format, "svg, mermaid, plantuml, html or text")
+      ->check(CLI::IsMember({"svg", "mermaid", "plantuml", "html", "text"}))
+      ->capture_default_str();
+  diagram->add_option("--time", da.time, "Vertical axis: order (one row per event) or proportional (time)")
+      ->check(CLI::IsMember({"order", "proportional"}))
+      ->capture_default_str();
+  diagram->add_option("-o,--output", da.output, "Output file (default: standard output)");
+  diagram->footer("Example: rstlab diagram out/broken-pipe/veth/trace.json -f svg --time proportional -o bp.svg");
+
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
   run->add_option("scenario", ra.names, "Built-in names (see 'rstlab list') or .scn files");
@@ -227,7 +268,9 @@ int main(int argc, char** argv) {
   run->add_flag("--hold", ra.hold, "Pause once the lab is built (for tests)")->group("");
   run->footer(
       "One run prints its annotated timeline; several print a summary table. Each run folder\n"
-      "holds capture.pcap (open it in Wireshark), trace.json (jq) and trace.txt.");
+      "holds trace.txt, trace.json (jq), capture.pcap and capture.pcapng (Wireshark; the pcapng\n"
+      "carries the annotations as packet comments), diagram.svg, diagram.mmd (Mermaid),\n"
+      "diagram.puml (PlantUML) and index.html; OUT/index.html lists every run under OUT.");
 
   try {
     app.parse(argc, argv);
@@ -238,6 +281,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("list")) return cmd_list(list_json);
     if (app.got_subcommand("show")) return cmd_show(show_name);
+    if (app.got_subcommand("diagram")) return cmd_diagram(da);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

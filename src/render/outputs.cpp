@@ -1,20 +1,77 @@
 // SPDX-License-Identifier: MIT
 #include "rstlab/outputs.h"
 
+#include <filesystem>
+#include <iostream>
+
+#include "rstlab/diagram.h"
+#include "rstlab/error.h"
 #include "rstlab/render.h"
 #include "rstlab/trace_json.h"
 #include "util/files.h"
 
 namespace rstlab {
 
+std::vector<std::string> packet_comments(const Trace& t, size_t packets) {
+  std::vector<std::string> out(packets);
+  auto add = [&](size_t event, const std::string& text) {
+    const auto* p = t.events[event].packet();
+    if (!p || p->frame == 0 || p->frame > packets) return;
+    std::string& c = out[p->frame - 1];
+    c += (c.empty() ? "rstlab: " : "\n") + text;
+  };
+  for (const auto& a : t.annotations) add(a.event, a.text);
+  if (t.first_observer && t.first_observer->cause)
+    add(*t.first_observer->cause, "its first observer: " + t.first_observer->actor + " " + t.first_observer->call +
+                                      " -> " + t.first_observer->result + " (" + t.first_observer->reason + ")");
+  return out;
+}
+
 std::string write_run_folder(const std::string& out_parent, const RunResult& run) {
   const Trace& t = run.trace;
   const std::string dir = out_parent + "/" + t.scenario + "/" + t.link;
   detail::make_dirs(dir);
   write_pcap(dir + "/capture.pcap", run.link_type, run.packets);
+  write_pcapng(dir + "/capture.pcapng", run.link_type, run.packets, packet_comments(t, run.packets.size()));
   detail::write_file_atomic(dir + "/trace.json", trace_to_json(t));
   detail::write_file_atomic(dir + "/trace.txt", render_text(t, false));
+  detail::write_file_atomic(dir + "/diagram.svg", render_svg(t));
+  detail::write_file_atomic(dir + "/diagram.mmd", render_mermaid(t));
+  detail::write_file_atomic(dir + "/diagram.puml", render_plantuml(t));
+  detail::write_file_atomic(dir + "/index.html", render_html_report(t));
   return dir;
+}
+
+std::string write_index(const std::string& out_parent) {
+  namespace fs = std::filesystem;
+  std::vector<ReportRow> rows;
+  std::error_code ec;
+  std::vector<fs::path> traces;
+  for (const auto& scenario : fs::directory_iterator(out_parent, ec)) {
+    if (!scenario.is_directory()) continue;
+    for (const auto& link : fs::directory_iterator(scenario.path(), ec))
+      if (fs::exists(link.path() / "trace.json")) traces.push_back(link.path() / "trace.json");
+  }
+  std::sort(traces.begin(), traces.end());
+  for (const auto& path : traces) {
+    try {
+      const Trace t = trace_from_json(detail::read_file(path.string()), path.string());
+      ReportRow r;
+      r.scenario = t.scenario;
+      r.link = t.link;
+      r.title = t.title;
+      r.passed = t.passed();
+      if (t.first_observer)
+        r.first_observer = t.first_observer->actor + " " + t.first_observer->call + " -> " + t.first_observer->result;
+      r.href = fs::relative(path.parent_path() / "index.html", out_parent).string();
+      rows.push_back(std::move(r));
+    } catch (const Error& e) {
+      std::cerr << "rstlab: index: skipping " << e.what() << "\n";
+    }
+  }
+  const std::string index = out_parent + "/index.html";
+  detail::write_file_atomic(index, render_html_index(rows));
+  return index;
 }
 
 }  // namespace rstlab

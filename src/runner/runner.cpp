@@ -63,6 +63,7 @@ class LiveRun {
     }
     trace_.scenario = sc.name;
     trace_.title = sc.title;
+    trace_.story = sc.story;
     trace_.link = link_name(opt.link);
     trace_.family = sc.family;
     for (int i = 0; i < 2; ++i) {

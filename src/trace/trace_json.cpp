@@ -210,6 +210,7 @@ std::string trace_to_json(const Trace& t) {
   j["format"] = kFormat;
   j["scenario"] = t.scenario;
   j["title"] = t.title;
+  j["story"] = t.story;
   j["link"] = t.link;
   j["family"] = family_name(t.family);
   j["client"] = actor_to_json(t.client);
@@ -257,6 +258,7 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
   Trace t;
   t.scenario = r.str(j, "scenario", "top level");
   t.title = r.str_or(j, "title", "top level");
+  t.story = r.str_or(j, "story", "top level");
   t.link = r.str(j, "link", "top level");
   const std::string fam = r.str(j, "family", "top level");
   if (fam == "ipv4") t.family = Family::V4;

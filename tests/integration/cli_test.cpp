@@ -181,14 +181,11 @@ TEST_F(CliRoot, RunWritesTheRunFolder) {
   const auto j = nlohmann::json::parse(ss.str());
   EXPECT_EQ(j["scenario"], "reset-by-peer");
   EXPECT_EQ(j["link"], "tun");
-  EXPECT_TRUE(fs::exists(dir / "capture.pcap"));
-  EXPECT_TRUE(fs::exists(dir / "trace.txt"));
-  size_t files = 0;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    ++files;
-    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << "temporary file left: " << e.path();
-  }
-  EXPECT_EQ(files, 3u);
+  std::set<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.insert(e.path().filename().string());
+  EXPECT_EQ(files, (std::set<std::string>{"capture.pcap", "capture.pcapng", "trace.json", "trace.txt", "diagram.svg",
+                                          "diagram.mmd", "diagram.puml", "index.html"}));
+  EXPECT_TRUE(fs::exists(out_ / "index.html")) << "the index of runs";
 }
 
 TEST_F(CliRoot, NothingLeftAfterNormalExit) {
@@ -288,4 +285,44 @@ TEST_F(CliRoot, SummaryTableNamesTheFirstObserver) {
   EXPECT_NE(f.out.find("client write -> EPIPE +SIGPIPE (killed)"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("client read -> ECONNRESET"), std::string::npos);
   EXPECT_NE(f.out.find("2 runs, 0 failed"), std::string::npos);
+}
+
+TEST_F(Cli, DiagramRerendersASavedTrace) {
+  fs::create_directories(out_);
+  const std::string trace = std::string(RSTLAB_TEST_DATA) + "/golden/broken-pipe.trace.json";
+  for (const char* format : {"svg", "mermaid", "plantuml", "html", "text"}) {
+    const fs::path o = out_ / (std::string("d.") + format);
+    const auto f = run({kBin, "diagram", trace, "--format", format, "-o", o.string()});
+    EXPECT_EQ(exit_code(f.status), 0) << format << ": " << f.err;
+    EXPECT_GT(fs::file_size(o), 200u) << format;
+  }
+  const auto f = run({kBin, "diagram", trace, "-f", "mermaid"});
+  EXPECT_EQ(f.out.rfind("%% rstlab: broken-pipe", 0), 0u) << "stdout by default";
+}
+
+TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
+  fs::create_directories(out_);
+  const fs::path truncated = out_ / "truncated.json", foreign = out_ / "foreign.json", target = out_ / "d.svg";
+  const std::string good = std::string(RSTLAB_TEST_DATA) + "/golden/broken-pipe.trace.json";
+  std::ifstream in(good);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::ofstream(truncated) << ss.str().substr(0, ss.str().size() / 2);
+  std::ofstream(foreign) << "{\"events\": [], \"name\": \"something else\"}\n";
+  struct Case {
+    fs::path file;
+    std::string says;
+  } cases[] = {{out_ / "missing.json", "missing.json: cannot open: No such file or directory"},
+               {truncated, "truncated.json: not valid JSON"},
+               {foreign, "foreign.json: top level: not an rstlab trace"}};
+  for (const auto& c : cases) {
+    const auto f = run({kBin, "diagram", c.file.string(), "-o", target.string()});
+    EXPECT_EQ(exit_code(f.status), 2) << c.file;
+    EXPECT_EQ(f.err.rfind("rstlab: ", 0), 0u) << f.err;
+    EXPECT_NE(f.err.find(c.says), std::string::npos) << f.err;
+    EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << "one line: " << f.err;
+    EXPECT_FALSE(fs::exists(target)) << "an output file was written for " << c.file;
+  }
+  for (const auto& e : fs::directory_iterator(out_))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }

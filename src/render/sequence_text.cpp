@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// Mermaid and PlantUML sequence diagrams: the same content as the SVG ladder, as text
+// that wikis, Markdown renderers and slide tools draw themselves.
+#include <sstream>
+
+#include "rstlab/diagram.h"
+#include "rstlab/render.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+std::string actor_line(const ActorInfo& a) {
+  const std::string kind = a.kind == "kernel" ? "kernel socket" : a.kind == "peer" ? "crafted peer" : "none";
+  return kind + " " + a.endpoint.str();
+}
+
+/// Breaks a long text into lines of about `width` characters.
+std::string wrapped(const std::string& text, size_t width) {
+  std::istringstream words(text);
+  std::string w, out, line;
+  while (words >> w) {
+    if (!line.empty() && line.size() + 1 + w.size() > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + w;
+  }
+  return out + line;
+}
+
+std::string call_note(const Trace& t, size_t i, const SyscallEvent& s, const Event& e) {
+  std::string n = syscall_line(s);
+  if (!s.state.empty()) n += " [" + s.state + "]";
+  if (e.met && !*e.met) n += " EXPECTED " + e.expected;
+  if (t.first_observer && t.first_observer->event == i)
+    n += "\n" + wrapped("FIRST OBSERVER: " + t.first_observer->reason, 64);
+  return n;
+}
+
+bool is_error(const SyscallEvent& s) { return s.err || s.signal; }
+
+// ---- Mermaid ----------------------------------------------------------------
+
+/// Mermaid text: ';' ends a statement and '#' starts an entity; '<' '>' are HTML.
+std::string mm(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case ';': o += "#59;"; break;
+      case '#': o += "#35;"; break;
+      case '<': o += "#lt;"; break;
+      case '>': o += "#gt;"; break;
+      case '\n': o += "<br/>"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string render_mermaid(const Trace& t) {
+  std::ostringstream o;
+  o << "%% rstlab: " << t.scenario << " (" << t.link << ", " << family_name(t.family) << ")\n"
+    << "%% " << mm(t.title) << "\n"
+    << "sequenceDiagram\n"
+    << "    participant C as client - " << mm(actor_line(t.client)) << "\n"
+    << "    participant S as server - " << mm(actor_line(t.server)) << "\n";
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    if (const auto* p = e.packet()) {
+      const bool cs = p->dir == Dir::ClientToServer;
+      const char* arrow = (p->flags & tcpflag::RST) ? "-x" : (p->flags & tcpflag::FIN) ? "-)"
+                          : p->len > 0                ? "->>"
+                                                      : "-->>";
+      std::string label = packet_label(*p) + " #" + std::to_string(p->frame);
+      const std::string verdict = packet_verdict(t, i);
+      if (!verdict.empty()) label += " - " + verdict;
+      o << "    " << (cs ? "C" : "S") << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
+    } else if (const auto* s = e.syscall()) {
+      const bool c = s->actor == "client";
+      const bool observer = t.first_observer && t.first_observer->event == i;
+      if (observer) o << "    rect rgb(255, 244, 194)\n";
+      o << "    Note " << (c ? "left of C" : "right of S") << ": " << mm(call_note(t, i, *s, e)) << "\n";
+      if (observer) o << "    end\n";
+    } else if (const auto* a = e.action()) {
+      o << "    Note " << (a->actor == "client" ? "left of C" : "right of S") << ": "
+        << mm("peer " + a->action + ": " + a->detail) << "\n";
+    }
+  }
+  return o.str();
+}
+
+// ---- PlantUML ---------------------------------------------------------------
+
+namespace {
+
+/// PlantUML labels: a backslash escapes, so real ones are doubled; newlines become \n.
+std::string pu(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '\\') o += "\\\\";
+    else if (c == '\n') o += "\\n";
+    else o += c;
+  }
+  return o;
+}
+
+const char* pu_colour(const PacketEvent& p) {
+  if (p.flags & tcpflag::RST) return "#d12a2a";
+  if (p.flags & tcpflag::FIN) return "#d98a00";
+  if (p.len > 0) return "#1f5fbf";
+  return "#8a8f98";
+}
+
+}  // namespace
+
+std::string render_plantuml(const Trace& t) {
+  std::ostringstream o;
+  o << "@startuml\n"
+    << "' rstlab: " << t.scenario << " (" << t.link << ", " << family_name(t.family) << ")\n"
+    << "title " << pu(t.scenario + "\n" + t.title) << "\n"
+    << "skinparam monochrome false\n"
+    << "skinparam shadowing false\n"
+    << "skinparam defaultFontName monospace\n"
+    << "participant \"" << pu("client\n" + actor_line(t.client)) << "\" as C\n"
+    << "participant \"" << pu("server\n" + actor_line(t.server)) << "\" as S\n";
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    if (const auto* p = e.packet()) {
+      const bool cs = p->dir == Dir::ClientToServer;
+      std::string label = packet_label(*p) + "  #" + std::to_string(p->frame);
+      const std::string verdict = packet_verdict(t, i);
+      if (!verdict.empty()) label += "\n" + verdict;
+      o << (cs ? "C" : "S") << " -[" << pu_colour(*p) << "]> " << (cs ? "S" : "C") << " : " << pu(label) << "\n";
+    } else if (const auto* s = e.syscall()) {
+      const bool observer = t.first_observer && t.first_observer->event == i;
+      const char* colour = observer ? " #fff4c2" : is_error(*s) ? " #fde8e8" : "";
+      o << "note " << (s->actor == "client" ? "left of C" : "right of S") << colour << " : "
+        << pu(call_note(t, i, *s, e)) << "\n";
+    } else if (const auto* a = e.action()) {
+      o << "note " << (a->actor == "client" ? "left of C" : "right of S") << " #eef2f8 : "
+        << pu("peer " + a->action + ": " + a->detail) << "\n";
+    }
+  }
+  o << "@enduml\n";
+  return o.str();
+}
+
+}  // namespace rstlab
