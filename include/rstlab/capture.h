@@ -13,6 +13,7 @@ namespace rstlab {
 
 /// One captured frame, time-stamped by the kernel (CLOCK_REALTIME, nanoseconds).
 struct CapturedPacket {
+  uint64_t frame = 0;  ///< its number in the file it came from (0: its position here)
   int64_t t_ns = 0;
   uint32_t wire_len = 0;
   std::vector<uint8_t> data;

@@ -45,6 +45,7 @@ struct EndpointModel {
   bool rd_shut = false, wr_shut = false;
   std::optional<size_t> rd_cause, wr_cause;
   bool fin_received = false, fin_sent = false, reset = false;
+  bool sent_reset = false;       ///< it sent an RST: its side of the connection is gone
   std::optional<size_t> fin_event;
   bool app_closed = false;       ///< its application called close()
   uint64_t unread_at_close = 0;  ///< bytes still queued when it closed
@@ -80,6 +81,11 @@ struct Prediction {
 class ConnectionModel {
  public:
   EndpointModel side[2];
+  /// Off for captures: the wire cannot tell what the applications read, so the model
+  /// assumes they read everything (nothing stays queued).
+  bool track_receive_queue = true;
+  /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED.
+  void assume_established();
   /// How reasons name an event ("#8": frame 8 of the capture, by default the index).
   std::function<std::string(size_t)> event_name = [](size_t e) { return "#" + std::to_string(e); };
 

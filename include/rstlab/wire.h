@@ -60,8 +60,10 @@ enum class DecodeStatus {
 const char* decode_status_name(DecodeStatus s);
 
 /// Decodes one captured packet of data-link type `dlt`.
-/// `caplen` bytes are present at `data`; IP lengths are checked against them.
-DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out);
+/// `caplen` bytes are present at `data`; IP lengths are checked against them. Without
+/// `verify_checksum` the checksum is left Unknown (it costs a pass over the payload).
+DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out,
+                        bool verify_checksum = true);
 
 /// Internet checksum (RFC 1071) over `len` bytes, folded, not complemented, added to `sum`.
 uint32_t checksum_add(uint32_t sum, const uint8_t* data, size_t len);

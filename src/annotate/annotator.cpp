@@ -59,6 +59,12 @@ class Annotator {
   void run() {
     t_.annotations.clear();
     t_.first_observer.reset();
+    // A capture that does not start with a SYN began mid-stream.
+    for (const Event& e : t_.events)
+      if (const auto* p = e.packet()) {
+        if (!(p->flags & tcpflag::SYN)) model_.assume_established();
+        break;
+      }
     // A call's result is decided when it starts (write, close, SO_ERROR...), unless it
     // had to wait (a read with nothing queued, a blocking connect, accept, a poll with a
     // timeout): then it is decided when it returns. The model sees each call at that

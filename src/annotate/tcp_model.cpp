@@ -34,6 +34,13 @@ const char* rst_reaction_name(RstReaction r) {
   return "?";
 }
 
+void ConnectionModel::assume_established() {
+  for (auto& e : side) {
+    e.state = TcpState::Established;
+    e.seen = true;
+  }
+}
+
 SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
   EndpointModel& a = side[from];
   EndpointModel& b = side[1 - from];
@@ -67,7 +74,11 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
       a.wr_cause = event;
     }
   }
-  if (rst) a.state = TcpState::Closed;
+  if (rst) {
+    // The sender of an RST has no connection left (it closed, aborted or never had one).
+    a.state = TcpState::Closed;
+    a.sent_reset = true;
+  }
   // Its ACK moves the receiver's handshake and close along.
   if (ack && !rst && b.seen) {
     if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) b.state = TcpState::Established;
@@ -158,7 +169,7 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
     if (b.fin_sent) b.data_after_fin = true;
     b.rcv_nxt += s.len;
     b.received += s.len;
-    if (!b.app_closed) b.rx_queue += s.len;
+    if (!b.app_closed && track_receive_queue) b.rx_queue += s.len;
   }
   if (fin) {
     v.fin = true;
@@ -186,7 +197,10 @@ std::string ConnectionModel::stored(const EndpointModel& m) const {
 Prediction ConnectionModel::predict_read(int s) const {
   const EndpointModel& m = side[s];
   Prediction p;
-  if (m.rx_queue > 0) {
+  if (m.sent_reset && !m.reset) {
+    p.result = "closed";
+    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+  } else if (m.rx_queue > 0) {
     p.result = "data";
     p.reason = std::to_string(m.rx_queue) + " byte" + (m.rx_queue == 1 ? "" : "s") +
                " queued: data is returned before anything else";
@@ -218,7 +232,10 @@ Prediction ConnectionModel::predict_read(int s) const {
 Prediction ConnectionModel::predict_write(int s) const {
   const EndpointModel& m = side[s];
   Prediction p;
-  if (m.pending_err) {
+  if (m.sent_reset && !m.reset) {
+    p.result = "closed";
+    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+  } else if (m.pending_err) {
     p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
     p.cause = m.err_cause;
     p.reason = stored(m) + "; this write is the first call after it, so it reports " +

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/analyze_command.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
 #include "rstlab/trace_json.h"
@@ -255,6 +256,26 @@ int main(int argc, char** argv) {
   diagram->add_option("-o,--output", da.output, "Output file (default: standard output)");
   diagram->footer("Example: rstlab diagram out/broken-pipe/veth/trace.json -f svg --time proportional -o bp.svg");
 
+  AnalyzeArgs aa;
+  auto* analyze = app.add_subcommand("analyze", "Explain every reset in a pcap/pcapng capture");
+  analyze->add_option("file", aa.file, "A pcap or pcapng file (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback)")
+      ->required();
+  analyze->add_flag("--all", aa.all, "List every connection, not only those that ended with a reset or an anomaly");
+  analyze->add_flag("--json", aa.json, "JSON Lines: one object per connection (every connection)");
+  analyze->add_option("--flow", aa.flow, "One connection (by ID): its annotated trace");
+  analyze->add_option("--svg", aa.svg, "With --flow: write its ladder diagram here")->needs("--flow");
+  analyze->add_option("--mermaid", aa.mermaid, "With --flow: write a Mermaid diagram here")->needs("--flow");
+  analyze->add_option("--plantuml", aa.plantuml, "With --flow: write a PlantUML diagram here")->needs("--flow");
+  analyze->add_option("--html", aa.html, "With --flow: write an HTML report here")->needs("--flow");
+  analyze->footer(
+      "For every RST and FIN: who sent it, the most likely cause from the wire, what the receiver's\n"
+      "kernel did with it (accepted -> errno stored, challenge ACK, ignored) and what each endpoint's\n"
+      "next read and write return. Both endpoints are taken to be Linux. See docs/analyze.md.\n"
+      "Examples:\n"
+      "  rstlab analyze captures/broken-pipe.pcap\n"
+      "  rstlab analyze big.pcapng --json | jq 'select(.ending==\"rst\")'\n"
+      "  rstlab analyze captures/broken-pipe.pcap --flow 1 --svg flow1.svg");
+
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
   run->add_option("scenario", ra.names, "Built-in names (see 'rstlab list') or .scn files");
@@ -282,6 +303,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return cmd_list(list_json);
     if (app.got_subcommand("show")) return cmd_show(show_name);
     if (app.got_subcommand("diagram")) return cmd_diagram(da);
+    if (app.got_subcommand("analyze")) return run_analyze(aa);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

@@ -54,7 +54,7 @@ void add_packet_events(Trace& trace, int link_type, const std::vector<CapturedPa
   for (const auto& [i, s] : segs) {
     const int side = s.src == client ? 0 : 1;
     PacketEvent e;
-    e.frame = i + 1;
+    e.frame = packets[i].frame ? packets[i].frame : i + 1;
     e.dir = side == 0 ? Dir::ClientToServer : Dir::ServerToClient;
     e.flags = s.flags;
     e.seq_abs = s.seq;

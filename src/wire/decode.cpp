@@ -102,7 +102,7 @@ uint16_t checksum_fold(uint32_t sum) {
   return static_cast<uint16_t>(sum);
 }
 
-DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out) {
+DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out, bool verify_checksum) {
   const uint8_t* p = data;
   size_t len = caplen;
   uint16_t ethertype = 0;
@@ -184,7 +184,7 @@ DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment&
   out.payload = tcp + doff;
   const size_t present = len - doff;
   out.payload_captured = static_cast<uint32_t>(present < out.payload_len ? present : out.payload_len);
-  if (len >= ip_payload_len) {
+  if (verify_checksum && len >= ip_payload_len) {
     const uint16_t sum = checksum_fold(checksum_add(pseudo, tcp, ip_payload_len));
     out.checksum = sum == 0xffff ? TcpSegment::Checksum::Good : TcpSegment::Checksum::Bad;
   } else {

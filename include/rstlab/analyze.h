@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// @file Offline analysis of a capture: every connection, every RST and FIN, who sent
+/// it and most likely why, what it did to its receiver, and what each endpoint's next
+/// read and write return - with the same connection model as live runs. Streaming: a
+/// finished connection is reported and freed as the file goes by.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rstlab/address.h"
+#include "rstlab/capture.h"
+#include "rstlab/tcp_model.h"
+#include "rstlab/trace.h"
+
+namespace rstlab {
+
+/// One RST of a connection.
+struct ResetReport {
+  uint64_t frame = 0;
+  Endpoint from, to;
+  RstReaction reaction = RstReaction::Ignored;
+  std::string cause;        ///< slug: close-unread-data, data-after-close, refused, abort, ...
+  std::string explanation;  ///< one line
+  int err = 0;              ///< errno the receiver stores (0: none)
+};
+
+/// One FIN of a connection.
+struct FinReport {
+  uint64_t frame = 0;
+  Endpoint from, to;
+};
+
+/// What the next calls of one endpoint return, as far as the wire tells.
+struct EndpointPrediction {
+  std::string next_read;   ///< "ok", "EOF", "ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"
+  std::string next_write;  ///< "ok", "EPIPE", "ECONNRESET", ...
+  bool write_raises_sigpipe = false;
+  std::string so_error;    ///< "0" or an errno name
+  std::string why;         ///< one line
+};
+
+struct ConnectionReport {
+  uint64_t id = 0;      ///< 1-based, in order of first packet
+  Endpoint a, b;        ///< a sent the first SYN (or the first packet, mid-stream)
+  bool mid_stream = false;
+  std::string ending;   ///< "rst", "fin", "refused", "timeout", "open"
+  bool anomaly = false; ///< ignored/challenged RSTs, bad checksums, retransmission storms
+  std::vector<ResetReport> resets;
+  std::vector<FinReport> fins;
+  EndpointPrediction predicted[2];  ///< [0] for a, [1] for b
+  uint64_t packets = 0, first_frame = 0, last_frame = 0;
+  std::vector<std::string> notes;   ///< assumptions and anomalies, in words
+};
+
+struct AnalyzeOptions {
+  /// Keep the packets of this connection (by id) for its trace.
+  std::optional<uint64_t> keep_flow;
+  /// A closed connection idle this long (capture time) is reported and freed.
+  int64_t linger_ns = 10'000'000'000;
+};
+
+struct AnalyzeStats {
+  uint64_t packets = 0, tcp = 0, not_tcp = 0, connections = 0, resets = 0, fins = 0;
+  std::map<std::string, uint64_t> warnings;  ///< decode problems by name, e.g. "truncated"
+  size_t peak_open = 0;                      ///< most connections held at once
+};
+
+/// Streams packets through the connection table.
+class Analyzer {
+ public:
+  using Sink = std::function<void(const ConnectionReport&)>;
+  Analyzer(int link_type, Sink sink, AnalyzeOptions options = {});
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  void on_packet(uint64_t frame, int64_t t_ns, const uint8_t* data, size_t caplen, uint32_t wire_len);
+  /// Reports every connection still held; call once at the end.
+  void finish();
+  const AnalyzeStats& stats() const { return stats_; }
+  /// The kept flow's packets and endpoints (AnalyzeOptions::keep_flow), after finish().
+  const std::vector<CapturedPacket>& kept_packets() const { return kept_; }
+
+ private:
+  struct Impl;
+  AnalyzeStats stats_;
+  std::vector<CapturedPacket> kept_;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Reads a pcap or pcapng file through the analyzer. Throws InputError naming the file
+/// (and the packet number) when it cannot be read; per-packet problems are counted.
+AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options = {},
+                          std::vector<CapturedPacket>* kept = nullptr, int* link_type = nullptr);
+
+/// The annotated trace of one connection of a capture (for --flow and the renderers).
+Trace connection_trace(const ConnectionReport& c, int link_type, const std::vector<CapturedPacket>& packets,
+                       const std::string& source);
+
+}  // namespace rstlab

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include <pcap/pcap.h>
+
+#include <set>
+
+#include "rstlab/analyze.h"
+#include "rstlab/annotate.h"
+#include "rstlab/error.h"
+#include "rstlab/runner.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+const std::set<int> kSupported = {linktype::NULL_BSD, linktype::ETHERNET,   linktype::RAW,
+                                  linktype::RAW_LINKTYPE, linktype::LOOP,   linktype::LINUX_SLL,
+                                  linktype::IPV4,     linktype::IPV6,       linktype::LINUX_SLL2};
+
+}  // namespace
+
+AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options,
+                          std::vector<CapturedPacket>* kept, int* link_type) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!p) throw InputError(path + ": " + err);
+  struct Closer {
+    pcap_t* p;
+    ~Closer() { pcap_close(p); }
+  } closer{p};
+  const int dlt = pcap_datalink(p);
+  if (link_type) *link_type = dlt;
+  if (!kSupported.count(dlt)) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    throw InputError(path + ": link type " + std::to_string(dlt) + (name ? std::string(" (") + name + ")" : "") +
+                     " is not supported (Ethernet, Linux cooked SLL/SLL2, raw IP and BSD loopback are)");
+  }
+  Analyzer analyzer(dlt, sink, options);
+  uint64_t frame = 0;
+  AnalyzeStats stats;
+  for (;;) {
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(p, &hdr, &data);
+    if (rc == PCAP_ERROR_BREAK) break;
+    if (rc != 1) {
+      // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
+      analyzer.finish();
+      stats = analyzer.stats();
+      stats.warnings["file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p)] = 1;
+      if (kept) *kept = analyzer.kept_packets();
+      return stats;
+    }
+    ++frame;
+    analyzer.on_packet(frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data, hdr->caplen, hdr->len);
+  }
+  analyzer.finish();
+  if (kept) *kept = analyzer.kept_packets();
+  return analyzer.stats();
+}
+
+Trace connection_trace(const ConnectionReport& c, int link_type, const std::vector<CapturedPacket>& packets,
+                       const std::string& source) {
+  Trace t;
+  t.scenario = "flow-" + std::to_string(c.id);
+  t.title = source + ": connection " + std::to_string(c.id) + ", " + c.a.str() + " <-> " + c.b.str() + " (" +
+            c.ending + ")";
+  t.story = "Analysed from " + source + "; both endpoints are taken to be Linux kernels.";
+  for (const auto& n : c.notes) t.story += " " + n + ".";
+  t.link = "capture";
+  t.family = c.a.addr.family;
+  t.client = {"kernel", c.a, ""};
+  t.server = {"kernel", c.b, ""};
+  t.capture.file = source;
+  add_packet_events(t, link_type, packets);
+  t.capture.packets = c.packets;
+  t.sort_events();
+  annotate(t);
+  return t;
+}
+
+}  // namespace rstlab

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Internal: the `analyze` subcommand.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rstlab {
+
+struct AnalyzeArgs {
+  std::string file;
+  bool all = false;
+  bool json = false;
+  std::optional<uint64_t> flow;
+  std::string svg, mermaid, plantuml, html;
+};
+
+int run_analyze(const AnalyzeArgs& args);
+
+}  // namespace rstlab
