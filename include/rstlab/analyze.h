@@ -99,6 +99,9 @@ class Analyzer {
 AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options = {},
                           std::vector<CapturedPacket>* kept = nullptr, int* link_type = nullptr);
 
+/// The same over a pcap/pcapng file held in memory (fuzzing, tests).
+AnalyzeStats analyze_memory(const uint8_t* data, size_t size, const std::string& name, const Analyzer::Sink& sink);
+
 /// The annotated trace of one connection of a capture (for --flow and the renderers).
 Trace connection_trace(const ConnectionReport& c, int link_type, const std::vector<CapturedPacket>& packets,
                        const std::string& source);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <pcap/pcap.h>
 
+#include <cstdio>
 #include <set>
 
 #include "rstlab/analyze.h"
@@ -18,6 +19,43 @@ const std::set<int> kSupported = {linktype::NULL_BSD, linktype::ETHERNET,   link
 
 }  // namespace
 
+namespace {
+
+/// The read loop shared by files and memory: `p` is owned by the caller.
+AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::Sink& sink,
+                            const AnalyzeOptions& options, std::vector<CapturedPacket>* kept, int* link_type) {
+  const int dlt = pcap_datalink(p);
+  if (link_type) *link_type = dlt;
+  if (!kSupported.count(dlt)) {
+    const char* dname = pcap_datalink_val_to_name(dlt);
+    throw InputError(name + ": link type " + std::to_string(dlt) + (dname ? std::string(" (") + dname + ")" : "") +
+                     " is not supported (Ethernet, Linux cooked SLL/SLL2, raw IP and BSD loopback are)");
+  }
+  Analyzer analyzer(dlt, sink, options);
+  uint64_t frame = 0;
+  std::string cut;
+  for (;;) {
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(p, &hdr, &data);
+    if (rc == PCAP_ERROR_BREAK) break;
+    if (rc != 1) {
+      // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
+      cut = "file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p);
+      break;
+    }
+    ++frame;
+    analyzer.on_packet(frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data, hdr->caplen, hdr->len);
+  }
+  analyzer.finish();
+  if (kept) *kept = analyzer.kept_packets();
+  AnalyzeStats stats = analyzer.stats();
+  if (!cut.empty()) stats.warnings[cut] = 1;
+  return stats;
+}
+
+}  // namespace
+
 AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options,
                           std::vector<CapturedPacket>* kept, int* link_type) {
   char err[PCAP_ERRBUF_SIZE] = {};
@@ -27,35 +65,23 @@ AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, c
     pcap_t* p;
     ~Closer() { pcap_close(p); }
   } closer{p};
-  const int dlt = pcap_datalink(p);
-  if (link_type) *link_type = dlt;
-  if (!kSupported.count(dlt)) {
-    const char* name = pcap_datalink_val_to_name(dlt);
-    throw InputError(path + ": link type " + std::to_string(dlt) + (name ? std::string(" (") + name + ")" : "") +
-                     " is not supported (Ethernet, Linux cooked SLL/SLL2, raw IP and BSD loopback are)");
+  return analyze_handle(p, path, sink, options, kept, link_type);
+}
+
+AnalyzeStats analyze_memory(const uint8_t* data, size_t size, const std::string& name, const Analyzer::Sink& sink) {
+  std::FILE* f = ::fmemopen(const_cast<uint8_t*>(data), size, "rb");
+  if (!f) throw InputError(name + ": cannot open the bytes as a file");
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!p) {
+    std::fclose(f);
+    throw InputError(name + ": " + err);
   }
-  Analyzer analyzer(dlt, sink, options);
-  uint64_t frame = 0;
-  AnalyzeStats stats;
-  for (;;) {
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(p, &hdr, &data);
-    if (rc == PCAP_ERROR_BREAK) break;
-    if (rc != 1) {
-      // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
-      analyzer.finish();
-      stats = analyzer.stats();
-      stats.warnings["file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p)] = 1;
-      if (kept) *kept = analyzer.kept_packets();
-      return stats;
-    }
-    ++frame;
-    analyzer.on_packet(frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data, hdr->caplen, hdr->len);
-  }
-  analyzer.finish();
-  if (kept) *kept = analyzer.kept_packets();
-  return analyzer.stats();
+  struct Closer {
+    pcap_t* p;
+    ~Closer() { pcap_close(p); }  // closes f too
+  } closer{p};
+  return analyze_handle(p, name, sink, {}, nullptr, nullptr);
 }
 
 Trace connection_trace(const ConnectionReport& c, int link_type, const std::vector<CapturedPacket>& packets,

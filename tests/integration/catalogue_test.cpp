@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
+#include "rstlab/analyze.h"
+#include "rstlab/outputs.h"
 #include "rstlab/runner.h"
 
 using namespace rstlab;
@@ -22,7 +26,53 @@ std::vector<Param> all_params() {
   return v;
 }
 
-class Catalogue : public ::testing::TestWithParam<Param> {};
+/// The errno part of a result ("EPIPE +SIGPIPE (killed)" -> "EPIPE").
+std::string errno_part(const std::string& result) { return result.substr(0, result.find(' ')); }
+
+bool has(const std::string& s, const char* w) { return s.find(w) != std::string::npos; }
+
+class Catalogue : public ::testing::TestWithParam<Param> {
+ protected:
+  /// `rstlab analyze` on the run's own capture.pcap must predict exactly what the live
+  /// run's first observer got - with no hand-written expectation.
+  void self_check(const RunResult& r) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("rstlab-selfcheck-" + std::to_string(getpid()));
+    const std::string folder = write_run_folder(dir.string(), r);
+    std::vector<ConnectionReport> conns;
+    analyze_file(folder + "/capture.pcap", [&](const ConnectionReport& c) { conns.push_back(c); });
+    fs::remove_all(dir);
+    ASSERT_EQ(conns.size(), 1u) << "one connection per scenario";
+    const ConnectionReport& c = conns[0];
+    EXPECT_EQ(c.a, r.trace.client.endpoint) << "a is the side that sent the SYN";
+    const EndpointPrediction& client = c.predicted[0];
+    const auto& f = r.trace.first_observer;
+    if (!f) {
+      // Nothing observed anything: the wire must not predict an error either.
+      EXPECT_EQ(client.next_write, "ok") << client.why;
+      EXPECT_EQ(client.so_error, "0");
+      return;
+    }
+    ASSERT_EQ(f->actor, "client") << "every catalogue observer is the client";
+    std::string predicted;
+    if (f->call == "read" || f->call == "recv") predicted = client.next_read;
+    else if (f->call == "write" || f->call == "send") predicted = client.next_write;
+    else if (f->call == "getsockopt" || f->call == "connect") predicted = client.so_error;
+    if (f->call == "poll") {
+      // poll reports without consuming: POLLERR <=> an error is pending; POLLRDHUP alone <=> EOF.
+      if (has(f->result, "POLLERR")) EXPECT_NE(client.so_error, "0") << f->result;
+      else if (has(f->result, "POLLRDHUP")) EXPECT_EQ(client.next_read, "EOF") << f->result;
+      return;
+    }
+    std::string observed = errno_part(f->result);
+    if (f->call == "getsockopt") observed = errno_part(f->result.substr(f->result.find(' ') + 1));
+    EXPECT_EQ(predicted, observed) << "first observer " << f->call << " -> " << f->result << "; analyze says: "
+                                   << client.why;
+    if (f->call == "write" || f->call == "send")
+      EXPECT_EQ(client.write_raises_sigpipe, has(f->result, "SIGPIPE") || (has(f->result, "EPIPE") && has(f->call, "send")))
+          << f->result;
+  }
+};
 
 }  // namespace
 
@@ -42,6 +92,7 @@ TEST_P(Catalogue, RunsAsItsFileSays) {
   EXPECT_GE(checked, 1u);
   const bool network = s.server.kind != ActorKind::None;
   EXPECT_EQ(r.packets.empty(), !network);
+  if (network) self_check(r);
 }
 
 INSTANTIATE_TEST_SUITE_P(Live, Catalogue, ::testing::ValuesIn(all_params()), [](const auto& info) {

@@ -1,0 +1,22 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/src/cli/analyze_command.cpp" "CMakeFiles/rstlab.dir/src/cli/analyze_command.cpp.o" "gcc" "CMakeFiles/rstlab.dir/src/cli/analyze_command.cpp.o.d"
+  "/work/main/src/cli/main.cpp" "CMakeFiles/rstlab.dir/src/cli/main.cpp.o" "gcc" "CMakeFiles/rstlab.dir/src/cli/main.cpp.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build-fuzz/CMakeFiles/rstlab_lab.dir/DependInfo.cmake"
+  "/work/main/build-fuzz/CMakeFiles/rstlab_core.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for rstlab_lab.
+# This may be replaced when dependencies are built.
