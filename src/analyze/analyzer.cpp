@@ -145,9 +145,15 @@ struct Analyzer::Impl {
       ++stats.warnings[decode_status_name(st)];
       return;
     }
+    if (s.payload_captured < s.payload_len) {
+      if (caplen >= wire_len) {  // not cut by snaplen: the IP header claims bytes that never existed
+        ++stats.warnings["ip-length-beyond-packet"];
+        return;
+      }
+      ++stats.warnings["cut-by-snaplen"];
+    }
     ++stats.tcp;
     if (s.has(tcpflag::RST)) decode_tcp(link_type, data, caplen, s, true);  // a bad sum matters here
-    if (caplen < wire_len && s.payload_captured < s.payload_len) ++stats.warnings["cut-by-snaplen"];
 
     const FlowKey key = key_of(s);
     auto it = table.find(key);

@@ -74,11 +74,9 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
       a.wr_cause = event;
     }
   }
-  if (rst) {
-    // The sender of an RST has no connection left (it closed, aborted or never had one).
-    a.state = TcpState::Closed;
-    a.sent_reset = true;
-  }
+  // The sender of an RST has no connection left (it closed, aborted or never had one)
+  // - unless it carries on sending, as a blind or crafted RST's sender does.
+  a.sent_reset = rst;
   // Its ACK moves the receiver's handshake and close along.
   if (ack && !rst && b.seen) {
     if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) b.state = TcpState::Established;

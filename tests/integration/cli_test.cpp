@@ -326,3 +326,45 @@ TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
   for (const auto& e : fs::directory_iterator(out_))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }
+
+TEST_F(Cli, AnalyzeSummaryJsonAndFlow) {
+  const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/broken-pipe-veth.pcap";
+  const auto table = run({kBin, "analyze", cap});
+  EXPECT_EQ(exit_code(table.status), 0) << table.err;
+  EXPECT_NE(table.out.find("data-after-close"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1 connection(s), 1 RST(s), 1 FIN(s)"), std::string::npos) << table.out;
+
+  const auto js = run({kBin, "analyze", cap, "--json"});
+  EXPECT_EQ(exit_code(js.status), 0);
+  const auto j = nlohmann::json::parse(js.out);
+  for (const char* k : {"id", "a", "b", "ending", "resets", "predicted"}) EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["a"], "192.0.2.1:40001");
+  EXPECT_EQ(j["ending"], "rst");
+  const auto& r = j["resets"][0];
+  for (const char* k : {"frame", "from", "to", "reaction", "cause", "errno"}) EXPECT_TRUE(r.contains(k)) << k;
+  EXPECT_EQ(r["frame"], 8);
+  EXPECT_EQ(r["reaction"], "accepted");
+  EXPECT_EQ(r["errno"], "EPIPE");
+  EXPECT_EQ(j["predicted"]["192.0.2.1:40001"]["next_write"], "EPIPE");
+  EXPECT_EQ(j["predicted"]["192.0.2.1:40001"]["next_read"], "EOF");
+
+  fs::create_directories(out_);
+  const auto flow = run({kBin, "analyze", cap, "--flow", "1", "--svg", (out_ / "f.svg").string(), "--mermaid",
+                         (out_ / "f.mmd").string()});
+  EXPECT_EQ(exit_code(flow.status), 0) << flow.err;
+  EXPECT_GT(fs::file_size(out_ / "f.svg"), 1000u);
+  EXPECT_GT(fs::file_size(out_ / "f.mmd"), 200u);
+  const auto text = run({kBin, "analyze", cap, "--flow", "1"});
+  EXPECT_NE(text.out.find("accepted in CLOSE_WAIT"), std::string::npos) << text.out;
+  const auto none = run({kBin, "analyze", cap, "--flow", "9"});
+  EXPECT_EQ(exit_code(none.status), 2);
+  EXPECT_NE(none.err.find("no connection 9 (it has 1)"), std::string::npos) << none.err;
+}
+
+TEST_F(Cli, AnalyzeBadFilesSayWhatIsWrong) {
+  fs::create_directories(out_);
+  std::ofstream(out_ / "empty.pcap").close();
+  const auto f = run({kBin, "analyze", (out_ / "empty.pcap").string()});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_EQ(f.err.rfind("rstlab: " + (out_ / "empty.pcap").string() + ": ", 0), 0u) << f.err;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# rstlab analyze against the reference tools on generated captures (1 M and 10 M
+# packets, tools/gen_capture.cpp, seed 1), in one run: wall time and peak memory of
+#   rstlab analyze FILE                                      (full annotation)
+#   tcpdump -r FILE 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null (BPF RST filter)
+#   tshark -n -r FILE -Y tcp.flags.reset==1                   (dissector RST filter)
+# with the ratios, and the RSTs each finds. Records the table in docs/benchmarks.md.
+#   bench/analyze_bench.sh [--quick]     (--quick: 1 M packets only, no tshark on 10 M)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${1:-}
+bin=build/rstlab
+gen=build/gen-capture
+[ -x "$bin" ] && [ -x "$gen" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
+for t in tcpdump tshark /usr/bin/time; do command -v "$t" >/dev/null || { echo "bench: $t missing (tools/setup)" >&2; exit 1; }; done
+mkdir -p bench/out
+sizes=(1000000)
+[ "$quick" = --quick ] || sizes+=(10000000)
+
+measure() {  # label command... -> "seconds peak_kB"
+  /usr/bin/time -f "%e %M" -o bench/out/time.txt "$@" >/dev/null 2>&1 || true
+  cat bench/out/time.txt
+}
+
+rows=""
+for n in "${sizes[@]}"; do
+  f=bench/out/$n.pcap
+  [ -f "$f" ] || { echo "generating $f" >&2; "$gen" --packets "$n" --seed 1 --out "$f"; }
+  read -r r_s r_kb < <(measure "$bin" analyze "$f")
+  read -r d_s d_kb < <(measure tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)
+  r_rst=$("$bin" analyze "$f" | tail -2 | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
+  d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
+  if [ "$quick" = --quick ] && [ "$n" -gt 1000000 ]; then s_s=-; s_kb=-; s_rst=-; else
+    read -r s_s s_kb < <(measure tshark -n -r "$f" -Y tcp.flags.reset==1)
+    s_rst=$(tshark -n -r "$f" -Y tcp.flags.reset==1 2>/dev/null | wc -l)
+  fi
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b + 0 == 0) print "-"; else printf "%.1fx", a / b }'; }
+  mb() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.0f", k / 1024 }'; }
+  rows+="| $((n / 1000000)) M | \`rstlab analyze\` | $r_s | $(mb "$r_kb") | $r_rst | 1.0x |"$'\n'
+  rows+="| $((n / 1000000)) M | tcpdump BPF filter | $d_s | $(mb "$d_kb") | $d_rst (IPv4 only) | rstlab $(ratio "$r_s" "$d_s") slower |"$'\n'
+  rows+="| $((n / 1000000)) M | tshark RST filter | $s_s | $(mb "$s_kb") | $s_rst | rstlab $(ratio "$s_s" "$r_s") faster |"$'\n'
+done
+table=$(printf '| packets | tool | seconds | peak MB | RSTs found | ratio |\n|---|---|---|---|---|---|\n%s' "$rows")
+echo "$table"
+
+doc=docs/benchmarks.md
+begin='<!-- bench:analyze -->'
+end='<!-- /bench:analyze -->'
+if grep -q "$begin" "$doc" 2>/dev/null && [ "$quick" != --quick ]; then
+  block=$(printf '%s\nMeasured %s on %s (%s cores, kernel %s), captures from gen-capture --seed 1.\n\n%s\n%s' \
+    "$begin" "$(date -u +%Y-%m-%d)" "$(uname -n)" "$(nproc)" "$(uname -r)" "$table" "$end")
+  BLOCK="$block" awk -v b="$begin" -v e="$end" '
+    $0 == b {print ENVIRON["BLOCK"]; skip = 1; next}
+    $0 == e {skip = 0; next}
+    !skip {print}' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
+  echo "recorded in $doc"
+fi

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+// `rstlab analyze` on the reference captures and on bad input.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../../fuzz/targets.h"
+#include "rstlab/analyze.h"
+#include "rstlab/error.h"
+#include "rstlab/segment.h"
+
+namespace fs = std::filesystem;
+using namespace rstlab;
+
+namespace {
+
+const fs::path kCaptures = fs::path(RSTLAB_SOURCE_DIR) / "captures";
+
+std::vector<ConnectionReport> analyze(const fs::path& p, AnalyzeStats* stats = nullptr) {
+  std::vector<ConnectionReport> out;
+  const AnalyzeStats st = analyze_file(p.string(), [&](const ConnectionReport& c) { out.push_back(c); });
+  if (stats) *stats = st;
+  return out;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A pcap file made of raw IP packets.
+struct PcapBuilder {
+  std::vector<CapturedPacket> packets;
+  void add(const std::vector<uint8_t>& bytes, uint32_t wire_len = 0) {
+    CapturedPacket p;
+    p.t_ns = 1000000000LL * (static_cast<int64_t>(packets.size()) + 1);
+    p.data = bytes;
+    p.wire_len = wire_len ? wire_len : static_cast<uint32_t>(bytes.size());
+    packets.push_back(p);
+  }
+  void add(const SegmentSpec& s) { add(build_segment(s)); }
+  fs::path write(const std::string& name, int dlt = 12) {
+    const fs::path p = fs::temp_directory_path() / ("rstlab-an-" + std::to_string(::getpid()) + "-" + name);
+    write_pcap(p.string(), dlt, packets);
+    return p;
+  }
+};
+
+SegmentSpec seg(bool from_a, uint8_t flags, uint32_t seq, uint32_t ack, const std::string& payload = "") {
+  SegmentSpec s;
+  const Endpoint a = Endpoint::parse("[2001:db8::10]:5000"), b = Endpoint::parse("[2001:db8::20]:443");
+  s.src = from_a ? a : b;
+  s.dst = from_a ? b : a;
+  s.flags = flags;
+  s.seq = seq;
+  s.ack = ack;
+  s.payload = payload;
+  return s;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Analyze, BrokenPipeCaptureAcrossBothLinkTypes) {
+  for (const char* file : {"broken-pipe-veth.pcap", "broken-pipe-tun.pcap", "broken-pipe-veth.pcapng"}) {
+    const auto conns = analyze(kCaptures / file);
+    ASSERT_EQ(conns.size(), 1u) << file;
+    const ConnectionReport& c = conns[0];
+    EXPECT_EQ(c.a.str(), "192.0.2.1:40001");
+    EXPECT_EQ(c.ending, "rst");
+    ASSERT_EQ(c.resets.size(), 1u);
+    EXPECT_EQ(c.resets[0].cause, "data-after-close");
+    EXPECT_EQ(c.resets[0].reaction, RstReaction::Accepted);
+    EXPECT_EQ(c.resets[0].err, EPIPE);
+    EXPECT_EQ(c.predicted[0].next_write, "EPIPE");
+    EXPECT_TRUE(c.predicted[0].write_raises_sigpipe);
+    EXPECT_EQ(c.predicted[0].next_read, "EOF") << "a FIN came first";
+    ASSERT_EQ(c.fins.size(), 1u);
+  }
+}
+
+TEST(Analyze, CausesFromTheWire) {
+  struct Case {
+    const char* file;
+    const char* ending;
+    const char* cause;
+    RstReaction reaction;
+    const char* next_read;
+  } cases[] = {
+      {"reset-by-peer-kernel-veth.pcap", "rst", "close-unread-data", RstReaction::Accepted, "ECONNRESET"},
+      {"reset-by-peer-kernel-ipv6-tun.pcap", "rst", "close-unread-data", RstReaction::Accepted, "ECONNRESET"},
+      {"connect-refused-tun.pcap", "refused", "refused", RstReaction::Accepted, "ECONNREFUSED"},
+      {"challenge-ack-veth.pcap", "open", "in-window-not-exact", RstReaction::ChallengeAck, "ok"},
+      {"out-of-window-rst-tun.pcap", "open", "out-of-window", RstReaction::Ignored, "ok"},
+      {"linger-zero-veth.pcap", "rst", "abort", RstReaction::Accepted, "ECONNRESET"},
+  };
+  for (const auto& k : cases) {
+    const auto conns = analyze(kCaptures / k.file);
+    ASSERT_EQ(conns.size(), 1u) << k.file;
+    ASSERT_FALSE(conns[0].resets.empty()) << k.file;
+    EXPECT_EQ(conns[0].ending, k.ending) << k.file;
+    EXPECT_EQ(conns[0].resets[0].cause, k.cause) << k.file << ": " << conns[0].resets[0].explanation;
+    EXPECT_EQ(conns[0].resets[0].reaction, k.reaction) << k.file;
+    EXPECT_EQ(conns[0].predicted[0].next_read, k.next_read) << k.file;
+  }
+  const auto ch = analyze(kCaptures / "challenge-ack-tun.pcap");
+  bool named = false;
+  for (const auto& n : ch[0].notes) named |= n.find("challenge ACK answering an in-window RST") != std::string::npos;
+  EXPECT_TRUE(named) << "the challenge ACK is named for what it is";
+  const auto to = analyze(kCaptures / "user-timeout-tun.pcap");
+  EXPECT_EQ(to[0].ending, "timeout");
+  EXPECT_EQ(to[0].predicted[0].next_read, "ETIMEDOUT");
+}
+
+TEST(Analyze, MidStreamWrapAroundNewSynAndInterleaving) {
+  PcapBuilder b;
+  const uint32_t sa = 0xfffffff0u, sb = 0x7fffff00u;
+  // Connection 1 starts mid-stream, its sequence numbers wrap around zero.
+  b.add(seg(true, 0x18, sa, sb, std::string(40, 'x')));
+  b.add(seg(false, 0x10, sb, sa + 40));
+  b.add(seg(true, 0x18, sa + 40, sb, "yy"));  // wrapped: seq 0x18
+  b.add(seg(false, 0x04, sb, 0));             // exact RST
+  // Connection 2, same 4-tuple, a new SYN after the reset.
+  b.add(seg(true, 0x02, 100, 0));
+  b.add(seg(false, 0x12, 900, 101));
+  b.add(seg(true, 0x10, 101, 901));
+  b.add(seg(true, 0x11, 101, 901));  // FIN
+  b.add(seg(false, 0x11, 901, 102));
+  b.add(seg(true, 0x10, 102, 902));
+  const fs::path f = b.write("mid.pcap");
+  const auto conns = analyze(f);
+  fs::remove(f);
+  ASSERT_EQ(conns.size(), 2u);
+  EXPECT_TRUE(conns[0].mid_stream);
+  EXPECT_EQ(conns[0].ending, "rst");
+  EXPECT_EQ(conns[0].resets[0].reaction, RstReaction::Accepted);
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ECONNRESET");
+  EXPECT_FALSE(conns[0].notes.empty()) << "the mid-stream assumption is stated";
+  EXPECT_FALSE(conns[1].mid_stream);
+  EXPECT_EQ(conns[1].ending, "fin");
+  EXPECT_EQ(conns[1].predicted[0].next_read, "EOF");
+}
+
+TEST(Analyze, RetransmissionStormThenReset) {
+  PcapBuilder b;
+  b.add(seg(true, 0x02, 100, 0));
+  b.add(seg(false, 0x12, 900, 101));
+  b.add(seg(true, 0x10, 101, 901));
+  for (int i = 0; i < 5; ++i) b.add(seg(true, 0x18, 101, 901, "data"));  // never acknowledged
+  b.add(seg(true, 0x14, 105, 901));                                     // gives up
+  const fs::path f = b.write("storm.pcap");
+  const auto conns = analyze(f);
+  fs::remove(f);
+  ASSERT_EQ(conns.size(), 1u);
+  ASSERT_EQ(conns[0].resets.size(), 1u);
+  EXPECT_EQ(conns[0].resets[0].cause, "retransmission-storm") << conns[0].resets[0].explanation;
+  EXPECT_TRUE(conns[0].anomaly);
+}
+
+TEST(Analyze, BadFilesAreRefusedClearly) {
+  const fs::path dir = fs::temp_directory_path() / ("rstlab-bad-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "empty.pcap").close();
+  std::ofstream(dir / "garbage.pcap") << "this is not a capture file at all, just words";
+  const std::string good = slurp(kCaptures / "broken-pipe-veth.pcap");
+  std::ofstream(dir / "header-only.pcap", std::ios::binary) << good.substr(0, 10);
+  EXPECT_NE(error_of([&] { analyze(dir / "missing.pcap"); }).find("missing.pcap"), std::string::npos);
+  EXPECT_NE(error_of([&] { analyze(dir / "empty.pcap"); }).find("empty.pcap: "), std::string::npos);
+  EXPECT_NE(error_of([&] { analyze(dir / "garbage.pcap"); }).find("garbage.pcap: "), std::string::npos);
+  EXPECT_NE(error_of([&] { analyze(dir / "header-only.pcap"); }).find("header-only.pcap: "), std::string::npos);
+  // An unknown link type: named, refused.
+  PcapBuilder u;
+  u.add({1, 2, 3, 4});
+  const fs::path unk = u.write("unknown.pcap", 147);
+  EXPECT_NE(error_of([&] { analyze(unk); }).find("link type 147"), std::string::npos);
+  fs::remove(unk);
+  fs::remove_all(dir);
+}
+
+TEST(Analyze, CutFilesAndBrokenPacketsAreCountedNotFatal) {
+  const std::string good = slurp(kCaptures / "reset-by-peer-tun.pcap");
+  const fs::path cut = fs::temp_directory_path() / ("rstlab-cut-" + std::to_string(::getpid()) + ".pcap");
+  std::ofstream(cut, std::ios::binary) << good.substr(0, good.size() - 10);
+  AnalyzeStats st;
+  const auto conns = analyze(cut, &st);
+  fs::remove(cut);
+  EXPECT_EQ(conns.size(), 1u);
+  ASSERT_EQ(st.warnings.size(), 1u);
+  EXPECT_EQ(st.warnings.begin()->first.rfind("file cut short after packet 5: ", 0), 0u) << st.warnings.begin()->first;
+
+  PcapBuilder b;
+  auto pkt = build_segment(seg(true, 0x02, 1, 0));
+  auto bad_len = pkt;
+  bad_len[4] = 0xff;  // IPv6 payload length beyond the packet
+  b.add(bad_len);
+  b.add(std::vector<uint8_t>(pkt.begin(), pkt.begin() + 30));  // cut inside the IPv6 header
+  const auto data = build_segment(seg(true, 0x18, 1, 0, std::string(100, 'x')));
+  b.add(std::vector<uint8_t>(data.begin(), data.begin() + 80), static_cast<uint32_t>(data.size()));  // snaplen
+  auto bad_doff = pkt;
+  bad_doff[40 + 12] = 0x10;  // TCP data offset 4 bytes
+  b.add(bad_doff);
+  const fs::path f = b.write("broken.pcap");
+  const auto c2 = analyze(f, &st);
+  fs::remove(f);
+  EXPECT_EQ(st.packets, 4u);
+  EXPECT_EQ(st.warnings["ip-length-beyond-packet"], 1u);
+  EXPECT_EQ(st.warnings["truncated"], 1u);
+  EXPECT_EQ(st.warnings["cut-by-snaplen"], 1u);
+  EXPECT_EQ(st.warnings["bad-tcp-header"], 1u);
+  EXPECT_EQ(c2.size(), 1u);
+}
+
+TEST(Analyze, FuzzRegressionsStayFixed) {
+  const fs::path dir = fs::path(RSTLAB_TEST_DATA) / "fuzz-regressions";
+  size_t replayed = 0;
+  for (const char* name : {"decode", "reader"}) {
+    if (!fs::exists(dir / name)) continue;
+    for (const auto& e : fs::directory_iterator(dir / name)) {
+      const std::string bytes = slurp(e.path());
+      const auto* d = reinterpret_cast<const uint8_t*>(bytes.data());
+      if (std::string(name) == "decode") fuzz::decode_and_annotate(d, bytes.size());
+      else fuzz::read_capture_bytes(d, bytes.size());
+      ++replayed;
+    }
+  }
+  // The reference captures go through both entry points as well.
+  for (const auto& e : fs::directory_iterator(kCaptures)) {
+    const std::string bytes = slurp(e.path());
+    fuzz::read_capture_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    fuzz::decode_and_annotate(reinterpret_cast<const uint8_t*>(bytes.data()), std::min<size_t>(bytes.size(), 200));
+    ++replayed;
+  }
+  EXPECT_GT(replayed, 10u);
+}
