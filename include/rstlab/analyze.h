@@ -62,7 +62,10 @@ struct AnalyzeOptions {
   /// Keep the packets of this connection (by id) for its trace.
   std::optional<uint64_t> keep_flow;
   /// A closed connection idle this long (capture time) is reported and freed.
-  int64_t linger_ns = 10'000'000'000;
+  int64_t linger_ns = 2'000'000'000;
+  /// Which connections get the words (EndpointPrediction::why): building them costs
+  /// more than the analysis itself, so a summary asks only for the rows it shows.
+  std::function<bool(const ConnectionReport&)> explain = [](const ConnectionReport&) { return true; };
 };
 
 struct AnalyzeStats {

@@ -5,10 +5,13 @@
 // reported and freed while the file streams, so memory follows the open connections.
 #include "rstlab/analyze.h"
 
+#include "analyze/flow_table.h"
+
+#include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
 
 #include "rstlab/seq.h"
 #include "rstlab/wire.h"
@@ -16,22 +19,7 @@
 namespace rstlab {
 namespace {
 
-/// Both endpoints in a fixed order, so that both directions find the same entry.
-struct FlowKey {
-  uint64_t w[5] = {0, 0, 0, 0, 0};  // a addr (16), b addr (16), ports + family (8)
-  bool operator==(const FlowKey& o) const { return std::memcmp(w, o.w, sizeof w) == 0; }
-};
-
-struct FlowHash {
-  size_t operator()(const FlowKey& k) const {
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (uint64_t v : k.w) {
-      h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-      h *= 0xff51afd7ed558ccdull;
-    }
-    return static_cast<size_t>(h ^ (h >> 33));
-  }
-};
+using detail::FlowKey;
 
 FlowKey key_of(const TcpSegment& s) {
   const Endpoint* lo = &s.src;
@@ -68,19 +56,18 @@ struct Analyzer::Impl {
   AnalyzeOptions options;
   AnalyzeStats& stats;
   std::vector<CapturedPacket>& kept;
-  std::unordered_map<FlowKey, std::unique_ptr<Conn>, FlowHash> table;
+  detail::FlowTable<Conn> table;
   uint64_t next_id = 1;
   int64_t now = 0;
 
   Impl(int lt, Sink s, AnalyzeOptions o, AnalyzeStats& st, std::vector<CapturedPacket>& k)
       : link_type(lt), sink(std::move(s)), options(o), stats(st), kept(k) {
-    table.reserve(1 << 14);
   }
 
   std::unique_ptr<Conn> open(const TcpSegment& s, uint64_t frame) {
     auto c = std::make_unique<Conn>();
     c->model.track_receive_queue = false;  // the wire cannot tell what applications read
-    c->model.event_name = [](size_t f) { return "#" + std::to_string(f); };
+    // Events are frame numbers here: the model's default "#N" names them as Wireshark does.
     ConnectionReport& r = c->report;
     r.id = next_id++;
     r.first_frame = frame;
@@ -156,22 +143,18 @@ struct Analyzer::Impl {
     if (s.has(tcpflag::RST)) decode_tcp(link_type, data, caplen, s, true);  // a bad sum matters here
 
     const FlowKey key = key_of(s);
-    auto it = table.find(key);
+    Conn* found = table.find(key);
     const bool new_syn = s.has(tcpflag::SYN) && !s.has(tcpflag::ACK);
-    if (it != table.end() && new_syn) {
-      // A new SYN after the close (or with another ISN) starts a new connection.
-      const Conn& old = *it->second;
-      if (old.closed() || !old.report.fins.empty() || (old.saw_syn && old.syn_isn != s.seq)) {
-        report(std::move(it->second));
-        table.erase(it);
-        it = table.end();
-      }
+    if (found && new_syn &&
+        (found->closed() || !found->report.fins.empty() || (found->saw_syn && found->syn_isn != s.seq))) {
+      report(table.take(key));  // a new SYN after the close (or with another ISN): a new connection
+      found = nullptr;
     }
-    if (it == table.end()) {
-      it = table.emplace(key, open(s, frame)).first;
+    if (!found) {
+      found = table.insert(key, open(s, frame));
       stats.peak_open = std::max(stats.peak_open, table.size());
     }
-    Conn& c = *it->second;
+    Conn& c = *found;
     ConnectionReport& r = c.report;
     ++r.packets;
     r.last_frame = frame;
@@ -206,41 +189,42 @@ struct Analyzer::Impl {
       if (seq::gt(s.ack, c.last_seq[1 - from])) c.retrans[1 - from] = 0;
     }
 
-    ResetReport rst;
+    std::optional<ResetReport> rst;
     if (s.has(tcpflag::RST)) {
-      classify_reset(c, from, s, rst);
+      rst.emplace();
+      classify_reset(c, from, s, *rst);
       ++stats.resets;
     }
     SegmentFacts f{s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale,
                    s.checksum != TcpSegment::Checksum::Bad};
     const SegmentVerdict v = c.model.on_segment(from, f, frame);
     if (s.payload_len > 0) c.last_data_from = from;
-    if (s.has(tcpflag::RST)) {
-      rst.frame = frame;
-      rst.from = from == 0 ? r.a : r.b;
-      rst.to = from == 0 ? r.b : r.a;
-      rst.reaction = v.reaction;
-      rst.err = v.err;
+    if (rst) {
+      rst->frame = frame;
+      rst->from = from == 0 ? r.a : r.b;
+      rst->to = from == 0 ? r.b : r.a;
+      rst->reaction = v.reaction;
+      rst->err = v.err;
       if (v.dropped_bad_checksum) {
-        rst.reaction = RstReaction::Ignored;
-        rst.cause = "bad-checksum";
-        rst.explanation = "bad TCP checksum: dropped before TCP looks at it";
+        rst->reaction = RstReaction::Ignored;
+        rst->cause = "bad-checksum";
+        rst->explanation = "bad TCP checksum: dropped before TCP looks at it";
         r.anomaly = true;
       } else if (v.reaction == RstReaction::ChallengeAck) {
-        rst.cause = "in-window-not-exact";
-        rst.explanation = v.why;
+        rst->cause = "in-window-not-exact";
+        rst->explanation = v.why;
         r.anomaly = true;
       } else if (v.reaction == RstReaction::Ignored) {
-        if (rst.cause != "refused") rst.cause = v.why.find("outside") != std::string::npos ? "out-of-window" : "ignored";
-        rst.explanation = v.why;
+        if (rst->cause != "refused") rst->cause = v.why.find("outside") != std::string::npos ? "out-of-window" : "ignored";
+        rst->explanation = v.why;
         r.anomaly = true;
       } else {
-        rst.explanation += "; " + v.why;
+        rst->explanation += "; " + v.why;
         c.reset_accepted = true;
         if (v.err == ECONNREFUSED) c.refused = true;
       }
-      if (rst.cause == "retransmission-storm") r.anomaly = true;
-      r.resets.push_back(std::move(rst));
+      if (rst->cause == "retransmission-storm") r.anomaly = true;
+      r.resets.push_back(std::move(*rst));
     }
     if (v.fin) {
       ++stats.fins;
@@ -255,27 +239,29 @@ struct Analyzer::Impl {
 
   /// Reports and frees closed connections that went quiet.
   void sweep() {
-    for (auto it = table.begin(); it != table.end();) {
-      if (it->second->closed() && now - it->second->last_ts > options.linger_ns) {
-        report(std::move(it->second));
-        it = table.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    table.take_if([&](const Conn& c) { return c.closed() && now - c.last_ts > options.linger_ns; },
+                  [&](std::unique_ptr<Conn> c) { report(std::move(c)); });
   }
 
-  void predict(Conn& c) {
+  void predict(Conn& c, bool explain) {
     ConnectionReport& r = c.report;
     for (int s = 0; s < 2; ++s) {
       EndpointPrediction& p = r.predicted[s];
+      const EndpointModel& m = c.model.side[s];
+      // The results are cheap; the reasons are words, built only when asked for.
+      if (!explain && !m.pending_err && !m.rd_shut && !m.wr_shut && !m.sent_reset) {
+        p.next_read = p.next_write = "ok";
+        p.so_error = "0";
+        p.write_raises_sigpipe = false;
+        continue;
+      }
       const Prediction rd = c.model.predict_read(s), wr = c.model.predict_write(s), so = c.model.predict_so_error(s);
       p.next_read = rd.result == "block" || rd.result == "data" ? "ok" : rd.result;
       p.next_write = wr.result;
       p.write_raises_sigpipe = wr.result.find("+SIGPIPE") != std::string::npos;
       if (p.write_raises_sigpipe) p.next_write = wr.result.substr(0, wr.result.find(" +SIGPIPE"));
       p.so_error = so.result;
-      p.why = c.model.side[s].pending_err ? wr.reason : rd.result == "EOF" ? rd.reason : wr.reason;
+      if (explain) p.why = m.pending_err ? wr.reason : rd.result == "EOF" ? rd.reason : wr.reason;
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
     if (r.ending == "timeout")
@@ -299,14 +285,13 @@ struct Analyzer::Impl {
     else if (c->retrans[0] >= 2 || c->retrans[1] >= 2) r.ending = "timeout";
     else r.ending = "open";
     if (r.ending == "timeout") r.anomaly = true;
-    predict(*c);
+    predict(*c, options.explain(r));
     sink(r);
   }
 
   void finish() {
     std::vector<std::unique_ptr<Conn>> rest;
-    for (auto& [k, c] : table) rest.push_back(std::move(c));
-    table.clear();
+    table.drain([&](std::unique_ptr<Conn> c) { rest.push_back(std::move(c)); });
     std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) { return x->report.id < y->report.id; });
     for (auto& c : rest) report(std::move(c));
   }

@@ -85,6 +85,8 @@ void print_row(const ConnectionReport& c) {
 int run_analyze(const AnalyzeArgs& a) {
   AnalyzeOptions opt;
   if (a.flow) opt.keep_flow = *a.flow;
+  if (!a.json && !a.all && !a.flow)
+    opt.explain = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
   const bool table = !a.json && !a.flow;
   size_t shown = 0;
   std::optional<ConnectionReport> flow;
