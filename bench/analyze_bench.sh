@@ -18,8 +18,8 @@ mkdir -p bench/out
 sizes=(1000000)
 [ "$quick" = --quick ] || sizes+=(10000000)
 
-measure() {  # label command... -> "seconds peak_kB"
-  /usr/bin/time -f "%e %M" -o bench/out/time.txt "$@" >/dev/null 2>&1 || true
+measure() {  # command... -> "seconds peak_kB"; its standard output is kept in bench/out/stdout.txt
+  /usr/bin/time -f "%e %M" -o bench/out/time.txt "$@" >bench/out/stdout.txt 2>/dev/null || true
   cat bench/out/time.txt
 }
 
@@ -28,12 +28,12 @@ for n in "${sizes[@]}"; do
   f=bench/out/$n.pcap
   [ -f "$f" ] || { echo "generating $f" >&2; "$gen" --packets "$n" --seed 1 --out "$f"; }
   read -r r_s r_kb < <(measure "$bin" analyze "$f")
+  r_rst=$(tail -2 bench/out/stdout.txt | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
   read -r d_s d_kb < <(measure tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)
-  r_rst=$("$bin" analyze "$f" | tail -2 | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
   d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
   if [ "$quick" = --quick ] && [ "$n" -gt 1000000 ]; then s_s=-; s_kb=-; s_rst=-; else
     read -r s_s s_kb < <(measure tshark -n -r "$f" -Y tcp.flags.reset==1)
-    s_rst=$(tshark -n -r "$f" -Y tcp.flags.reset==1 2>/dev/null | wc -l)
+    s_rst=$(wc -l < bench/out/stdout.txt)
   fi
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b + 0 == 0) print "-"; else printf "%.1fx", a / b }'; }
   mb() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.0f", k / 1024 }'; }

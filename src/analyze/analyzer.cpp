@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <optional>
 #include <cstring>
+#include <deque>
 #include <memory>
 
 #include "rstlab/seq.h"
@@ -57,6 +58,12 @@ struct Analyzer::Impl {
   AnalyzeStats& stats;
   std::vector<CapturedPacket>& kept;
   detail::FlowTable<Conn> table;
+  /// Connections in the order they closed, for the sweep (no scan of the table).
+  struct Closed {
+    FlowKey key;
+    int64_t ts;
+  };
+  std::deque<Closed> closed_fifo;
   uint64_t next_id = 1;
   int64_t now = 0;
 
@@ -155,6 +162,7 @@ struct Analyzer::Impl {
       stats.peak_open = std::max(stats.peak_open, table.size());
     }
     Conn& c = *found;
+    const bool was_closed = c.closed();
     ConnectionReport& r = c.report;
     ++r.packets;
     r.last_frame = frame;
@@ -232,15 +240,22 @@ struct Analyzer::Impl {
     }
     if (v.challenge_ack)
       r.notes.push_back("#" + std::to_string(frame) + " is the challenge ACK answering an in-window RST "
-                        "(RFC 5961), not a retransmission or an out-of-order segment");
+                        "(RFC 5961), not a duplicate ACK, a retransmission or an out-of-order segment");
 
-    if ((stats.packets & 0xffff) == 0) sweep();
+    if (!was_closed && c.closed()) closed_fifo.push_back({key, t});
+    if ((stats.packets & 0xfff) == 0) sweep();
   }
 
   /// Reports and frees closed connections that went quiet.
   void sweep() {
-    table.take_if([&](const Conn& c) { return c.closed() && now - c.last_ts > options.linger_ns; },
-                  [&](std::unique_ptr<Conn> c) { report(std::move(c)); });
+    while (!closed_fifo.empty() && now - closed_fifo.front().ts > options.linger_ns) {
+      const Closed k = closed_fifo.front();
+      closed_fifo.pop_front();
+      Conn* c = table.find(k.key);
+      if (!c || !c->closed()) continue;  // gone already, or a new connection on the same ports
+      if (now - c->last_ts > options.linger_ns) report(table.take(k.key));
+      else closed_fifo.push_back({k.key, c->last_ts});  // it was still talking: look again later
+    }
   }
 
   void predict(Conn& c, bool explain) {

@@ -57,15 +57,6 @@ class FlowTable {
     }
   }
 
-  /// Removes every value `pred` selects, handing each to `out`.
-  template <class Pred, class Out>
-  void take_if(Pred pred, Out out) {
-    for (size_t i = 0; i < slots_.size();) {
-      if (slots_[i].value && pred(*slots_[i].value)) out(take_at(i));  // i now holds a shifted slot
-      else ++i;
-    }
-  }
-
   /// Hands over every value and empties the table.
   template <class Out>
   void drain(Out out) {

@@ -192,12 +192,19 @@ std::string ConnectionModel::stored(const EndpointModel& m) const {
          " -> sk_err = " + errno_name(m.pending_err);
 }
 
+/// What the side that sent an RST gets: it has no connection left.
+static Prediction sender_of_reset() {
+  Prediction p;
+  p.result = "closed";
+  p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+  return p;
+}
+
 Prediction ConnectionModel::predict_read(int s) const {
   const EndpointModel& m = side[s];
   Prediction p;
   if (m.sent_reset && !m.reset) {
-    p.result = "closed";
-    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+    p = sender_of_reset();
   } else if (m.rx_queue > 0) {
     p.result = "data";
     p.reason = std::to_string(m.rx_queue) + " byte" + (m.rx_queue == 1 ? "" : "s") +
@@ -231,8 +238,7 @@ Prediction ConnectionModel::predict_write(int s) const {
   const EndpointModel& m = side[s];
   Prediction p;
   if (m.sent_reset && !m.reset) {
-    p.result = "closed";
-    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+    p = sender_of_reset();
   } else if (m.pending_err) {
     p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
     p.cause = m.err_cause;

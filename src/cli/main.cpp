@@ -42,7 +42,9 @@ const char* kDescription =
     "  sudo rstlab run broken-pipe                   crafted peer, veth link, into out/\n"
     "  sudo rstlab run reset-by-peer-kernel --link tun --out /tmp/rst\n"
     "  sudo rstlab run my-case.scn                   your own scenario file\n"
-    "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n";
+    "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n"
+    "  rstlab diagram out/broken-pipe/veth/trace.json -f svg -o bp.svg\n"
+    "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n";
 
 /// Ends the process without paying for the lab's teardown. Closing packet sockets and
 /// network devices waits for RCU grace periods (~20 ms each, 60 ms for a veth lab); a

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "render/text_util.h"
 #include "rstlab/diagram.h"
 #include "rstlab/render.h"
 #include "rstlab/wire.h"
@@ -11,19 +12,7 @@
 namespace rstlab {
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string esc(const std::string& s) { return detail::xml_escape(s); }
 
 const char* kStyle = R"(<style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1160px;color:#1d2530;padding:0 1em}

@@ -3,6 +3,7 @@
 // that wikis, Markdown renderers and slide tools draw themselves.
 #include <sstream>
 
+#include "render/text_util.h"
 #include "rstlab/diagram.h"
 #include "rstlab/render.h"
 #include "rstlab/wire.h"
@@ -17,16 +18,9 @@ std::string actor_line(const ActorInfo& a) {
 
 /// Breaks a long text into lines of about `width` characters.
 std::string wrapped(const std::string& text, size_t width) {
-  std::istringstream words(text);
-  std::string w, out, line;
-  while (words >> w) {
-    if (!line.empty() && line.size() + 1 + w.size() > width) {
-      out += line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + w;
-  }
-  return out + line;
+  std::string out;
+  for (const auto& line : detail::wrap_words(text, width)) out += (out.empty() ? "" : "\n") + line;
+  return out;
 }
 
 std::string call_note(const Trace& t, size_t i, const SyscallEvent& s, const Event& e) {

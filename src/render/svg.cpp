@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "render/text_util.h"
 #include "rstlab/diagram.h"
 #include "rstlab/render.h"
 #include "rstlab/wire.h"
@@ -16,38 +17,12 @@ constexpr int kWidth = 1220, kLeft = 450, kRight = 860, kTop = 118, kRow = 34, k
 constexpr double kCharW = 7.25;  // 12 px monospace
 const char* kFont = "font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"";
 
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string esc(const std::string& s) { return detail::xml_escape(s); }
 
 std::string fit(const std::string& s, size_t chars) {
   return s.size() <= chars ? s : s.substr(0, chars - 3) + "...";
 }
 
-std::vector<std::string> wrap(const std::string& text, size_t width) {
-  std::vector<std::string> lines;
-  std::istringstream words(text);
-  std::string w, line;
-  while (words >> w) {
-    if (!line.empty() && line.size() + 1 + w.size() > width) {
-      lines.push_back(line);
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + w;
-  }
-  if (!line.empty()) lines.push_back(line);
-  return lines;
-}
 
 struct Colour {
   const char* stroke;
@@ -105,7 +80,7 @@ class Svg {
     const int64_t t0 = n ? t_.events.front().t_ns : 0, t1 = n ? t_.events.back().t_ns : 0;
     const double span = std::max<int64_t>(t1 - t0, 1);
     const double height = std::max<double>(400, static_cast<double>(n) * kRow);
-    if (t_.first_observer) callout_ = wrap(t_.first_observer->reason, 56);
+    if (t_.first_observer) callout_ = detail::wrap_words(t_.first_observer->reason, 56);
     int y = kTop;
     for (size_t i = 0; i < n; ++i) {
       int want = y;
