@@ -5,7 +5,9 @@
 #   rstlab analyze FILE                                      (full annotation)
 #   tcpdump -r FILE 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null (BPF RST filter)
 #   tshark -n -r FILE -Y tcp.flags.reset==1                   (dissector RST filter)
-# with the ratios, and the RSTs each finds. Records the table in docs/benchmarks.md.
+# with the ratios, and the RSTs each finds (rstlab and tcpdump: median of 3 runs; tshark:
+# one run; the file is read into the page cache first). Records the table in
+# docs/benchmarks.md.
 #   bench/analyze_bench.sh [--quick]     (--quick: 1 M packets only, no tshark on 10 M)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,21 +20,27 @@ mkdir -p bench/out
 sizes=(1000000)
 [ "$quick" = --quick ] || sizes+=(10000000)
 
-measure() {  # command... -> "seconds peak_kB"; its standard output is kept in bench/out/stdout.txt
+measure() {  # command... -> "seconds peak_kB" of one run; its standard output is kept in bench/out/stdout.txt
   /usr/bin/time -f "%e %M" -o bench/out/time.txt "$@" >bench/out/stdout.txt 2>/dev/null || true
   cat bench/out/time.txt
+}
+
+median3() {  # command... -> the run with the median time of three (the file is read from the page cache)
+  { measure "$@"; measure "$@"; measure "$@"; } | sort -n | sed -n 2p
 }
 
 rows=""
 for n in "${sizes[@]}"; do
   f=bench/out/$n.pcap
   [ -f "$f" ] || { echo "generating $f" >&2; "$gen" --packets "$n" --seed 1 --out "$f"; }
-  read -r r_s r_kb < <(measure "$bin" analyze "$f")
+  cat "$f" >/dev/null  # every tool reads the file from the page cache
+  read -r r_s r_kb < <(median3 "$bin" analyze "$f")
   r_rst=$(tail -2 bench/out/stdout.txt | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
-  read -r d_s d_kb < <(measure tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)
+  read -r d_s d_kb < <(median3 tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)
   d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
   if [ "$quick" = --quick ] && [ "$n" -gt 1000000 ]; then s_s=-; s_kb=-; s_rst=-; else
-    read -r s_s s_kb < <(measure tshark -n -r "$f" -Y tcp.flags.reset==1)
+    cat "$f" >/dev/null
+    read -r s_s s_kb < <(measure tshark -n -r "$f" -Y tcp.flags.reset==1)  # one run: minutes on 10 M
     s_rst=$(wc -l < bench/out/stdout.txt)
   fi
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b + 0 == 0) print "-"; else printf "%.1fx", a / b }'; }

@@ -1,2 +1,0 @@
-# Empty dependencies file for rstlab_lab.
-# This may be replaced when dependencies are built.
