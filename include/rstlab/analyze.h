@@ -66,6 +66,8 @@ struct AnalyzeOptions {
   /// Which connections get the words (EndpointPrediction::why): building them costs
   /// more than the analysis itself, so a summary asks only for the rows it shows.
   std::function<bool(const ConnectionReport&)> explain = [](const ConnectionReport&) { return true; };
+  /// Called every 2^20 packets with the count so far (a progress line on long files).
+  std::function<void(uint64_t packets)> progress;
 };
 
 struct AnalyzeStats {

@@ -45,6 +45,7 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
       break;
     }
     ++frame;
+    if (options.progress && (frame & 0xfffff) == 0) options.progress(frame);
     analyzer.on_packet(frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data, hdr->caplen, hdr->len);
   }
   analyzer.finish();

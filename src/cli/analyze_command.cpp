@@ -87,6 +87,11 @@ int run_analyze(const AnalyzeArgs& a) {
   if (a.flow) opt.keep_flow = *a.flow;
   if (!a.json && !a.all && !a.flow)
     opt.explain = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+  const bool tty = ::isatty(STDERR_FILENO);
+  if (tty)
+    opt.progress = [](uint64_t n) {
+      std::fprintf(stderr, "\r\033[Krstlab: %.1f M packets read...", static_cast<double>(n) / 1e6);
+    };
   const bool table = !a.json && !a.flow;
   size_t shown = 0;
   std::optional<ConnectionReport> flow;
@@ -111,6 +116,7 @@ int run_analyze(const AnalyzeArgs& a) {
   int dlt = 0;
   const AnalyzeStats st = analyze_file(a.file, sink, opt, &kept, &dlt);
   std::cout.flush();
+  if (tty && st.packets >= (1u << 20)) std::fprintf(stderr, "\r\033[K");
 
   for (const auto& [what, n] : st.warnings)
     std::fprintf(stderr, "rstlab: %s: warning: %s%s\n", a.file.c_str(), what.c_str(),

@@ -53,7 +53,7 @@ std::string read_file(const std::string& path) {
 void make_dirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) throw Error("cannot create directory " + path + ": " + ec.message());
+  if (ec) throw InputError("cannot create directory " + path + ": " + ec.message());
 }
 
 }  // namespace rstlab::detail
