@@ -17,6 +17,7 @@ gen=build/gen-capture
 [ -x "$bin" ] && [ -x "$gen" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
 for t in tcpdump tshark /usr/bin/time; do command -v "$t" >/dev/null || { echo "bench: $t missing (tools/setup)" >&2; exit 1; }; done
 mkdir -p bench/out
+. bench/lib.sh
 sizes=(1000000)
 [ "$quick" = --quick ] || sizes+=(10000000)
 
@@ -52,15 +53,4 @@ done
 table=$(printf '| packets | tool | seconds | peak MB | RSTs found | ratio |\n|---|---|---|---|---|---|\n%s' "$rows")
 echo "$table"
 
-doc=docs/benchmarks.md
-begin='<!-- bench:analyze -->'
-end='<!-- /bench:analyze -->'
-if grep -q "$begin" "$doc" 2>/dev/null && [ "$quick" != --quick ]; then
-  block=$(printf '%s\nMeasured %s on %s (%s cores, kernel %s), captures from gen-capture --seed 1.\n\n%s\n%s' \
-    "$begin" "$(date -u +%Y-%m-%d)" "$(uname -n)" "$(nproc)" "$(uname -r)" "$table" "$end")
-  BLOCK="$block" awk -v b="$begin" -v e="$end" '
-    $0 == b {print ENVIRON["BLOCK"]; skip = 1; next}
-    $0 == e {skip = 0; next}
-    !skip {print}' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
-  echo "recorded in $doc"
-fi
+[ "$quick" = --quick ] || record analyze "$table" ", captures from gen-capture --seed 1"

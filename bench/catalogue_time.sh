@@ -11,17 +11,8 @@ bin=build/rstlab
 [ -x "$bin" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+. bench/lib.sh
 
-median_ms() {
-  local times=() t0 t1
-  for _ in $(seq "$runs"); do
-    t0=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || { echo "bench: '$*' failed" >&2; exit 1; }
-    t1=$(date +%s%N)
-    times+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)]/1000}'
-}
 
 count=$("$bin" list --json | wc -l)
 one=$(median_ms "$bin" run broken-pipe --link veth --out "$out")
@@ -40,15 +31,4 @@ TABLE
 )
 echo "$table"
 
-doc=docs/benchmarks.md
-begin='<!-- bench:catalogue_time -->'
-end='<!-- /bench:catalogue_time -->'
-if grep -q "$begin" "$doc" 2>/dev/null; then
-  block=$(printf '%s\nMeasured %s on %s (%s cores, kernel %s).\n\n%s\n%s' "$begin" "$(date -u +%Y-%m-%d)" \
-    "$(uname -n)" "$(nproc)" "$(uname -r)" "$table" "$end")
-  BLOCK="$block" awk -v b="$begin" -v e="$end" '
-    $0 == b {print ENVIRON["BLOCK"]; skip = 1; next}
-    $0 == e {skip = 0; next}
-    !skip {print}' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
-  echo "recorded in $doc"
-fi
+record catalogue_time "$table"
