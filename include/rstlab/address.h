@@ -38,6 +38,10 @@ struct Endpoint {
   /// Parses "192.0.2.1:80" or "[2001:db8::1]:80"; throws InputError.
   static Endpoint parse(const std::string& text);
   std::string str() const;
+  /// Room for the longest str() ("[" IPv6 "]:" port) and a NUL.
+  static constexpr size_t kTextSize = 56;
+  /// Writes str() into `out` (kTextSize bytes) without allocating; returns its length.
+  size_t format(char* out) const;
   bool operator==(const Endpoint& o) const { return port == o.port && addr == o.addr; }
   bool operator!=(const Endpoint& o) const { return !(*this == o); }
   bool operator<(const Endpoint& o) const;

@@ -20,6 +20,10 @@
 
 namespace rstlab {
 
+namespace detail {
+struct PacketBatch;
+}
+
 /// One RST of a connection.
 struct ResetReport {
   uint64_t frame = 0;
@@ -66,6 +70,9 @@ struct AnalyzeOptions {
   /// Which connections get the words (EndpointPrediction::why): building them costs
   /// more than the analysis itself, so a summary asks only for the rows it shows.
   std::function<bool(const ConnectionReport&)> explain = [](const ConnectionReport&) { return true; };
+  /// Words also for an endpoint whose next read and write are both "ok" (the summary
+  /// table does not print those).
+  bool explain_ok_endpoints = true;
   /// Called every 2^20 packets with the count so far (a progress line on long files).
   std::function<void(uint64_t packets)> progress;
 };
@@ -86,6 +93,8 @@ class Analyzer {
   Analyzer& operator=(const Analyzer&) = delete;
 
   void on_packet(uint64_t frame, int64_t t_ns, const uint8_t* data, size_t caplen, uint32_t wire_len);
+  /// The same for a batch decoded ahead by analyze_file's reader thread.
+  void on_batch(const detail::PacketBatch& batch);
   /// Reports every connection still held; call once at the end.
   void finish();
   const AnalyzeStats& stats() const { return stats_; }

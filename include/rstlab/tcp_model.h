@@ -11,10 +11,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rstlab {
 
-enum class TcpState {
+enum class TcpState : uint8_t {
   Closed, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait
 };
 /// The kernel's names: "ESTABLISHED", "CLOSE_WAIT", "SYN_SENT"...
@@ -29,28 +30,30 @@ struct SegmentFacts {
   bool checksum_ok = true;
 };
 
-/// What one endpoint's kernel holds, as far as the wire and its calls tell.
+/// What one endpoint's kernel holds, as far as the wire and its calls tell. The fields
+/// every segment touches come first: `rstlab analyze` holds thousands of these and
+/// reads them once per packet.
 struct EndpointModel {
   TcpState state = TcpState::Closed;
   bool seen = false;          ///< it sent something
   bool rcv_known = false;     ///< rcv_nxt is known (from the other side's SYN or data)
-  uint32_t isn = 0, snd_nxt = 0, rcv_nxt = 0;
-  uint32_t window = 0;        ///< its last advertised receive window, scaled
-  int wscale = -1;
-  uint64_t rx_queue = 0;      ///< bytes delivered to the socket and not yet read
-  uint64_t received = 0;      ///< in-order payload bytes delivered, in all
-  int pending_err = 0;        ///< sk_err: reported once by the next read/write/SO_ERROR
-  std::optional<size_t> err_cause;
-  TcpState err_state = TcpState::Closed;  ///< the state the storing RST found
   bool rd_shut = false, wr_shut = false;
-  std::optional<size_t> rd_cause, wr_cause;
   bool fin_received = false, fin_sent = false, reset = false;
   bool sent_reset = false;       ///< it sent an RST: its side of the connection is gone
-  std::optional<size_t> fin_event;
   bool app_closed = false;       ///< its application called close()
-  uint64_t unread_at_close = 0;  ///< bytes still queued when it closed
   bool linger_zero = false;      ///< SO_LINGER {on, 0}
   bool data_after_fin = false;   ///< the other side sent data after this one's FIN
+  int8_t wscale = -1;
+  TcpState err_state = TcpState::Closed;  ///< the state the storing RST found
+  uint32_t isn = 0, snd_nxt = 0, rcv_nxt = 0;
+  uint32_t window = 0;        ///< its last advertised receive window, scaled
+  int pending_err = 0;        ///< sk_err: reported once by the next read/write/SO_ERROR
+  uint64_t rx_queue = 0;      ///< bytes delivered to the socket and not yet read
+  uint64_t received = 0;      ///< in-order payload bytes delivered, in all
+  uint64_t unread_at_close = 0;  ///< bytes still queued when it closed
+  std::optional<size_t> err_cause;
+  std::optional<size_t> rd_cause, wr_cause;
+  std::optional<size_t> fin_event;
 };
 
 enum class RstReaction { Accepted, ChallengeAck, Ignored };
@@ -79,13 +82,19 @@ struct Prediction {
 };
 
 class ConnectionModel {
+  // Per-packet state first (see EndpointModel).
+  bool challenge_pending_[2] = {false, false};
+  bool wscale_on_ = false;
+
  public:
-  EndpointModel side[2];
   /// Off for captures: the wire cannot tell what the applications read, so the model
   /// assumes they read everything (nothing stays queued).
   bool track_receive_queue = true;
+  EndpointModel side[2];
   /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED.
   void assume_established();
+  /// Back to a connection not yet seen (keeps track_receive_queue and event_name).
+  void reset();
   /// How reasons name an event ("#8": frame 8 of the capture, by default the index).
   std::function<std::string(size_t)> event_name = [](size_t e) { return "#" + std::to_string(e); };
 
@@ -93,16 +102,16 @@ class ConnectionModel {
   SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event);
 
   /// What the next call of `side` returns. None of these change the model;
-  /// consume() records that a call took the pending error.
-  Prediction predict_read(int s) const;
-  Prediction predict_write(int s) const;
-  Prediction predict_so_error(int s) const;
+  /// consume() records that a call took the pending error. Without `with_reason` the
+  /// result and cause are filled and the words (Prediction::reason) are not.
+  Prediction predict_read(int s, bool with_reason = true) const;
+  Prediction predict_write(int s, bool with_reason = true) const;
+  Prediction predict_so_error(int s, bool with_reason = true) const;
   void consume(int s) { side[s].pending_err = 0; }
 
  private:
-  std::string stored(const EndpointModel& m) const;
-  bool challenge_pending_[2] = {false, false};
-  bool wscale_on_ = false;
+  /// "the RST #N was accepted in STATE -> sk_err = E", then `then`.
+  std::string stored(const EndpointModel& m, std::string_view then) const;
 };
 
 }  // namespace rstlab

@@ -2,9 +2,13 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
+#include <exception>
 #include <set>
+#include <thread>
 
 #include "rstlab/analyze.h"
+
+#include "analyze/packet_batch.h"
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
 #include "rstlab/runner.h"
@@ -21,7 +25,10 @@ const std::set<int> kSupported = {linktype::NULL_BSD, linktype::ETHERNET,   link
 
 namespace {
 
-/// The read loop shared by files and memory: `p` is owned by the caller.
+/// The read loop shared by files and memory: `p` is owned by the caller. Two threads:
+/// a reader (libpcap, decode, flow key) fills batches while this one follows the
+/// connections in the batches before - reading and analysing cost about the same, and
+/// each gets a core.
 AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::Sink& sink,
                             const AnalyzeOptions& options, std::vector<CapturedPacket>* kept, int* link_type) {
   const int dlt = pcap_datalink(p);
@@ -32,22 +39,60 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
                      " is not supported (Ethernet, Linux cooked SLL/SLL2, raw IP and BSD loopback are)");
   }
   Analyzer analyzer(dlt, sink, options);
-  uint64_t frame = 0;
-  std::string cut;
-  for (;;) {
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(p, &hdr, &data);
-    if (rc == PCAP_ERROR_BREAK) break;
-    if (rc != 1) {
-      // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
-      cut = "file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p);
-      break;
+  detail::BatchPipe pipe;
+  const bool keep_raw = options.keep_flow.has_value();  // the flow's packets are wanted whole
+  std::string cut;                  // written by the reader before it ends
+  std::exception_ptr reader_error;  // likewise
+  std::thread reader([&] {
+    try {
+      uint64_t frame = 0;
+      for (bool end = false; !end;) {
+        detail::PacketBatch* b = pipe.fill();
+        if (!b) return;  // the analyzer stopped early
+        b->count = 0;
+        b->keep_raw = keep_raw;
+        b->raw.clear();
+        while (b->count < detail::PacketBatch::kCapacity) {
+          pcap_pkthdr* hdr = nullptr;
+          const u_char* data = nullptr;
+          const int rc = pcap_next_ex(p, &hdr, &data);
+          if (rc != 1) {
+            // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
+            if (rc != PCAP_ERROR_BREAK)
+              cut = "file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p);
+            end = true;
+            break;
+          }
+          detail::DecodedPacket& d = b->packets[b->count++];
+          detail::decode_packet(dlt, ++frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data,
+                                hdr->caplen, hdr->len, d);
+          if (keep_raw) {
+            d.raw_offset = b->raw.size();
+            b->raw.insert(b->raw.end(), data, data + hdr->caplen);
+          }
+        }
+        pipe.publish();
+      }
+    } catch (...) {
+      reader_error = std::current_exception();
     }
-    ++frame;
-    if (options.progress && (frame & 0xfffff) == 0) options.progress(frame);
-    analyzer.on_packet(frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data, hdr->caplen, hdr->len);
+    pipe.close();
+  });
+  struct Join {  // on every way out, the reader stops and is joined
+    detail::BatchPipe& pipe;
+    std::thread& t;
+    ~Join() {
+      pipe.close();
+      if (t.joinable()) t.join();
+    }
+  } join{pipe, reader};
+  while (const detail::PacketBatch* b = pipe.next()) {
+    analyzer.on_batch(*b);
+    pipe.release();
   }
+  reader.join();
+  reader = std::thread();  // joined: nothing left for Join but closing the pipe
+  if (reader_error) std::rethrow_exception(reader_error);
   analyzer.finish();
   if (kept) *kept = analyzer.kept_packets();
   AnalyzeStats stats = analyzer.stats();

@@ -1,324 +1,414 @@
 // SPDX-License-Identifier: MIT
 // The connection table of `rstlab analyze`. Per packet: a bounds-checked decode (no
-// allocation, checksums only for RSTs), one hash lookup, one model update. Per RST or
-// FIN: a classification with words. A connection that has closed and gone quiet is
-// reported and freed while the file streams, so memory follows the open connections.
+// allocation, checksums only for RSTs, done ahead by the reader thread), one hash
+// lookup into a table whose entries were prefetched a few packets earlier, one model
+// update. Per RST or FIN: a classification with words. A connection that has closed and
+// gone quiet is reported and its entry reused while the file streams, so memory follows
+// the open connections and a warm table allocates nothing per connection.
 #include "rstlab/analyze.h"
-
-#include "analyze/flow_table.h"
 
 #include <algorithm>
 #include <cerrno>
-#include <optional>
 #include <cstring>
 #include <deque>
-#include <memory>
+#include <optional>
 
+#include "analyze/flow_table.h"
+#include "analyze/packet_batch.h"
 #include "rstlab/seq.h"
 #include "rstlab/wire.h"
+#include "util/concat.h"
 
 namespace rstlab {
-namespace {
 
-using detail::FlowKey;
+namespace detail {
 
-FlowKey key_of(const TcpSegment& s) {
-  const Endpoint* lo = &s.src;
-  const Endpoint* hi = &s.dst;
-  const int c = std::memcmp(s.src.addr.bytes.data(), s.dst.addr.bytes.data(), 16);
-  if (c > 0 || (c == 0 && s.src.port > s.dst.port)) std::swap(lo, hi);
-  FlowKey k;
-  std::memcpy(&k.w[0], lo->addr.bytes.data(), 16);
-  std::memcpy(&k.w[2], hi->addr.bytes.data(), 16);
-  k.w[4] = uint64_t(lo->port) | uint64_t(hi->port) << 16 | uint64_t(s.src.addr.family == Family::V6) << 32;
-  return k;
+void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, uint32_t caplen, uint32_t wire_len,
+                   DecodedPacket& out) {
+  out.frame = frame;
+  out.t_ns = t_ns;
+  out.caplen = caplen;
+  out.wire_len = wire_len;
+  TcpSegment s;
+  out.status = decode_tcp(dlt, data, caplen, s, false);
+  if (out.status != DecodeStatus::Ok) return;
+  if (s.has(tcpflag::RST)) decode_tcp(dlt, data, caplen, s, true);  // a bad sum matters here
+  out.facts = {s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale, s.checksum != TcpSegment::Checksum::Bad};
+  out.payload_captured = s.payload_captured;
+  // The key: the "lower" endpoint first, so both directions meet. Any fixed order does;
+  // this one compares the addresses as two 64-bit words each.
+  uint64_t src[2], dst[2];
+  std::memcpy(src, s.src.addr.bytes.data(), 16);
+  std::memcpy(dst, s.dst.addr.bytes.data(), 16);
+  out.src_is_lower = src[0] != dst[0] ? src[0] < dst[0] : src[1] != dst[1] ? src[1] < dst[1] : s.src.port <= s.dst.port;
+  FlowKey& k = out.key;
+  const uint64_t* lo = out.src_is_lower ? src : dst;
+  const uint64_t* hi = out.src_is_lower ? dst : src;
+  k.w[0] = lo[0];
+  k.w[1] = lo[1];
+  k.w[2] = hi[0];
+  k.w[3] = hi[1];
+  const uint16_t lo_port = out.src_is_lower ? s.src.port : s.dst.port, hi_port = out.src_is_lower ? s.dst.port : s.src.port;
+  k.w[4] = uint64_t(lo_port) | uint64_t(hi_port) << 16 | uint64_t(s.src.addr.family == Family::V6) << 32;
+  out.hash = k.hash();
 }
 
-}  // namespace
+}  // namespace detail
 
 struct Analyzer::Impl {
+  /// What every packet of a connection touches; its report is the entry's cold half.
   struct Conn {
-    ConnectionReport report;
+    struct Counters {
+      uint64_t id = 0;
+      uint64_t packets = 0, last_frame = 0;
+      int64_t last_ts = 0;
+      uint32_t last_seq[2] = {0, 0};  // last data/SYN/FIN seq each side sent
+      uint32_t retrans[2] = {0, 0};   // consecutive repeats of it
+      uint32_t max_retrans[2] = {0, 0};
+      uint32_t syn_isn = 0;
+      uint8_t fins = 0;
+      int8_t last_data_from = -1;     // which side sent the last payload
+      bool a_is_lower = true;         // side 0 (a) is the key's lower endpoint
+      bool sent[2] = {false, false};
+      bool reset_accepted = false, refused = false, saw_syn = false;
+    };
+    Counters k;
     ConnectionModel model;
-    uint32_t last_seq[2] = {0, 0};  // last data/SYN/FIN seq each side sent
-    uint32_t retrans[2] = {0, 0};   // consecutive repeats of it
-    uint32_t max_retrans[2] = {0, 0};
-    bool sent[2] = {false, false};
-    int last_data_from = -1;        // which side sent the last payload
-    bool reset_accepted = false, refused = false;
-    bool saw_syn = false;
-    uint32_t syn_isn = 0;
-    int64_t last_ts = 0;
-    bool closed() const { return reset_accepted || (report.fins.size() >= 2); }
+    bool closed() const { return k.reset_accepted || k.fins >= 2; }
   };
+  using Table = detail::FlowTable<Conn, ConnectionReport>;
 
   int link_type;
   Sink sink;
   AnalyzeOptions options;
   AnalyzeStats& stats;
   std::vector<CapturedPacket>& kept;
-  detail::FlowTable<Conn> table;
+  Table table;
   /// Connections in the order they closed, for the sweep (no scan of the table).
   struct Closed {
-    FlowKey key;
+    detail::FlowKey key;
+    uint64_t hash;
+    uint64_t id;
     int64_t ts;
   };
   std::deque<Closed> closed_fifo;
   uint64_t next_id = 1;
   int64_t now = 0;
+  detail::DecodedPacket one;  // on_packet's
 
   Impl(int lt, Sink s, AnalyzeOptions o, AnalyzeStats& st, std::vector<CapturedPacket>& k)
-      : link_type(lt), sink(std::move(s)), options(o), stats(st), kept(k) {
-  }
+      : link_type(lt), sink(std::move(s)), options(std::move(o)), stats(st), kept(k) {}
 
-  std::unique_ptr<Conn> open(const TcpSegment& s, uint64_t frame) {
-    auto c = std::make_unique<Conn>();
-    c->model.track_receive_queue = false;  // the wire cannot tell what applications read
+  /// A fresh connection in a (possibly reused) entry. Field by field rather than from a
+  /// new object: the strings and vectors keep their buffers, so a warm table allocates
+  /// nothing here. (A field added to ConnectionReport is reset here too.)
+  void open(Conn& c, ConnectionReport& r, const detail::DecodedPacket& d) {
+    c.k = Conn::Counters{};
+    c.model.reset();
+    c.model.track_receive_queue = false;  // the wire cannot tell what applications read
     // Events are frame numbers here: the model's default "#N" names them as Wireshark does.
-    ConnectionReport& r = c->report;
-    r.id = next_id++;
-    r.first_frame = frame;
-    const bool syn = s.has(tcpflag::SYN);
-    if (syn && s.has(tcpflag::ACK)) {  // we missed the SYN: its sender is the destination
-      r.a = s.dst;
-      r.b = s.src;
-    } else {
-      r.a = s.src;
-      r.b = s.dst;
+    r.mid_stream = r.anomaly = false;
+    r.ending.clear();
+    r.resets.clear();
+    r.fins.clear();
+    r.notes.clear();
+    for (EndpointPrediction& p : r.predicted) {
+      p.next_read.clear();
+      p.next_write.clear();
+      p.so_error.clear();
+      p.why.clear();
+      p.write_raises_sigpipe = false;
     }
+    r.packets = r.last_frame = 0;
+    c.k.id = r.id = next_id++;
+    r.first_frame = d.frame;
+    const bool syn = d.has(tcpflag::SYN);
+    const bool missed_syn = syn && d.has(tcpflag::ACK);  // a SYN|ACK first: the SYN's sender is its destination
+    r.a = d.endpoint(!missed_syn);
+    r.b = d.endpoint(missed_syn);
+    c.k.a_is_lower = missed_syn != d.src_is_lower;
     if (!syn) {
       r.mid_stream = true;
-      c->model.assume_established();
+      c.model.assume_established();
       r.notes.push_back("no handshake in the capture: both endpoints assumed ESTABLISHED, "
                         "and the first sequence numbers seen taken as in order");
     }
     ++stats.connections;
-    return c;
   }
 
   /// Why side `from` sent this RST, judged from the wire, before the model sees it.
-  void classify_reset(Conn& c, int from, const TcpSegment& s, ResetReport& out) {
+  /// (Room is kept for the model's verdict, appended to the explanation afterwards.)
+  static void classify_reset(const Conn& c, int from, bool ack, ResetReport& out) {
+    using detail::append_all;
     const EndpointModel& a = c.model.side[from];
     const EndpointModel& b = c.model.side[1 - from];
-    const std::string who = from == 0 ? "a" : "b", other = from == 0 ? "b" : "a";
-    if (b.state == TcpState::SynSent && s.has(tcpflag::ACK)) {
+    const char* who = from == 0 ? "a" : "b";
+    const char* other = from == 0 ? "b" : "a";
+    std::string& e = out.explanation;
+    e.reserve(256);
+    if (b.state == TcpState::SynSent && ack) {
       out.cause = "refused";
-      out.explanation = "nothing listens on " + who + "'s port: RST|ACK answers the SYN";
+      append_all(e, "nothing listens on ", who, "'s port: RST|ACK answers the SYN");
     } else if (a.fin_sent && a.data_after_fin) {
       out.cause = "data-after-close";
-      out.explanation = who + " had closed (FIN sent); " + other +
-                        "'s data arrived afterwards and was answered with RST";
-    } else if (c.max_retrans[from] >= 3 || c.retrans[from] >= 3) {
+      append_all(e, who, " had closed (FIN sent); ", other, "'s data arrived afterwards and was answered with RST");
+    } else if (c.k.max_retrans[from] >= 3 || c.k.retrans[from] >= 3) {
       out.cause = "retransmission-storm";
-      out.explanation = who + " retransmitted " + std::to_string(std::max(c.max_retrans[from], c.retrans[from])) +
-                        " times without an answer, then gave up with RST";
-    } else if (c.retrans[1 - from] >= 3) {
+      append_all(e, who, " retransmitted ", std::to_string(std::max(c.k.max_retrans[from], c.k.retrans[from])),
+                 " times without an answer, then gave up with RST");
+    } else if (c.k.retrans[1 - from] >= 3) {
       out.cause = "retransmission-storm";
-      out.explanation = "RST answering " + other + "'s " + std::to_string(c.retrans[1 - from]) +
-                        " retransmissions: " + who + " no longer has the connection";
-    } else if (!a.fin_sent && c.last_data_from == 1 - from && s.has(tcpflag::ACK)) {
+      append_all(e, "RST answering ", other, "'s ", std::to_string(c.k.retrans[1 - from]), " retransmissions: ", who,
+                 " no longer has the connection");
+    } else if (!a.fin_sent && c.k.last_data_from == 1 - from && ack) {
       out.cause = "close-unread-data";
-      out.explanation = who + " closed with unread data (" + other +
-                        "'s last bytes were never answered): RST|ACK instead of FIN";
+      append_all(e, who, " closed with unread data (", other,
+                 "'s last bytes were never answered): RST|ACK instead of FIN");
     } else {
       out.cause = "abort";
-      out.explanation = who + " aborted with nothing pending (SO_LINGER 0 close, or the process died)";
+      append_all(e, who, " aborted with nothing pending (SO_LINGER 0 close, or the process died)");
     }
   }
 
-  void on_packet(uint64_t frame, int64_t t, const uint8_t* data, size_t caplen, uint32_t wire_len) {
+  /// Counts one packet; true if it is a TCP segment to follow.
+  bool admit(const detail::DecodedPacket& d) {
     ++stats.packets;
-    now = t;
-    TcpSegment s;
-    DecodeStatus st = decode_tcp(link_type, data, caplen, s, false);
-    if (st == DecodeStatus::NotTcp) {
+    now = d.t_ns;
+    if (d.status == DecodeStatus::NotTcp) {
       ++stats.not_tcp;
-      return;
+      return false;
     }
-    if (st != DecodeStatus::Ok) {
-      ++stats.warnings[decode_status_name(st)];
-      return;
+    if (d.status != DecodeStatus::Ok) {
+      ++stats.warnings[decode_status_name(d.status)];
+      return false;
     }
-    if (s.payload_captured < s.payload_len) {
-      if (caplen >= wire_len) {  // not cut by snaplen: the IP header claims bytes that never existed
+    if (d.payload_captured < d.facts.len) {
+      if (d.caplen >= d.wire_len) {  // not cut by snaplen: the IP header claims bytes that never existed
         ++stats.warnings["ip-length-beyond-packet"];
-        return;
+        return false;
       }
       ++stats.warnings["cut-by-snaplen"];
     }
     ++stats.tcp;
-    if (s.has(tcpflag::RST)) decode_tcp(link_type, data, caplen, s, true);  // a bad sum matters here
+    return true;
+  }
 
-    const FlowKey key = key_of(s);
-    Conn* found = table.find(key);
-    const bool new_syn = s.has(tcpflag::SYN) && !s.has(tcpflag::ACK);
-    if (found && new_syn &&
-        (found->closed() || !found->report.fins.empty() || (found->saw_syn && found->syn_isn != s.seq))) {
-      report(table.take(key));  // a new SYN after the close (or with another ISN): a new connection
-      found = nullptr;
+  void on_batch(const detail::PacketBatch& batch) {
+    const detail::DecodedPacket* p = batch.packets.data();
+    const size_t n = batch.count;
+    // Memory latency, not arithmetic, bounds this loop: ask for the index slot eight
+    // packets ahead and for the entry it names four packets ahead.
+    constexpr size_t kSlotAhead = 8, kEntryAhead = 4;
+    for (size_t i = 0; i < std::min(n, kSlotAhead); ++i) table.prefetch_slot(p[i].hash);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kSlotAhead < n) table.prefetch_slot(p[i + kSlotAhead].hash);
+      if (i + kEntryAhead < n) table.prefetch_entry(p[i + kEntryAhead].hash);
+      const uint8_t* raw = batch.keep_raw ? batch.raw.data() + p[i].raw_offset : nullptr;
+      if (admit(p[i])) on_segment(p[i], raw);
+      if (options.progress && (p[i].frame & 0xfffff) == 0) options.progress(p[i].frame);
     }
-    if (!found) {
-      found = table.insert(key, open(s, frame));
+  }
+
+  void on_packet(uint64_t frame, int64_t t, const uint8_t* data, size_t caplen, uint32_t wire_len) {
+    detail::decode_packet(link_type, frame, t, data, static_cast<uint32_t>(caplen), wire_len, one);
+    if (admit(one)) on_segment(one, data);
+  }
+
+  void on_segment(const detail::DecodedPacket& d, const uint8_t* raw) {
+    const SegmentFacts& s = d.facts;
+    const uint64_t frame = d.frame;
+    uint32_t n = table.find(d.key, d.hash);
+    const bool new_syn = d.has(tcpflag::SYN) && !d.has(tcpflag::ACK);
+    if (n != Table::kNone && new_syn) {
+      const Conn& old = table.hot(n);
+      if (old.closed() || old.k.fins > 0 || (old.k.saw_syn && old.k.syn_isn != s.seq)) {
+        report(n);  // a new SYN after the close (or with another ISN): a new connection
+        table.erase(d.key, d.hash);
+        n = Table::kNone;
+      }
+    }
+    if (n == Table::kNone) {
+      n = table.insert(d.key, d.hash);
+      open(table.hot(n), table.cold(n), d);
       stats.peak_open = std::max(stats.peak_open, table.size());
+      table.prefetch_next_insert();
     }
-    Conn& c = *found;
+    Conn& c = table.hot(n);
     const bool was_closed = c.closed();
-    ConnectionReport& r = c.report;
-    ++r.packets;
-    r.last_frame = frame;
-    c.last_ts = t;
-    if (options.keep_flow && *options.keep_flow == r.id) {
+    ++c.k.packets;
+    c.k.last_frame = frame;
+    c.k.last_ts = d.t_ns;
+    if (options.keep_flow && *options.keep_flow == c.k.id && raw) {
       CapturedPacket p;
       p.frame = frame;
-      p.t_ns = t;
-      p.wire_len = wire_len;
-      p.data.assign(data, data + caplen);
+      p.t_ns = d.t_ns;
+      p.wire_len = d.wire_len;
+      p.data.assign(raw, raw + d.caplen);
       kept.push_back(std::move(p));
     }
-    const int from = s.src == r.a ? 0 : 1;
-    if (new_syn && !c.saw_syn) {
-      c.saw_syn = true;
-      c.syn_isn = s.seq;
+    const int from = d.src_is_lower == c.k.a_is_lower ? 0 : 1;
+    if (new_syn && !c.k.saw_syn) {
+      c.k.saw_syn = true;
+      c.k.syn_isn = s.seq;
     }
 
     // Retransmissions: the same sequence-space-occupying segment again.
-    const uint32_t seg_len = s.seq_len();
-    if (seg_len > 0 && !s.has(tcpflag::RST)) {
-      if (c.sent[from] && s.seq == c.last_seq[from]) {
-        ++c.retrans[from];
-        c.max_retrans[from] = std::max(c.max_retrans[from], c.retrans[from]);
-      } else if (!c.sent[from] || seq::gt(s.seq, c.last_seq[from])) {
-        c.retrans[from] = 0;
-        c.last_seq[from] = s.seq;
+    const uint32_t seg_len = d.seq_len();
+    if (seg_len > 0 && !d.has(tcpflag::RST)) {
+      if (c.k.sent[from] && s.seq == c.k.last_seq[from]) {
+        ++c.k.retrans[from];
+        c.k.max_retrans[from] = std::max(c.k.max_retrans[from], c.k.retrans[from]);
+      } else if (!c.k.sent[from] || seq::gt(s.seq, c.k.last_seq[from])) {
+        c.k.retrans[from] = 0;
+        c.k.last_seq[from] = s.seq;
       }
-      c.sent[from] = true;
-    } else if (s.has(tcpflag::ACK) && c.sent[1 - from]) {
+      c.k.sent[from] = true;
+    } else if (d.has(tcpflag::ACK) && c.k.sent[1 - from]) {
       // An ACK covering the other side's segment ends its retransmission run.
-      if (seq::gt(s.ack, c.last_seq[1 - from])) c.retrans[1 - from] = 0;
+      if (seq::gt(s.ack, c.k.last_seq[1 - from])) c.k.retrans[1 - from] = 0;
     }
 
-    std::optional<ResetReport> rst;
-    if (s.has(tcpflag::RST)) {
-      rst.emplace();
-      classify_reset(c, from, s, *rst);
-      ++stats.resets;
+    if (d.has(tcpflag::RST)) {
+      on_reset(c, table.cold(n), from, s, frame);
+    } else {
+      const SegmentVerdict v = c.model.on_segment(from, s, frame);
+      if (v.fin || v.challenge_ack) on_fin_or_challenge_ack(c, table.cold(n), from, v, frame);
     }
-    SegmentFacts f{s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale,
-                   s.checksum != TcpSegment::Checksum::Bad};
-    const SegmentVerdict v = c.model.on_segment(from, f, frame);
-    if (s.payload_len > 0) c.last_data_from = from;
-    if (rst) {
-      rst->frame = frame;
-      rst->from = from == 0 ? r.a : r.b;
-      rst->to = from == 0 ? r.b : r.a;
-      rst->reaction = v.reaction;
-      rst->err = v.err;
-      if (v.dropped_bad_checksum) {
-        rst->reaction = RstReaction::Ignored;
-        rst->cause = "bad-checksum";
-        rst->explanation = "bad TCP checksum: dropped before TCP looks at it";
-        r.anomaly = true;
-      } else if (v.reaction == RstReaction::ChallengeAck) {
-        rst->cause = "in-window-not-exact";
-        rst->explanation = v.why;
-        r.anomaly = true;
-      } else if (v.reaction == RstReaction::Ignored) {
-        if (rst->cause != "refused") rst->cause = v.why.find("outside") != std::string::npos ? "out-of-window" : "ignored";
-        rst->explanation = v.why;
-        r.anomaly = true;
-      } else {
-        rst->explanation += "; " + v.why;
-        c.reset_accepted = true;
-        if (v.err == ECONNREFUSED) c.refused = true;
-      }
-      if (rst->cause == "retransmission-storm") r.anomaly = true;
-      r.resets.push_back(std::move(*rst));
+    if (s.len > 0) c.k.last_data_from = static_cast<int8_t>(from);
+
+    if (!was_closed && c.closed()) closed_fifo.push_back({d.key, d.hash, c.k.id, d.t_ns});
+    if ((stats.packets & 0xfff) == 0) sweep();
+  }
+
+  /// An RST from side `from`: why it was sent, then what it did.
+  __attribute__((noinline)) void on_reset(Conn& c, ConnectionReport& r, int from, const SegmentFacts& s,
+                                          uint64_t frame) {
+    ++stats.resets;
+    ResetReport& rst = r.resets.emplace_back();
+    classify_reset(c, from, s.flags & tcpflag::ACK, rst);  // before the model: the cause lies in the state the RST found
+    SegmentVerdict v = c.model.on_segment(from, s, frame);
+    rst.frame = frame;
+    rst.from = from == 0 ? r.a : r.b;
+    rst.to = from == 0 ? r.b : r.a;
+    rst.reaction = v.reaction;
+    rst.err = v.err;
+    if (v.dropped_bad_checksum) {
+      rst.reaction = RstReaction::Ignored;
+      rst.cause = "bad-checksum";
+      rst.explanation = "bad TCP checksum: dropped before TCP looks at it";
+      r.anomaly = true;
+    } else if (v.reaction == RstReaction::ChallengeAck) {
+      rst.cause = "in-window-not-exact";
+      rst.explanation = std::move(v.why);
+      r.anomaly = true;
+    } else if (v.reaction == RstReaction::Ignored) {
+      if (rst.cause != "refused") rst.cause = v.why.find("outside") != std::string::npos ? "out-of-window" : "ignored";
+      rst.explanation = std::move(v.why);
+      r.anomaly = true;
+    } else {
+      detail::append_all(rst.explanation, "; ", v.why);
+      c.k.reset_accepted = true;
+      if (v.err == ECONNREFUSED) c.k.refused = true;
     }
+    if (rst.cause == "retransmission-storm") r.anomaly = true;
+  }
+
+  void on_fin_or_challenge_ack(Conn& c, ConnectionReport& r, int from, const SegmentVerdict& v, uint64_t frame) {
     if (v.fin) {
       ++stats.fins;
+      ++c.k.fins;
       r.fins.push_back({frame, from == 0 ? r.a : r.b, from == 0 ? r.b : r.a});
     }
     if (v.challenge_ack)
-      r.notes.push_back("#" + std::to_string(frame) + " is the challenge ACK answering an in-window RST "
-                        "(RFC 5961), not a duplicate ACK, a retransmission or an out-of-order segment");
-
-    if (!was_closed && c.closed()) closed_fifo.push_back({key, t});
-    if ((stats.packets & 0xfff) == 0) sweep();
+      r.notes.push_back(detail::concat("#", std::to_string(frame),
+                                       " is the challenge ACK answering an in-window RST (RFC 5961), not a "
+                                       "duplicate ACK, a retransmission or an out-of-order segment"));
   }
 
   /// Reports and frees closed connections that went quiet.
   void sweep() {
     while (!closed_fifo.empty() && now - closed_fifo.front().ts > options.linger_ns) {
-      const Closed k = closed_fifo.front();
+      if (closed_fifo.size() > 4) table.prefetch_entry(closed_fifo[4].hash, true);
+      Closed k = closed_fifo.front();
       closed_fifo.pop_front();
-      Conn* c = table.find(k.key);
-      if (!c || !c->closed()) continue;  // gone already, or a new connection on the same ports
-      if (now - c->last_ts > options.linger_ns) report(table.take(k.key));
-      else closed_fifo.push_back({k.key, c->last_ts});  // it was still talking: look again later
+      const uint32_t n = table.find(k.key, k.hash);
+      if (n == Table::kNone || table.hot(n).k.id != k.id) continue;  // gone already, or a new connection
+      if (now - table.hot(n).k.last_ts > options.linger_ns) {
+        report(n);
+        table.erase(k.key, k.hash);
+      } else {
+        k.ts = table.hot(n).k.last_ts;  // it was still talking: look again later
+        closed_fifo.push_back(k);
+      }
     }
   }
 
-  void predict(Conn& c, bool explain) {
-    ConnectionReport& r = c.report;
+  void predict(const Conn& c, ConnectionReport& r, bool explain) {
     for (int s = 0; s < 2; ++s) {
       EndpointPrediction& p = r.predicted[s];
       const EndpointModel& m = c.model.side[s];
-      // The results are cheap; the reasons are words, built only when asked for.
-      if (!explain && !m.pending_err && !m.rd_shut && !m.wr_shut && !m.sent_reset) {
-        p.next_read = p.next_write = "ok";
-        p.so_error = "0";
-        p.write_raises_sigpipe = false;
-        continue;
-      }
-      const Prediction rd = c.model.predict_read(s), wr = c.model.predict_write(s), so = c.model.predict_so_error(s);
+      // The results are cheap; the reason is words, built only when asked for and only
+      // for the call it is about.
+      const Prediction rd = c.model.predict_read(s, false), wr = c.model.predict_write(s, false),
+                       so = c.model.predict_so_error(s, false);
       p.next_read = rd.result == "block" || rd.result == "data" ? "ok" : rd.result;
       p.next_write = wr.result;
-      p.write_raises_sigpipe = wr.result.find("+SIGPIPE") != std::string::npos;
-      if (p.write_raises_sigpipe) p.next_write = wr.result.substr(0, wr.result.find(" +SIGPIPE"));
+      static const std::string kSigpipe = " +SIGPIPE";
+      p.write_raises_sigpipe = wr.result.size() > kSigpipe.size() &&
+                               wr.result.compare(wr.result.size() - kSigpipe.size(), kSigpipe.size(), kSigpipe) == 0;
+      if (p.write_raises_sigpipe) p.next_write.resize(wr.result.size() - kSigpipe.size());
       p.so_error = so.result;
-      if (explain) p.why = m.pending_err ? wr.reason : rd.result == "EOF" ? rd.reason : wr.reason;
+      if (explain && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
+        p.why = std::move(m.pending_err || rd.result != "EOF" ? c.model.predict_write(s) : c.model.predict_read(s)).reason;
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
     if (r.ending == "timeout")
       for (int s = 0; s < 2; ++s)
-        if (c.retrans[s] >= 2 && r.predicted[s].next_read == "ok") {
+        if (c.k.retrans[s] >= 2 && r.predicted[s].next_read == "ok") {
           EndpointPrediction& p = r.predicted[s];
           p.next_read = p.next_write = "ETIMEDOUT";
           p.so_error = "ETIMEDOUT";
           p.write_raises_sigpipe = false;
-          p.why = "its data went unacknowledged (" + std::to_string(c.retrans[s]) +
-                  " retransmissions, no answer): when the retransmission limit or TCP_USER_TIMEOUT "
-                  "runs out the kernel aborts with ETIMEDOUT and sends no RST";
+          p.why = detail::concat("its data went unacknowledged (", std::to_string(c.k.retrans[s]),
+                                 " retransmissions, no answer): when the retransmission limit or "
+                                 "TCP_USER_TIMEOUT runs out the kernel aborts with ETIMEDOUT and sends no RST");
         }
   }
 
-  void report(std::unique_ptr<Conn> c) {
-    ConnectionReport& r = c->report;
-    if (c->refused) r.ending = "refused";
-    else if (c->reset_accepted) r.ending = "rst";
-    else if (r.fins.size() >= 2) r.ending = "fin";
-    else if (c->retrans[0] >= 2 || c->retrans[1] >= 2) r.ending = "timeout";
+  void report(uint32_t n) {
+    const Conn& c = table.hot(n);
+    ConnectionReport& r = table.cold(n);
+    r.packets = c.k.packets;
+    r.last_frame = c.k.last_frame;
+    if (c.k.refused) r.ending = "refused";
+    else if (c.k.reset_accepted) r.ending = "rst";
+    else if (c.k.fins >= 2) r.ending = "fin";
+    else if (c.k.retrans[0] >= 2 || c.k.retrans[1] >= 2) r.ending = "timeout";
     else r.ending = "open";
     if (r.ending == "timeout") r.anomaly = true;
-    predict(*c, options.explain(r));
+    predict(c, r, options.explain(r));
     sink(r);
   }
 
   void finish() {
-    std::vector<std::unique_ptr<Conn>> rest;
-    table.drain([&](std::unique_ptr<Conn> c) { rest.push_back(std::move(c)); });
-    std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) { return x->report.id < y->report.id; });
-    for (auto& c : rest) report(std::move(c));
+    std::vector<uint32_t> rest;
+    table.for_each([&](uint32_t n) { rest.push_back(n); });
+    std::sort(rest.begin(), rest.end(), [&](uint32_t x, uint32_t y) { return table.hot(x).k.id < table.hot(y).k.id; });
+    for (uint32_t n : rest) report(n);
+    table = Table();
+    closed_fifo.clear();
   }
 };
 
 Analyzer::Analyzer(int link_type, Sink sink, AnalyzeOptions options)
-    : impl_(std::make_unique<Impl>(link_type, std::move(sink), options, stats_, kept_)) {}
+    : impl_(std::make_unique<Impl>(link_type, std::move(sink), std::move(options), stats_, kept_)) {}
 Analyzer::~Analyzer() = default;
 
 void Analyzer::on_packet(uint64_t frame, int64_t t, const uint8_t* data, size_t caplen, uint32_t wire_len) {
   impl_->on_packet(frame, t, data, caplen, wire_len);
 }
+
+void Analyzer::on_batch(const detail::PacketBatch& batch) { impl_->on_batch(batch); }
 
 void Analyzer::finish() { impl_->finish(); }
 

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Internal: an open-addressing hash table (linear probing, backward-shift deletion)
-// from a flow key to an owned value. One flat array of slots: a lookup touches one or
-// two cache lines instead of chasing the bucket lists of std::unordered_map.
+// Internal: the connection table of `rstlab analyze`. Two parts:
+//  - an index: open addressing with linear probing and backward-shift deletion over
+//    8-byte slots (32 bits of the key's hash, a pool number), small enough to stay in
+//    the CPU's caches with tens of thousands of connections;
+//  - a pool of entries in fixed chunks, each entry in two halves kept apart: the key
+//    with the state every packet touches (Hot), densely packed, and what is touched
+//    rarely (Cold). Addresses never move, and an erased entry is handed out again as it
+//    is, so a value that keeps its buffers (vectors, strings) costs no allocation once
+//    the pool is warm.
+// Lookups take the key's hash from the caller, who computes it once per packet and can
+// prefetch the slot and the entry a few packets ahead (see Analyzer::on_batch).
 
 #include <cstdint>
 #include <cstring>
@@ -11,100 +19,178 @@
 
 namespace rstlab::detail {
 
+/// Asks the CPU to bring the cache line at `p` closer. A volatile asm where it exists:
+/// GCC drops a loop whose only effect is __builtin_prefetch (as it did to the lookup
+/// loop of FlowTable::prefetch_entry).
+inline void prefetch(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 /// Both endpoints of a connection, in a fixed order.
 struct FlowKey {
   uint64_t w[5] = {0, 0, 0, 0, 0};  // lower addr (16), higher addr (16), ports + family (8)
-  bool operator==(const FlowKey& o) const { return std::memcmp(w, o.w, sizeof w) == 0; }
+  bool operator==(const FlowKey& o) const {
+    return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
+  }
+  /// Five independent multiplies (they run side by side), then one mixing round so
+  /// the low bits, which pick the slot, depend on every input bit.
   uint64_t hash() const {
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (uint64_t v : w) {
-      h ^= v;
-      h *= 0xff51afd7ed558ccdull;
-      h ^= h >> 29;
-    }
-    return h;
+    uint64_t h = w[0] * 0x9E3779B97F4A7C15ull + w[1] * 0xC2B2AE3D27D4EB4Full + w[2] * 0x165667B19E3779F9ull +
+                 w[3] * 0xD6E8FEB86659FD93ull + w[4] * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 32;
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
   }
 };
 
-template <class V>
+template <class Hot, class Cold>
 class FlowTable {
  public:
-  explicit FlowTable(size_t capacity = 1 << 14) : slots_(capacity), mask_(capacity - 1) {}
+  static constexpr uint32_t kNone = ~0u;
+
+  explicit FlowTable(size_t capacity = 1 << 15) : slots_(capacity), mask_(capacity - 1) {}
 
   size_t size() const { return size_; }
 
-  V* find(const FlowKey& k) const {
-    for (size_t i = k.hash() & mask_;; i = (i + 1) & mask_) {
+  Hot& hot(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk].value; }
+  Cold& cold(uint32_t n) const { return chunks_[n / kChunk].cold[n % kChunk]; }
+
+  /// Starts loading the index slot of hash `h` into the cache.
+  void prefetch_slot(uint64_t h) const { prefetch(&slots_[h & mask_]); }
+
+  /// Starts loading the key and Hot half the index most likely holds for `h` (a hint
+  /// only: the table may change before the lookup), and the Cold half if asked.
+  void prefetch_entry(uint64_t h, bool with_cold = false) const {
+    const uint32_t tag = static_cast<uint32_t>(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (!s.value) return nullptr;
-      if (s.key == k) return s.value.get();
+      if (!s.ref) return;
+      if (s.tag == tag) {
+        prefetch_pool(s.ref - 1, with_cold);
+        return;
+      }
     }
   }
 
-  V* insert(const FlowKey& k, std::unique_ptr<V> v) {
+  /// Starts loading the entry the next insert() hands out (its stores then hit the cache).
+  void prefetch_next_insert() const {
+    if (!free_.empty()) prefetch_pool(free_.back(), true);
+  }
+
+  /// The pool number of `k`, or kNone.
+  uint32_t find(const FlowKey& k, uint64_t h) const {
+    const uint32_t tag = static_cast<uint32_t>(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.ref) return kNone;
+      if (s.tag == tag && hot_entry(s.ref - 1).key == k) return s.ref - 1;
+    }
+  }
+
+  /// Adds `k` (not present) and returns its pool number. Its halves are default ones
+  /// the first time the pool grows, otherwise an erased entry's as they were left: the
+  /// caller resets them.
+  uint32_t insert(const FlowKey& k, uint64_t h) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    V* raw = v.get();
-    place(k, std::move(v));
+    uint32_t n;
+    if (!free_.empty()) {
+      n = free_.back();
+      free_.pop_back();
+    } else {
+      if (used_ % kChunk == 0) chunks_.push_back(Chunk{});
+      n = static_cast<uint32_t>(used_++);
+    }
+    hot_entry(n).key = k;
+    place(static_cast<uint32_t>(h), n + 1);
     ++size_;
-    return raw;
+    return n;
   }
 
-  /// Removes `k` and hands its value back.
-  std::unique_ptr<V> take(const FlowKey& k) {
-    for (size_t i = k.hash() & mask_;; i = (i + 1) & mask_) {
-      if (!slots_[i].value) return nullptr;
-      if (slots_[i].key == k) return take_at(i);
+  /// Removes `k`; its halves stay in the pool, to be handed out again by insert().
+  void erase(const FlowKey& k, uint64_t h) {
+    const uint32_t tag = static_cast<uint32_t>(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.ref) return;
+      if (s.tag == tag && hot_entry(s.ref - 1).key == k) {
+        free_.push_back(s.ref - 1);
+        erase_at(i);
+        return;
+      }
     }
   }
 
-  /// Hands over every value and empties the table.
-  template <class Out>
-  void drain(Out out) {
-    for (auto& s : slots_)
-      if (s.value) out(std::move(s.value));
-    size_ = 0;
+  /// Calls f(pool number) for every entry held, in no particular order.
+  template <class F>
+  void for_each(F f) const {
+    for (const Slot& s : slots_)
+      if (s.ref) f(s.ref - 1);
   }
 
  private:
+  static constexpr size_t kChunk = 1024;
   struct Slot {
+    uint32_t tag = 0;  // the low 32 bits of the hash: the home slot and a quick filter
+    uint32_t ref = 0;  // pool number + 1; 0 = empty
+  };
+  struct HotEntry {
     FlowKey key;
-    std::unique_ptr<V> value;
+    Hot value;
+  };
+  struct Chunk {
+    std::unique_ptr<HotEntry[]> hot = std::make_unique<HotEntry[]>(kChunk);
+    std::unique_ptr<Cold[]> cold = std::make_unique<Cold[]>(kChunk);
   };
 
-  void place(const FlowKey& k, std::unique_ptr<V> v) {
-    size_t i = k.hash() & mask_;
-    while (slots_[i].value) i = (i + 1) & mask_;
-    slots_[i].key = k;
-    slots_[i].value = std::move(v);
+  HotEntry& hot_entry(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk]; }
+
+  void prefetch_pool(uint32_t n, bool with_cold) const {
+    const char* p = reinterpret_cast<const char*>(&hot_entry(n));
+    for (size_t off = 0; off < sizeof(HotEntry); off += 64) prefetch(p + off);
+    if (!with_cold) return;
+    p = reinterpret_cast<const char*>(&cold(n));
+    for (size_t off = 0; off < sizeof(Cold); off += 64) prefetch(p + off);
   }
 
-  std::unique_ptr<V> take_at(size_t i) {
-    std::unique_ptr<V> out = std::move(slots_[i].value);
+  void place(uint32_t tag, uint32_t ref) {
+    size_t i = tag & mask_;
+    while (slots_[i].ref) i = (i + 1) & mask_;
+    slots_[i] = {tag, ref};
+  }
+
+  void erase_at(size_t i) {
     --size_;
+    slots_[i].ref = 0;
     // Backward-shift: pull later members of the probe run into the hole.
-    for (size_t j = (i + 1) & mask_; slots_[j].value; j = (j + 1) & mask_) {
-      const size_t home = slots_[j].key.hash() & mask_;
+    for (size_t j = (i + 1) & mask_; slots_[j].ref; j = (j + 1) & mask_) {
+      const size_t home = slots_[j].tag & mask_;
       const bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
       if (movable) {
-        slots_[i].key = slots_[j].key;
-        slots_[i].value = std::move(slots_[j].value);
+        slots_[i] = slots_[j];
+        slots_[j].ref = 0;
         i = j;
       }
     }
-    return out;
   }
 
   void grow() {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
-    for (auto& s : old)
-      if (s.value) place(s.key, std::move(s.value));
+    for (const Slot& s : old)
+      if (s.ref) place(s.tag, s.ref);
   }
 
   std::vector<Slot> slots_;
   size_t mask_;
   size_t size_ = 0;
+  std::vector<Chunk> chunks_;
+  size_t used_ = 0;
+  std::vector<uint32_t> free_;
 };
 
 }  // namespace rstlab::detail

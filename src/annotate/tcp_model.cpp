@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "rstlab/seq.h"
+#include "util/concat.h"
 #include "rstlab/trace.h"
 #include "rstlab/wire.h"
 
@@ -41,6 +42,12 @@ void ConnectionModel::assume_established() {
   }
 }
 
+void ConnectionModel::reset() {
+  side[0] = side[1] = EndpointModel{};
+  challenge_pending_[0] = challenge_pending_[1] = false;
+  wscale_on_ = false;
+}
+
 SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
   EndpointModel& a = side[from];
   EndpointModel& b = side[1 - from];
@@ -57,7 +64,7 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   }
   if (syn) {
     a.isn = s.seq;
-    a.wscale = s.wscale;
+    a.wscale = static_cast<int8_t>(s.wscale > 14 ? 14 : s.wscale);  // RFC 7323: larger counts as 14
     a.state = ack ? TcpState::SynRecv : TcpState::SynSent;
     if (ack) wscale_on_ = a.wscale >= 0 && b.wscale >= 0;
   }
@@ -103,7 +110,6 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   if (rst) {
     v.rst = true;
     v.state_before = b.state;
-    const std::string st = tcp_state_label(b.state);
     if (b.state == TcpState::SynSent) {
       if (ack && s.ack == b.snd_nxt) {
         v.reaction = RstReaction::Accepted;
@@ -124,23 +130,23 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
       v.err = b.state == TcpState::CloseWait ? EPIPE
               : b.state == TcpState::TimeWait ? 0
                                                : ECONNRESET;
-      v.why = "seq " + std::string(b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt") +
-              ": accepted in " + st;
-      if (v.err == EPIPE) v.why += " (the FIN came first) -> sk_err = EPIPE";
-      else if (v.err == ECONNRESET) v.why += " -> sk_err = ECONNRESET";
-      else v.why += ": the TIME_WAIT remnant is dropped, no error";
+      detail::append_all(v.why, "seq ", b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt",
+                         ": accepted in ", tcp_state_label(b.state),
+                         v.err == EPIPE        ? " (the FIN came first) -> sk_err = EPIPE"
+                         : v.err == ECONNRESET ? " -> sk_err = ECONNRESET"
+                                               : ": the TIME_WAIT remnant is dropped, no error");
     } else {
       const uint32_t wnd = b.window ? b.window : 65535;
       const bool in_window = seq::in_window(s.seq, b.rcv_nxt, wnd);
       if (in_window) {
         v.reaction = RstReaction::ChallengeAck;
         challenge_pending_[1 - from] = true;
-        v.why = "seq in the window but not rcv_nxt (off by " + std::to_string(seq::diff(s.seq, b.rcv_nxt)) +
-                "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives";
+        detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ", std::to_string(seq::diff(s.seq, b.rcv_nxt)),
+                           "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives");
       } else {
         v.reaction = RstReaction::Ignored;
-        v.why = "seq outside the receive window (off by " + std::to_string(seq::diff(s.seq, b.rcv_nxt)) +
-                "): dropped silently";
+        detail::append_all(v.why, "seq outside the receive window (off by ", std::to_string(seq::diff(s.seq, b.rcv_nxt)),
+                           "): dropped silently");
       }
     }
     if (v.reaction == RstReaction::Accepted) {
@@ -185,95 +191,105 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   return v;
 }
 
-std::string ConnectionModel::stored(const EndpointModel& m) const {
-  std::string why = m.err_state == TcpState::CloseWait ? " (the FIN came first)" : "";
-  if (m.err_state == TcpState::SynSent) why = " (connect in progress)";
-  return "the RST " + event_name(*m.err_cause) + " was accepted in " + tcp_state_label(m.err_state) + why +
-         " -> sk_err = " + errno_name(m.pending_err);
+std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
+  const char* why = m.err_state == TcpState::CloseWait ? " (the FIN came first)"
+                    : m.err_state == TcpState::SynSent ? " (connect in progress)"
+                                                       : "";
+  return detail::concat("the RST ", event_name(*m.err_cause), " was accepted in ", tcp_state_label(m.err_state), why,
+                        " -> sk_err = ", errno_name(m.pending_err), then);
 }
 
 /// What the side that sent an RST gets: it has no connection left.
-static Prediction sender_of_reset() {
+static Prediction sender_of_reset(bool with_reason) {
   Prediction p;
   p.result = "closed";
-  p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+  if (with_reason)
+    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
   return p;
 }
 
-Prediction ConnectionModel::predict_read(int s) const {
+Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
   const EndpointModel& m = side[s];
   Prediction p;
   if (m.sent_reset && !m.reset) {
-    p = sender_of_reset();
+    p = sender_of_reset(with_reason);
   } else if (m.rx_queue > 0) {
     p.result = "data";
-    p.reason = std::to_string(m.rx_queue) + " byte" + (m.rx_queue == 1 ? "" : "s") +
-               " queued: data is returned before anything else";
-    if (m.reset) p.reason += " (an RST does not purge the receive queue)";
+    if (!with_reason) return p;
+    p.reason = detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes",
+                              " queued: data is returned before anything else",
+                              m.reset ? " (an RST does not purge the receive queue)" : "");
   } else if (m.fin_received) {
     p.result = "EOF";
     p.cause = m.fin_event;
-    p.reason = "the FIN " + event_name(*m.fin_event) + " shut the receive side: read returns 0 once the queue is empty";
+    if (!with_reason) return p;
+    p.reason = detail::concat("the FIN ", event_name(*m.fin_event),
+                              " shut the receive side: read returns 0 once the queue is empty");
     if (m.pending_err)
-      p.reason += "; after a FIN, read never reports the later RST (" + errno_name(m.pending_err) +
-                  " waits for SO_ERROR or a write)";
+      detail::append_all(p.reason, "; after a FIN, read never reports the later RST (", errno_name(m.pending_err),
+                         " waits for SO_ERROR or a write)");
   } else if (m.pending_err) {
     p.result = errno_name(m.pending_err);
     p.cause = m.err_cause;
-    p.reason = stored(m) + "; this read is the first call after it, so it reports " +
-               errno_name(m.pending_err) + " and clears it";
+    if (!with_reason) return p;
+    p.reason = stored(m, "; this read is the first call after it, so it reports ");
+    detail::append_all(p.reason, errno_name(m.pending_err), " and clears it");
   } else if (m.rd_shut) {
     p.result = "EOF";
     p.cause = m.rd_cause;
+    if (!with_reason) return p;
     p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
                        : "the receive side is shut: read returns 0";
   } else {
     p.result = "block";
-    p.reason = "nothing queued and the connection open: read waits";
+    if (with_reason) p.reason = "nothing queued and the connection open: read waits";
   }
   return p;
 }
 
-Prediction ConnectionModel::predict_write(int s) const {
+Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
   const EndpointModel& m = side[s];
   Prediction p;
   if (m.sent_reset && !m.reset) {
-    p = sender_of_reset();
+    p = sender_of_reset(with_reason);
   } else if (m.pending_err) {
     p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
     p.cause = m.err_cause;
-    p.reason = stored(m) + "; this write is the first call after it, so it reports " +
-               errno_name(m.pending_err) +
-               (m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
+    if (!with_reason) return p;
+    p.reason = stored(m, "; this write is the first call after it, so it reports ");
+    detail::append_all(p.reason, errno_name(m.pending_err),
+                       m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
   } else if (m.wr_shut) {
     p.result = "EPIPE +SIGPIPE";
     p.cause = m.wr_cause;
+    if (!with_reason) return p;
     p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
                          "with EPIPE and raises SIGPIPE"
                        : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
   } else if (m.state == TcpState::CloseWait) {
     p.result = "ok";
     p.cause = m.fin_event;
-    p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
-               "(a closed peer answers it with RST)";
+    if (with_reason)
+      p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
+                 "(a closed peer answers it with RST)";
   } else {
     p.result = "ok";
-    p.reason = "the connection is open for sending";
+    if (with_reason) p.reason = "the connection is open for sending";
   }
   return p;
 }
 
-Prediction ConnectionModel::predict_so_error(int s) const {
+Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
   const EndpointModel& m = side[s];
   Prediction p;
   if (m.pending_err) {
     p.result = errno_name(m.pending_err);
     p.cause = m.err_cause;
-    p.reason = stored(m) + "; SO_ERROR returns it and clears it";
+    if (with_reason) p.reason = stored(m, "; SO_ERROR returns it and clears it");
   } else {
     p.result = "0";
-    p.reason = m.reset ? "the reset's error was already reported: nothing pending"
-                       : "no error pending";
+    if (with_reason)
+      p.reason = m.reset ? "the reset's error was already reported: nothing pending" : "no error pending";
   }
   return p;
 }

@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -57,27 +59,107 @@ ojson connection_json(const ConnectionReport& c) {
   return j;
 }
 
-std::string next_calls(const EndpointPrediction& p) {
-  return p.next_read + " / " + p.next_write + (p.write_raises_sigpipe ? "+SIGPIPE" : "");
+/// The summary table, built in a buffer and written in large blocks: a capture can give
+/// hundreds of thousands of rows, and printf with field widths would cost more than the
+/// analysis behind each row.
+class TableWriter {
+ public:
+  TableWriter() { buf_.reserve(kFlushAt + 4096); }
+  ~TableWriter() { flush(); }
+  TableWriter(const TableWriter&) = delete;
+  TableWriter& operator=(const TableWriter&) = delete;
+
+  TableWriter& text(std::string_view s) {
+    buf_.append(s);
+    return *this;
+  }
+  /// `s` left-justified in `width` columns, then one space (printf's "%-Ns ").
+  TableWriter& cell(std::string_view s, size_t width) {
+    buf_.append(s);
+    buf_.append(s.size() < width ? width - s.size() + 1 : 1, ' ');
+    return *this;
+  }
+  TableWriter& number(uint64_t v) {
+    char d[24];
+    const auto end = std::to_chars(d, d + sizeof d, v).ptr;
+    buf_.append(d, static_cast<size_t>(end - d));
+    return *this;
+  }
+  TableWriter& endpoint(const Endpoint& e, size_t width) {
+    char t[Endpoint::kTextSize];
+    return cell(std::string_view(t, e.format(t)), width);
+  }
+  void end_line() {
+    buf_ += '\n';
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  void flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    buf_.clear();
+    std::fflush(stdout);
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 18;
+  std::string buf_;
+};
+
+/// Column widths of the summary table.
+constexpr size_t kIdW = 5, kEndpointW = 24, kEndingW = 8, kResetW = 44, kCallsW = 22;
+
+void header(TableWriter& out) {
+  out.text("   ID  ")
+      .cell("A (sent the SYN)", kEndpointW)
+      .cell("B", kEndpointW)
+      .cell("ENDING", kEndingW)
+      .cell("RESET (frame, direction, reaction, errno, cause)", kResetW)
+      .cell("A: NEXT READ / WRITE", kCallsW)
+      .text("B: NEXT READ / WRITE");
+  out.end_line();
 }
 
-void print_row(const ConnectionReport& c) {
-  std::string first_reset = "-";
+void row(TableWriter& out, const ConnectionReport& c) {
+  thread_local std::string reset, calls;  // reused: no allocation per row
+  reset = "-";
   for (const auto& r : c.resets) {
-    first_reset = "#" + std::to_string(r.frame) + " " + (r.from == c.a ? "a>b" : "b>a") + " " +
-                  rst_reaction_name(r.reaction) + (r.err ? " " + errno_name(r.err) : "") + " " + r.cause;
+    reset = "#";
+    reset += std::to_string(r.frame);
+    reset += r.from == c.a ? " a>b " : " b>a ";
+    reset += rst_reaction_name(r.reaction);
+    if (r.err) {
+      reset += ' ';
+      reset += errno_name(r.err);
+    }
+    reset += ' ';
+    reset += r.cause;
     if (r.reaction == RstReaction::Accepted) break;
   }
-  std::printf("%5llu  %-24s %-24s %-8s %-44s %-22s %s\n", static_cast<unsigned long long>(c.id), c.a.str().c_str(),
-              c.b.str().c_str(), c.ending.c_str(), first_reset.c_str(), next_calls(c.predicted[0]).c_str(),
-              next_calls(c.predicted[1]).c_str());
-  for (const auto& r : c.resets)
-    std::printf("       #%llu %s: %s\n", static_cast<unsigned long long>(r.frame), r.cause.c_str(),
-                r.explanation.c_str());
+  const std::string id = std::to_string(c.id);
+  out.text(std::string_view("     ").substr(0, id.size() < kIdW ? kIdW - id.size() : 0)).text(id).text("  ");
+  out.endpoint(c.a, kEndpointW).endpoint(c.b, kEndpointW).cell(c.ending, kEndingW).cell(reset, kResetW);
+  for (int s = 0; s < 2; ++s) {
+    const EndpointPrediction& p = c.predicted[s];
+    calls = p.next_read;
+    calls += " / ";
+    calls += p.next_write;
+    if (p.write_raises_sigpipe) calls += "+SIGPIPE";
+    if (s == 0) out.cell(calls, kCallsW);
+    else out.text(calls);
+  }
+  out.end_line();
+  for (const auto& r : c.resets) {
+    out.text("       #").number(r.frame).text(" ").text(r.cause).text(": ").text(r.explanation);
+    out.end_line();
+  }
   for (int s = 0; s < 2; ++s)
-    if (c.predicted[s].next_read != "ok" || c.predicted[s].next_write != "ok")
-      std::printf("       %s: %s\n", s == 0 ? "a" : "b", c.predicted[s].why.c_str());
-  for (const auto& n : c.notes) std::printf("       note: %s\n", n.c_str());
+    if (c.predicted[s].next_read != "ok" || c.predicted[s].next_write != "ok") {
+      out.text(s == 0 ? "       a: " : "       b: ").text(c.predicted[s].why);
+      out.end_line();
+    }
+  for (const auto& n : c.notes) {
+    out.text("       note: ").text(n);
+    out.end_line();
+  }
 }
 
 }  // namespace
@@ -85,8 +167,10 @@ void print_row(const ConnectionReport& c) {
 int run_analyze(const AnalyzeArgs& a) {
   AnalyzeOptions opt;
   if (a.flow) opt.keep_flow = *a.flow;
-  if (!a.json && !a.all && !a.flow)
-    opt.explain = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+  if (!a.json && !a.flow) {  // the table: words only for what it prints
+    if (!a.all) opt.explain = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+    opt.explain_ok_endpoints = false;
+  }
   const bool tty = ::isatty(STDERR_FILENO);
   if (tty)
     opt.progress = [](uint64_t n) {
@@ -95,9 +179,11 @@ int run_analyze(const AnalyzeArgs& a) {
   const bool table = !a.json && !a.flow;
   size_t shown = 0;
   std::optional<ConnectionReport> flow;
-  if (table)
-    std::printf("%5s  %-24s %-24s %-8s %-44s %-22s %s\n", "ID", "A (sent the SYN)", "B", "ENDING",
-                "RESET (frame, direction, reaction, errno, cause)", "A: NEXT READ / WRITE", "B: NEXT READ / WRITE");
+  std::optional<TableWriter> out;
+  if (table) {
+    out.emplace();
+    header(*out);
+  }
   const auto sink = [&](const ConnectionReport& c) {
     if (a.flow) {
       if (c.id == *a.flow) flow = c;
@@ -108,7 +194,7 @@ int run_analyze(const AnalyzeArgs& a) {
       return;
     }
     if (a.all || !c.resets.empty() || c.anomaly) {
-      print_row(c);
+      row(*out, c);
       ++shown;
     }
   };
@@ -116,6 +202,7 @@ int run_analyze(const AnalyzeArgs& a) {
   int dlt = 0;
   const AnalyzeStats st = analyze_file(a.file, sink, opt, &kept, &dlt);
   std::cout.flush();
+  if (out) out->flush();
   if (tty && st.packets >= (1u << 20)) std::fprintf(stderr, "\r\033[K");
 
   for (const auto& [what, n] : st.warnings)

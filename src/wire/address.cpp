@@ -49,9 +49,43 @@ bool Address::operator<(const Address& o) const {
   return std::tie(family, bytes) < std::tie(o.family, o.bytes);
 }
 
+namespace {
+
+char* put_decimal(char* p, unsigned v) {
+  char digits[10];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n) *p++ = digits[--n];
+  return p;
+}
+
+}  // namespace
+
+size_t Endpoint::format(char* out) const {
+  char* p = out;
+  if (addr.family == Family::V4) {  // dotted quad by hand: the summary of a big capture prints many
+    for (int i = 0; i < 4; ++i) {
+      if (i) *p++ = '.';
+      p = put_decimal(p, addr.bytes[static_cast<size_t>(i)]);
+    }
+  } else {
+    *p++ = '[';
+    inet_ntop(AF_INET6, addr.bytes.data(), p, INET6_ADDRSTRLEN);
+    p += std::strlen(p);
+    *p++ = ']';
+  }
+  *p++ = ':';
+  p = put_decimal(p, port);
+  *p = '\0';
+  return static_cast<size_t>(p - out);
+}
+
 std::string Endpoint::str() const {
-  if (addr.family == Family::V6) return "[" + addr.str() + "]:" + std::to_string(port);
-  return addr.str() + ":" + std::to_string(port);
+  char buf[kTextSize];
+  return std::string(buf, format(buf));
 }
 
 Endpoint Endpoint::parse(const std::string& text) {

@@ -9,6 +9,7 @@
 
 #include "../../fuzz/targets.h"
 #include "rstlab/analyze.h"
+#include "rstlab/capture.h"
 #include "rstlab/error.h"
 #include "rstlab/segment.h"
 
@@ -152,6 +153,151 @@ TEST(Analyze, MidStreamWrapAroundNewSynAndInterleaving) {
   EXPECT_FALSE(conns[1].mid_stream);
   EXPECT_EQ(conns[1].ending, "fin");
   EXPECT_EQ(conns[1].predicted[0].next_read, "EOF");
+  // Connection 2 took over connection 1's table entry: nothing of 1 may show through.
+  EXPECT_TRUE(conns[1].notes.empty());
+  EXPECT_TRUE(conns[1].resets.empty());
+  EXPECT_FALSE(conns[1].anomaly);
+  EXPECT_EQ(conns[1].packets, 6u);
+  EXPECT_EQ(conns[1].first_frame, 5u);
+}
+
+namespace {
+
+/// Everything of a report but its numbering (id, frames), which depends on the capture.
+void expect_same_story(const ConnectionReport& x, const ConnectionReport& y) {
+  EXPECT_EQ(x.a, y.a);
+  EXPECT_EQ(x.b, y.b);
+  EXPECT_EQ(x.mid_stream, y.mid_stream);
+  EXPECT_EQ(x.ending, y.ending);
+  EXPECT_EQ(x.anomaly, y.anomaly);
+  EXPECT_EQ(x.packets, y.packets);
+  EXPECT_EQ(x.resets.size(), y.resets.size());
+  EXPECT_EQ(x.fins.size(), y.fins.size());
+  EXPECT_EQ(x.notes, y.notes);
+  for (int s = 0; s < 2; ++s) {
+    EXPECT_EQ(x.predicted[s].next_read, y.predicted[s].next_read);
+    EXPECT_EQ(x.predicted[s].next_write, y.predicted[s].next_write);
+    EXPECT_EQ(x.predicted[s].so_error, y.predicted[s].so_error);
+    EXPECT_EQ(x.predicted[s].write_raises_sigpipe, y.predicted[s].write_raises_sigpipe);
+    EXPECT_EQ(x.predicted[s].why.empty(), y.predicted[s].why.empty());
+  }
+}
+
+/// A clean connection (handshake, data, FIN both ways) from `port`, starting at `t0` seconds.
+void clean_connection(PcapBuilder& b, uint16_t port, int64_t t0) {
+  const size_t first = b.packets.size();
+  SegmentSpec s = seg(true, 0x02, 100, 0);
+  s.src.port = port;
+  const auto add = [&](bool from_a, uint8_t flags, uint32_t seq, uint32_t ack, const std::string& data = "") {
+    SegmentSpec x = seg(from_a, flags, seq, ack, data);
+    (from_a ? x.src : x.dst).port = port;
+    b.add(x);
+  };
+  add(true, 0x02, 100, 0);
+  add(false, 0x12, 900, 101);
+  add(true, 0x18, 101, 901, "hello");
+  add(false, 0x11, 901, 106);
+  add(true, 0x11, 106, 902);
+  add(false, 0x10, 902, 107);
+  for (size_t i = first; i < b.packets.size(); ++i)
+    b.packets[i].t_ns = (t0 * 1000 + static_cast<int64_t>(i - first)) * 1000000;
+}
+
+}  // namespace
+
+TEST(Analyze, AReusedTableEntryTellsTheSameStoryAsAFreshOne) {
+  // Connection X ends badly (mid-stream, challenged RST, notes, anomaly) at t = 1 s; a
+  // long busy connection F passes the sweep (every 4096 packets), which reports and
+  // frees X; then Y, a clean connection, gets X's entry. Y must read as it does alone.
+  PcapBuilder b;
+  b.add(seg(true, 0x18, 5000, 7000, "abc"));   // mid-stream
+  b.add(seg(false, 0x10, 7000, 5003));
+  b.add(seg(false, 0x04, 7000 + 50, 0));       // in-window, not exact: challenge ACK
+  b.add(seg(true, 0x10, 5003, 7000));          // the challenge ACK
+  b.add(seg(false, 0x04, 7000, 0));            // exact: accepted, X is closed
+  for (size_t i = 0; i < b.packets.size(); ++i) b.packets[i].t_ns = 1000000000;
+  for (uint32_t i = 0; i < 4200; ++i) {  // F: one long transfer on another port, t = 4 s on
+    SegmentSpec x = seg(i % 2 == 0, 0x10, 1000 + i, 2000);
+    (i % 2 == 0 ? x.src : x.dst).port = 6000;
+    b.add(x);
+    b.packets.back().t_ns = 4000000000 + i;
+  }
+  clean_connection(b, 7000, 5);
+  const fs::path f = b.write("reuse.pcap");
+  const auto conns = analyze(f);
+  fs::remove(f);
+  PcapBuilder alone;
+  clean_connection(alone, 7000, 5);
+  const fs::path g = alone.write("alone.pcap");
+  const auto reference = analyze(g);
+  fs::remove(g);
+  ASSERT_EQ(conns.size(), 3u);
+  ASSERT_EQ(reference.size(), 1u);
+  EXPECT_EQ(conns[0].ending, "rst");
+  EXPECT_TRUE(conns[0].anomaly);
+  EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::ChallengeAck);
+  EXPECT_EQ(conns[0].notes.size(), 2u) << "mid-stream and the challenge ACK";
+  const ConnectionReport& y = conns[2];
+  EXPECT_EQ(y.a.port, 7000);
+  expect_same_story(y, reference[0]);
+}
+
+namespace {
+
+fs::path generated_capture(const std::string& name, int packets) {
+  const fs::path p = fs::temp_directory_path() / ("rstlab-an-" + std::to_string(::getpid()) + "-" + name);
+  const std::string cmd = std::string(RSTLAB_GEN_CAPTURE) + " --packets " + std::to_string(packets) +
+                          " --seed 3 --out " + p.string() + " >/dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return p;
+}
+
+}  // namespace
+
+TEST(Analyze, TheReaderThreadChangesNothing) {
+  // The same generated capture (interleaved connections, every ending, IPv4 and IPv6,
+  // VLAN tags) through analyze_file (reader thread, batches, prefetching) and through
+  // Analyzer::on_packet one packet at a time: the same reports, in the same order.
+  const fs::path f = generated_capture("gen.pcap", 30000);
+  AnalyzeStats threaded_stats;
+  const auto threaded = analyze(f, &threaded_stats);
+  int dlt = 0;
+  const std::vector<CapturedPacket> packets = read_capture(f.string(), dlt);
+  fs::remove(f);
+  std::vector<ConnectionReport> direct;
+  Analyzer an(dlt, [&](const ConnectionReport& c) { direct.push_back(c); });
+  uint64_t frame = 0;
+  for (const auto& p : packets) an.on_packet(++frame, p.t_ns, p.data.data(), p.data.size(), p.wire_len);
+  an.finish();
+  ASSERT_EQ(threaded.size(), direct.size());
+  ASSERT_GT(threaded.size(), 1000u) << "the sweep has to free and reuse entries many times";
+  uint64_t resets = 0, packets_seen = 0;
+  for (size_t i = 0; i < direct.size(); ++i) {
+    EXPECT_EQ(threaded[i].id, direct[i].id);
+    expect_same_story(threaded[i], direct[i]);
+    for (size_t r = 0; r < std::min(threaded[i].resets.size(), direct[i].resets.size()); ++r) {
+      EXPECT_EQ(threaded[i].resets[r].frame, direct[i].resets[r].frame);
+      EXPECT_EQ(threaded[i].resets[r].cause, direct[i].resets[r].cause);
+      EXPECT_EQ(threaded[i].resets[r].explanation, direct[i].resets[r].explanation);
+    }
+    resets += direct[i].resets.size();
+    packets_seen += direct[i].packets;
+  }
+  EXPECT_EQ(threaded_stats.resets, resets);
+  EXPECT_EQ(threaded_stats.tcp, packets_seen);
+  EXPECT_EQ(threaded_stats.packets, packets.size());
+}
+
+TEST(Analyze, ASinkThatThrowsStopsTheReaderCleanly) {
+  const fs::path f = generated_capture("throw.pcap", 30000);  // 30 batches: the reader waits on a full ring
+  int calls = 0;
+  EXPECT_THROW(analyze_file(f.string(),
+                            [&](const ConnectionReport&) {
+                              if (++calls == 5) throw std::runtime_error("disk full");
+                            }),
+               std::runtime_error);
+  fs::remove(f);
+  EXPECT_EQ(calls, 5);
 }
 
 TEST(Analyze, RetransmissionStormThenReset) {
