@@ -63,11 +63,11 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
             end = true;
             break;
           }
-          detail::DecodedPacket& d = b->packets[b->count++];
+          detail::DecodedPacket& d = b->add();
           detail::decode_packet(dlt, ++frame, int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec, data,
                                 hdr->caplen, hdr->len, d);
           if (keep_raw) {
-            d.raw_offset = b->raw.size();
+            d.raw_offset = static_cast<uint32_t>(b->raw.size());  // < 1024 packets of < 256 KiB
             b->raw.insert(b->raw.end(), data, data + hdr->caplen);
           }
         }
@@ -91,7 +91,6 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
     pipe.release();
   }
   reader.join();
-  reader = std::thread();  // joined: nothing left for Join but closing the pipe
   if (reader_error) std::rethrow_exception(reader_error);
   analyzer.finish();
   if (kept) *kept = analyzer.kept_packets();

@@ -52,7 +52,8 @@ class FlowTable {
  public:
   static constexpr uint32_t kNone = ~0u;
 
-  explicit FlowTable(size_t capacity = 1 << 15) : slots_(capacity), mask_(capacity - 1) {}
+  /// `capacity`: index slots to start with, a power of two (the index doubles as needed).
+  explicit FlowTable(size_t capacity = 1 << 10) : slots_(capacity), mask_(capacity - 1) {}
 
   size_t size() const { return size_; }
 
@@ -132,7 +133,7 @@ class FlowTable {
   }
 
  private:
-  static constexpr size_t kChunk = 1024;
+  static constexpr size_t kChunk = 64;  // entries per allocation: small captures stay small
   struct Slot {
     uint32_t tag = 0;  // the low 32 bits of the hash: the home slot and a quick filter
     uint32_t ref = 0;  // pool number + 1; 0 = empty

@@ -5,6 +5,7 @@
 // hash), a batch at a time; the analyzer thread takes whole batches. The two meet in a
 // BatchPipe: a fixed ring of batches, so nothing is allocated once it runs.
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -17,7 +18,7 @@
 
 namespace rstlab::detail {
 
-/// One captured packet, decoded to what the connection table needs (112 bytes: the
+/// One captured packet, decoded to what the connection table needs (120 bytes: the
 /// reader thread writes a million of these per second of work, the analyzer reads them).
 struct DecodedPacket {
   // Everything the lookup needs, in the first cache line.
@@ -54,11 +55,17 @@ void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, u
 
 struct PacketBatch {
   static constexpr size_t kCapacity = 1024;
-  std::vector<DecodedPacket> packets;  // kCapacity, `count` of them filled
+  std::vector<DecodedPacket> packets;  // `count` of them filled; grown up to kCapacity on first use
   size_t count = 0;
   bool keep_raw = false;               // copy each packet's bytes into `raw` (for --flow)
   std::vector<uint8_t> raw;
-  PacketBatch() : packets(kCapacity) {}
+
+  /// The next record to fill (count < kCapacity). A small capture touches a few records
+  /// of one batch, not the whole ring.
+  DecodedPacket& add() {
+    if (count == packets.size()) packets.resize(std::min(kCapacity, std::max<size_t>(16, packets.size() * 2)));
+    return packets[count++];
+  }
 };
 
 /// A ring of batches between one reader and one analyzer thread. The reader fills

@@ -82,8 +82,8 @@ TEST(BatchPipe, DeliversEveryBatchInOrderThenEnds) {
     for (uint64_t i = 0; i < 100; ++i) {
       PacketBatch* b = pipe.fill();
       ASSERT_NE(b, nullptr);
-      b->count = 1;
-      b->packets[0].frame = i;
+      b->count = 0;
+      b->add().frame = i;
       pipe.publish();
     }
     pipe.close();
