@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <optional>
 
 #include "analyze/flow_table.h"
 #include "analyze/packet_batch.h"

@@ -73,6 +73,12 @@ class TableWriter {
     buf_.append(s);
     return *this;
   }
+  /// `s` right-justified in `width` columns (printf's "%Ns").
+  TableWriter& right(std::string_view s, size_t width) {
+    if (s.size() < width) buf_.append(width - s.size(), ' ');
+    buf_.append(s);
+    return *this;
+  }
   /// `s` left-justified in `width` columns, then one space (printf's "%-Ns ").
   TableWriter& cell(std::string_view s, size_t width) {
     buf_.append(s);
@@ -108,7 +114,8 @@ class TableWriter {
 constexpr size_t kIdW = 5, kEndpointW = 24, kEndingW = 8, kResetW = 44, kCallsW = 22;
 
 void header(TableWriter& out) {
-  out.text("   ID  ")
+  out.right("ID", kIdW)
+      .text("  ")
       .cell("A (sent the SYN)", kEndpointW)
       .cell("B", kEndpointW)
       .cell("ENDING", kEndingW)
@@ -134,8 +141,7 @@ void row(TableWriter& out, const ConnectionReport& c) {
     reset += r.cause;
     if (r.reaction == RstReaction::Accepted) break;
   }
-  const std::string id = std::to_string(c.id);
-  out.text(std::string_view("     ").substr(0, id.size() < kIdW ? kIdW - id.size() : 0)).text(id).text("  ");
+  out.right(std::to_string(c.id), kIdW).text("  ");
   out.endpoint(c.a, kEndpointW).endpoint(c.b, kEndpointW).cell(c.ending, kEndingW).cell(reset, kResetW);
   for (int s = 0; s < 2; ++s) {
     const EndpointPrediction& p = c.predicted[s];
