@@ -69,8 +69,12 @@ struct AnalyzeOptions {
   std::optional<uint64_t> keep_flow;
   /// A closed connection idle this long (capture time) is reported and freed.
   int64_t linger_ns = 2'000'000'000;
+  /// Which connections the sink gets (unset: all). The others are counted in the stats
+  /// and dropped without predictions: a summary of what ended badly skips the work for
+  /// the clean majority.
+  std::function<bool(const ConnectionReport&)> report_only;
   /// Which connections get the words (EndpointPrediction::why): building them costs
-  /// more than the analysis itself, so a summary asks only for the rows it shows.
+  /// more than the analysis itself.
   std::function<bool(const ConnectionReport&)> explain = [](const ConnectionReport&) { return true; };
   /// Words also for an endpoint whose next read and write are both "ok" (the summary
   /// table does not print those).

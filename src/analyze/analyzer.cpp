@@ -385,6 +385,7 @@ struct Analyzer::Impl {
     else if (c.k.retrans[0] >= 2 || c.k.retrans[1] >= 2) r.ending = "timeout";
     else r.ending = "open";
     if (r.ending == "timeout") r.anomaly = true;
+    if (options.report_only && !options.report_only(r)) return;
     predict(c, r, options.explain(r));
     sink(r);
   }

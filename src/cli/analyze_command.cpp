@@ -172,9 +172,11 @@ void row(TableWriter& out, const ConnectionReport& c) {
 
 int run_analyze(const AnalyzeArgs& a) {
   AnalyzeOptions opt;
-  if (a.flow) opt.keep_flow = *a.flow;
-  if (!a.json && !a.flow) {  // the table: words only for what it prints
-    if (!a.all) opt.explain = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+  if (a.flow) {
+    opt.keep_flow = *a.flow;
+    opt.report_only = [id = *a.flow](const ConnectionReport& c) { return c.id == id; };
+  } else if (!a.json) {  // the table: only what it prints, words only where it prints them
+    if (!a.all) opt.report_only = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
     opt.explain_ok_endpoints = false;
   }
   const bool tty = ::isatty(STDERR_FILENO);
@@ -190,20 +192,17 @@ int run_analyze(const AnalyzeArgs& a) {
     out.emplace();
     header(*out);
   }
-  const auto sink = [&](const ConnectionReport& c) {
+  const auto sink = [&](const ConnectionReport& c) {  // after report_only
     if (a.flow) {
-      if (c.id == *a.flow) flow = c;
-      return;
-    }
-    if (a.json) {
+      flow = c;
+    } else if (a.json) {
       std::cout << connection_json(c).dump() << '\n';
-      return;
-    }
-    if (a.all || !c.resets.empty() || c.anomaly) {
+    } else {
       row(*out, c);
       ++shown;
     }
   };
+
   std::vector<CapturedPacket> kept;
   int dlt = 0;
   const AnalyzeStats st = analyze_file(a.file, sink, opt, &kept, &dlt);

@@ -391,3 +391,26 @@ TEST(Analyze, FuzzRegressionsStayFixed) {
   }
   EXPECT_GT(replayed, 10u);
 }
+
+TEST(Analyze, ReportOnlyHandsTheSinkWhatItAsksFor) {
+  const fs::path f = generated_capture("only.pcap", 20000);
+  AnalyzeOptions all_opt, some_opt;
+  some_opt.report_only = [](const ConnectionReport& c) { return !c.resets.empty(); };
+  std::vector<ConnectionReport> all, some;
+  const AnalyzeStats all_stats = analyze_file(f.string(), [&](const ConnectionReport& c) { all.push_back(c); }, all_opt);
+  const AnalyzeStats some_stats =
+      analyze_file(f.string(), [&](const ConnectionReport& c) { some.push_back(c); }, some_opt);
+  fs::remove(f);
+  std::vector<ConnectionReport> expect;
+  for (const auto& c : all)
+    if (!c.resets.empty()) expect.push_back(c);
+  ASSERT_FALSE(expect.empty());
+  ASSERT_LT(expect.size(), all.size());
+  ASSERT_EQ(some.size(), expect.size());
+  for (size_t i = 0; i < some.size(); ++i) {
+    EXPECT_EQ(some[i].id, expect[i].id);
+    expect_same_story(some[i], expect[i]);
+  }
+  EXPECT_EQ(some_stats.connections, all_stats.connections) << "the others are still counted";
+  EXPECT_EQ(some_stats.resets, all_stats.resets);
+}
