@@ -73,11 +73,9 @@ struct AnalyzeOptions {
   /// and dropped without predictions: a summary of what ended badly skips the work for
   /// the clean majority.
   std::function<bool(const ConnectionReport&)> report_only;
-  /// Which connections get the words (EndpointPrediction::why): building them costs
-  /// more than the analysis itself.
-  std::function<bool(const ConnectionReport&)> explain = [](const ConnectionReport&) { return true; };
-  /// Words also for an endpoint whose next read and write are both "ok" (the summary
-  /// table does not print those).
+  /// The words (EndpointPrediction::why) also for an endpoint whose next read and write
+  /// are both "ok" (the summary table does not print those; words cost more than the
+  /// analysis itself).
   bool explain_ok_endpoints = true;
   /// Called every 2^20 packets with the count so far (a progress line on long files).
   std::function<void(uint64_t packets)> progress;

@@ -342,12 +342,12 @@ struct Analyzer::Impl {
     }
   }
 
-  void predict(const Conn& c, ConnectionReport& r, bool explain) {
+  void predict(const Conn& c, ConnectionReport& r) {
     for (int s = 0; s < 2; ++s) {
       EndpointPrediction& p = r.predicted[s];
       const EndpointModel& m = c.model.side[s];
-      // The results are cheap; the reason is words, built only when asked for and only
-      // for the call it is about.
+      // The results are cheap; the reason is words, built only when wanted and only for
+      // the call it is about.
       const Prediction rd = c.model.predict_read(s, false), wr = c.model.predict_write(s, false),
                        so = c.model.predict_so_error(s, false);
       p.next_read = rd.result == "block" || rd.result == "data" ? "ok" : rd.result;
@@ -357,7 +357,7 @@ struct Analyzer::Impl {
                                wr.result.compare(wr.result.size() - kSigpipe.size(), kSigpipe.size(), kSigpipe) == 0;
       if (p.write_raises_sigpipe) p.next_write.resize(wr.result.size() - kSigpipe.size());
       p.so_error = so.result;
-      if (explain && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
+      if (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok")
         p.why = std::move(m.pending_err || rd.result != "EOF" ? c.model.predict_write(s) : c.model.predict_read(s)).reason;
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
@@ -386,7 +386,7 @@ struct Analyzer::Impl {
     else r.ending = "open";
     if (r.ending == "timeout") r.anomaly = true;
     if (options.report_only && !options.report_only(r)) return;
-    predict(c, r, options.explain(r));
+    predict(c, r);
     sink(r);
   }
 
