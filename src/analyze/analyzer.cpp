@@ -35,10 +35,14 @@ void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, u
   out.facts = {s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale, s.checksum != TcpSegment::Checksum::Bad};
   out.payload_captured = s.payload_captured;
   // The key: the "lower" endpoint first, so both directions meet. Any fixed order does;
-  // this one compares the addresses as two 64-bit words each.
+  // this one compares the addresses as two 64-bit words each. They are read as 8-byte
+  // words, the size decode_tcp wrote an IPv4 address in: a 16-byte read of two 8-byte
+  // writes cannot be served from the store buffer and stalls (a third of this function).
   uint64_t src[2], dst[2];
-  std::memcpy(src, s.src.addr.bytes.data(), 16);
-  std::memcpy(dst, s.dst.addr.bytes.data(), 16);
+  for (int i = 0; i < 2; ++i) {
+    std::memcpy(&src[i], s.src.addr.bytes.data() + 8 * i, 8);
+    std::memcpy(&dst[i], s.dst.addr.bytes.data() + 8 * i, 8);
+  }
   out.src_is_lower = src[0] != dst[0] ? src[0] < dst[0] : src[1] != dst[1] ? src[1] < dst[1] : s.src.port <= s.dst.port;
   FlowKey& k = out.key;
   const uint64_t* lo = out.src_is_lower ? src : dst;
