@@ -50,7 +50,7 @@ struct EndpointPrediction {
 };
 
 /// (The analyzer reuses these between connections, buffers and all: a field added here is
-/// also reset in Analyzer::Impl::open.)
+/// also reset in Analyzer::Impl::start_report.)
 struct ConnectionReport {
   uint64_t id = 0;      ///< 1-based, in order of first packet
   Endpoint a, b;        ///< a sent the first SYN (or the first packet, mid-stream)

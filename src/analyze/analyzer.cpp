@@ -59,10 +59,15 @@ void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, u
 }  // namespace detail
 
 struct Analyzer::Impl {
-  /// What every packet of a connection touches; its report is the entry's cold half.
+  /// What every packet of a connection touches. Its report, the entry's cold half, is
+  /// taken into use only when the connection has something to say that does not fit
+  /// here (an RST, a note, an unusual FIN): a clean connection never touches it, and is
+  /// reported through a scratch report.
   struct Conn {
     struct Counters {
       uint64_t id = 0;
+      uint64_t first_frame = 0;
+      uint64_t fin_frame[2] = {0, 0};  // the FIN each side sent, while the report is not in use
       uint64_t packets = 0, last_frame = 0;
       int64_t last_ts = 0;
       uint32_t last_seq[2] = {0, 0};  // last data/SYN/FIN seq each side sent
@@ -74,6 +79,8 @@ struct Analyzer::Impl {
       bool a_is_lower = true;         // side 0 (a) is the key's lower endpoint
       bool sent[2] = {false, false};
       bool reset_accepted = false, refused = false, saw_syn = false;
+      bool mid_stream = false;        // no handshake seen: both sides assumed ESTABLISHED
+      bool has_report = false;        // the entry's cold half is this connection's report
     };
     Counters k;
     ConnectionModel model;
@@ -95,6 +102,7 @@ struct Analyzer::Impl {
     int64_t ts;
   };
   std::deque<Closed> closed_fifo;
+  ConnectionReport scratch;  // the report of a connection without one of its own
   uint64_t next_id = 1;
   int64_t now = 0;
   detail::DecodedPacket one;  // on_packet's
@@ -102,15 +110,49 @@ struct Analyzer::Impl {
   Impl(int lt, Sink s, AnalyzeOptions o, AnalyzeStats& st, std::vector<CapturedPacket>& k)
       : link_type(lt), sink(std::move(s)), options(std::move(o)), stats(st), kept(k) {}
 
-  /// A fresh connection in a (possibly reused) entry. Field by field rather than from a
-  /// new object: the strings and vectors keep their buffers, so a warm table allocates
-  /// nothing here. (A field added to ConnectionReport is reset here too.)
-  void open(Conn& c, ConnectionReport& r, const detail::DecodedPacket& d) {
+  /// A fresh connection in a (possibly reused) entry: its per-packet half only.
+  void open(uint32_t n, const detail::DecodedPacket& d) {
+    Conn& c = table.hot(n);
     c.k = Conn::Counters{};
     c.model.reset();
     c.model.track_receive_queue = false;  // the wire cannot tell what applications read
     // Events are frame numbers here: the model's default "#N" names them as Wireshark does.
-    r.mid_stream = r.anomaly = false;
+    c.k.id = next_id++;
+    c.k.first_frame = d.frame;
+    const bool syn = d.has(tcpflag::SYN);
+    const bool missed_syn = syn && d.has(tcpflag::ACK);  // a SYN|ACK first: the SYN's sender is its destination
+    c.k.a_is_lower = missed_syn != d.src_is_lower;
+    if (!syn) {
+      c.k.mid_stream = true;
+      c.model.assume_established();
+      report_of(n).notes.push_back("no handshake in the capture: both endpoints assumed ESTABLISHED, "
+                                   "and the first sequence numbers seen taken as in order");
+    }
+    ++stats.connections;
+  }
+
+  /// Connection `n`'s own report, taken into use on first call.
+  ConnectionReport& report_of(uint32_t n) {
+    Conn& c = table.hot(n);
+    ConnectionReport& r = table.cold(n);
+    if (!c.k.has_report) {
+      start_report(n, r);
+      c.k.has_report = true;
+      for (int side = 0; side < 2; ++side) c.k.fin_frame[side] = 0;  // now in r.fins
+    }
+    return r;
+  }
+
+  /// Fills `r` (a reused one: field by field, so its strings and vectors keep their
+  /// buffers and a warm table allocates nothing) with what connection `n` holds in its
+  /// per-packet half. (A field added to ConnectionReport is reset here too.)
+  void start_report(uint32_t n, ConnectionReport& r) {
+    const Conn& c = table.hot(n);
+    r.id = c.k.id;
+    r.a = detail::key_endpoint(table.key(n), c.k.a_is_lower);
+    r.b = detail::key_endpoint(table.key(n), !c.k.a_is_lower);
+    r.mid_stream = c.k.mid_stream;
+    r.anomaly = false;
     r.ending.clear();
     r.resets.clear();
     r.fins.clear();
@@ -123,20 +165,11 @@ struct Analyzer::Impl {
       p.write_raises_sigpipe = false;
     }
     r.packets = r.last_frame = 0;
-    c.k.id = r.id = next_id++;
-    r.first_frame = d.frame;
-    const bool syn = d.has(tcpflag::SYN);
-    const bool missed_syn = syn && d.has(tcpflag::ACK);  // a SYN|ACK first: the SYN's sender is its destination
-    r.a = d.endpoint(!missed_syn);
-    r.b = d.endpoint(missed_syn);
-    c.k.a_is_lower = missed_syn != d.src_is_lower;
-    if (!syn) {
-      r.mid_stream = true;
-      c.model.assume_established();
-      r.notes.push_back("no handshake in the capture: both endpoints assumed ESTABLISHED, "
-                        "and the first sequence numbers seen taken as in order");
-    }
-    ++stats.connections;
+    r.first_frame = c.k.first_frame;
+    const uint64_t* f = c.k.fin_frame;  // in frame order
+    const int first = f[1] && (!f[0] || f[1] < f[0]) ? 1 : 0;
+    for (int side : {first, 1 - first})
+      if (f[side]) r.fins.push_back({f[side], side == 0 ? r.a : r.b, side == 0 ? r.b : r.a});
   }
 
   /// Why side `from` sent this RST, judged from the wire, before the model sees it.
@@ -205,7 +238,8 @@ struct Analyzer::Impl {
     for (size_t i = 0; i < std::min(n, kSlotAhead); ++i) table.prefetch_slot(p[i].hash);
     for (size_t i = 0; i < n; ++i) {
       if (i + kSlotAhead < n) table.prefetch_slot(p[i + kSlotAhead].hash);
-      if (i + kEntryAhead < n) table.prefetch_entry(p[i + kEntryAhead].hash);
+      if (i + kEntryAhead < n)  // an RST goes into the report: its half too
+        table.prefetch_entry(p[i + kEntryAhead].hash, p[i + kEntryAhead].has(tcpflag::RST));
       const uint8_t* raw = batch.keep_raw ? batch.raw.data() + p[i].raw_offset : nullptr;
       if (admit(p[i])) on_segment(p[i], raw);
       if (options.progress && (p[i].frame & 0xfffff) == 0) options.progress(p[i].frame);
@@ -232,7 +266,7 @@ struct Analyzer::Impl {
     }
     if (n == Table::kNone) {
       n = table.insert(d.key, d.hash);
-      open(table.hot(n), table.cold(n), d);
+      open(n, d);
       stats.peak_open = std::max(stats.peak_open, table.size());
       table.prefetch_next_insert();
     }
@@ -272,10 +306,10 @@ struct Analyzer::Impl {
     }
 
     if (d.has(tcpflag::RST)) {
-      on_reset(c, table.cold(n), from, s, frame);
+      on_reset(c, report_of(n), from, s, frame);
     } else {
       const SegmentVerdict v = c.model.on_segment(from, s, frame);
-      if (v.fin || v.challenge_ack) on_fin_or_challenge_ack(c, table.cold(n), from, v, frame);
+      if (v.fin || v.challenge_ack) on_fin_or_challenge_ack(n, from, v, frame);
     }
     if (s.len > 0) c.k.last_data_from = static_cast<int8_t>(from);
 
@@ -316,14 +350,20 @@ struct Analyzer::Impl {
     if (rst.cause == "retransmission-storm") r.anomaly = true;
   }
 
-  void on_fin_or_challenge_ack(Conn& c, ConnectionReport& r, int from, const SegmentVerdict& v, uint64_t frame) {
+  void on_fin_or_challenge_ack(uint32_t n, int from, const SegmentVerdict& v, uint64_t frame) {
+    Conn& c = table.hot(n);
     if (v.fin) {
       ++stats.fins;
       ++c.k.fins;
-      r.fins.push_back({frame, from == 0 ? r.a : r.b, from == 0 ? r.b : r.a});
+      if (!c.k.has_report && !c.k.fin_frame[from]) {
+        c.k.fin_frame[from] = frame;  // the usual one FIN per side: kept here
+      } else {
+        ConnectionReport& r = report_of(n);
+        r.fins.push_back({frame, from == 0 ? r.a : r.b, from == 0 ? r.b : r.a});
+      }
     }
     if (v.challenge_ack)
-      r.notes.push_back(detail::concat("#", std::to_string(frame),
+      report_of(n).notes.push_back(detail::concat("#", std::to_string(frame),
                                        " is the challenge ACK answering an in-window RST (RFC 5961), not a "
                                        "duplicate ACK, a retransmission or an out-of-order segment"));
   }
@@ -380,7 +420,8 @@ struct Analyzer::Impl {
 
   void report(uint32_t n) {
     const Conn& c = table.hot(n);
-    ConnectionReport& r = table.cold(n);
+    ConnectionReport& r = c.k.has_report ? table.cold(n) : scratch;
+    if (!c.k.has_report) start_report(n, r);
     r.packets = c.k.packets;
     r.last_frame = c.k.last_frame;
     if (c.k.refused) r.ending = "refused";

@@ -58,6 +58,7 @@ class FlowTable {
   size_t size() const { return size_; }
 
   Hot& hot(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk].value; }
+  const FlowKey& key(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk].key; }
   Cold& cold(uint32_t n) const { return chunks_[n / kChunk].cold[n % kChunk]; }
 
   /// Starts loading the index slot of hash `h` into the cache.

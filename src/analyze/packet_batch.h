@@ -18,6 +18,15 @@
 
 namespace rstlab::detail {
 
+/// The key's lower (`lower` true) or higher endpoint.
+inline Endpoint key_endpoint(const FlowKey& key, bool lower) {
+  Endpoint e;
+  e.addr.family = (key.w[4] >> 32) & 1 ? Family::V6 : Family::V4;
+  std::memcpy(e.addr.bytes.data(), &key.w[lower ? 0 : 2], 16);
+  e.port = static_cast<uint16_t>(key.w[4] >> (lower ? 0 : 16));
+  return e;
+}
+
 /// One captured packet, decoded to what the connection table needs (120 bytes: the
 /// reader thread writes a million of these per second of work, the analyzer reads them).
 struct DecodedPacket {
@@ -37,15 +46,6 @@ struct DecodedPacket {
   bool has(uint8_t flag) const { return (facts.flags & flag) != 0; }
   /// Sequence space the segment occupies (payload + SYN + FIN).
   uint32_t seq_len() const { return facts.len + (has(tcpflag::SYN) ? 1 : 0) + (has(tcpflag::FIN) ? 1 : 0); }
-  /// The source (`source` true) or destination endpoint, rebuilt from the key.
-  Endpoint endpoint(bool source) const {
-    const bool lower = source == src_is_lower;
-    Endpoint e;
-    e.addr.family = (key.w[4] >> 32) & 1 ? Family::V6 : Family::V4;
-    std::memcpy(e.addr.bytes.data(), &key.w[lower ? 0 : 2], 16);
-    e.port = static_cast<uint16_t>(key.w[4] >> (lower ? 0 : 16));
-    return e;
-  }
 };
 
 /// Decodes one packet: fields, key and hash (checksums are verified for RSTs only,

@@ -316,6 +316,51 @@ TEST(Analyze, RetransmissionStormThenReset) {
   EXPECT_TRUE(conns[0].anomaly);
 }
 
+TEST(Analyze, FinsAreListedInFrameOrderWhereverTheyWereKept) {
+  // A clean connection keeps its FINs in the per-packet half; an RST, or a second FIN
+  // from one side, moves them into the report. Either way: every FIN, in frame order.
+  const auto fins_of = [](PcapBuilder& b, const std::string& name) {
+    const fs::path f = b.write(name);
+    const auto conns = analyze(f);
+    fs::remove(f);
+    std::vector<std::pair<uint64_t, uint16_t>> out;  // frame, sender's port
+    if (conns.size() != 1u) return out;
+    for (const FinReport& x : conns[0].fins) out.push_back({x.frame, x.from.port});
+    return out;
+  };
+  const auto handshake = [](PcapBuilder& b) {
+    b.add(seg(true, 0x02, 100, 0));
+    b.add(seg(false, 0x12, 900, 101));
+    b.add(seg(true, 0x10, 101, 901));
+  };
+  using V = std::vector<std::pair<uint64_t, uint16_t>>;
+  {  // b's FIN, then a's, then b's RST answering a late segment: both FINs kept, b's first
+    PcapBuilder b;
+    handshake(b);
+    b.add(seg(false, 0x11, 901, 101));   // 4: b FIN
+    b.add(seg(true, 0x11, 101, 902));    // 5: a FIN
+    b.add(seg(true, 0x18, 102, 902, "late"));
+    b.add(seg(false, 0x04, 902, 0));     // 7: RST
+    EXPECT_EQ(fins_of(b, "fins-rst.pcap"), (V{{4, 443}, {5, 5000}}));
+  }
+  {  // an RST first (the report is in use from then on), then the FINs
+    PcapBuilder b;
+    handshake(b);
+    b.add(seg(false, 0x04, 901 + 100, 0));  // 4: in-window, not exact: challenged
+    b.add(seg(true, 0x11, 101, 901));       // 5: a FIN
+    b.add(seg(false, 0x11, 901, 102));      // 6: b FIN
+    EXPECT_EQ(fins_of(b, "rst-fins.pcap"), (V{{5, 5000}, {6, 443}}));
+  }
+  {  // a second in-order FIN from a: it joins the first in the report
+    PcapBuilder b;
+    handshake(b);
+    b.add(seg(true, 0x11, 101, 901));    // 4: a FIN
+    b.add(seg(true, 0x11, 102, 901));    // 5: a FIN again, at the next sequence number
+    b.add(seg(false, 0x11, 901, 103));   // 6: b FIN
+    EXPECT_EQ(fins_of(b, "fin-fin.pcap"), (V{{4, 5000}, {5, 5000}, {6, 443}}));
+  }
+}
+
 TEST(Analyze, BadFilesAreRefusedClearly) {
   const fs::path dir = fs::temp_directory_path() / ("rstlab-bad-" + std::to_string(::getpid()));
   fs::create_directories(dir);
