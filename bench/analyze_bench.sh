@@ -5,9 +5,11 @@
 #   rstlab analyze FILE                                      (full annotation)
 #   tcpdump -r FILE 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null (BPF RST filter)
 #   tshark -n -r FILE -Y tcp.flags.reset==1                   (dissector RST filter)
-# with the ratios, and the RSTs each finds (rstlab and tcpdump: median of 3 runs; tshark:
-# one run; the file is read into the page cache first). Records the table in
-# docs/benchmarks.md.
+# with the ratios, and the RSTs each finds. rstlab and tcpdump run 5 times each,
+# alternately (a slow spell of this shared VM hits both), and the median run of each is
+# shown; tshark runs once (minutes on 10 M). rstlab's and tcpdump's timed runs write
+# their output to /dev/null (their RST counts come from separate, untimed runs); tshark's
+# goes to a file, to be counted. The file is read into the page cache first. Records the table in docs/benchmarks.md.
 #   bench/analyze_bench.sh [--quick]     (--quick: 1 M packets only, no tshark on 10 M)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,27 +23,35 @@ mkdir -p bench/out
 sizes=(1000000)
 [ "$quick" = --quick ] || sizes+=(10000000)
 
-measure() {  # command... -> "seconds peak_kB" of one run; its standard output is kept in bench/out/stdout.txt
-  /usr/bin/time -f "%e %M" -o bench/out/time.txt "$@" >bench/out/stdout.txt 2>/dev/null || true
-  cat bench/out/time.txt
+measure() {  # command... -> "seconds peak_kB" of one run (its output to /dev/null, or to $count_to)
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%M" -o bench/out/time.txt "$@" 2>/dev/null >"${count_to:-/dev/null}" || true
+  t1=$(date +%s%N)
+  awk -v ns=$((t1 - t0)) -v kb="$(tail -1 bench/out/time.txt)" 'BEGIN {printf "%.3f %d\n", ns / 1e9, kb}'
 }
 
-median3() {  # command... -> the run with the median time of three (the file is read from the page cache)
-  { measure "$@"; measure "$@"; measure "$@"; } | sort -n | sed -n 2p
-}
+runs=5
+median() { sort -n | sed -n "$(((runs + 1) / 2))p"; }  # "seconds peak_kB" lines -> the median run
 
 rows=""
 for n in "${sizes[@]}"; do
   f=bench/out/$n.pcap
   [ -f "$f" ] || { echo "generating $f" >&2; "$gen" --packets "$n" --seed 1 --out "$f"; }
   cat "$f" >/dev/null  # every tool reads the file from the page cache
-  read -r r_s r_kb < <(median3 "$bin" analyze "$f")
-  r_rst=$(tail -2 bench/out/stdout.txt | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
-  read -r d_s d_kb < <(median3 tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)
+  r_runs=() d_runs=()
+  for _ in $(seq "$runs"); do
+    r_runs+=("$(measure "$bin" analyze "$f")")
+    d_runs+=("$(measure tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)")
+  done
+  read -r r_s r_kb < <(printf '%s\n' "${r_runs[@]}" | median)
+  read -r d_s d_kb < <(printf '%s\n' "${d_runs[@]}" | median)
+  r_rst=$("$bin" analyze "$f" | tail -2 | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
   d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
   if [ "$quick" = --quick ] && [ "$n" -gt 1000000 ]; then s_s=-; s_kb=-; s_rst=-; else
     cat "$f" >/dev/null
-    read -r s_s s_kb < <(measure tshark -n -r "$f" -Y tcp.flags.reset==1)  # one run: minutes on 10 M
+    # One run (minutes on 10 M), its output kept to count the RSTs it lists.
+    read -r s_s s_kb < <(count_to=bench/out/stdout.txt measure tshark -n -r "$f" -Y tcp.flags.reset==1)
     s_rst=$(wc -l < bench/out/stdout.txt)
   fi
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b + 0 == 0) print "-"; else printf "%.1fx", a / b }'; }
