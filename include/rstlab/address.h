@@ -24,7 +24,10 @@ struct Address {
   static Address parse(const std::string& text);
 
   size_t size() const { return family == Family::V4 ? 4 : 16; }
+  /// As inet_ntop writes it ("192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1").
   std::string str() const;
+  /// Writes str() into `out` (INET6_ADDRSTRLEN, 46 bytes) without allocating; returns its length.
+  size_t format(char* out) const;
   bool operator==(const Address& o) const { return family == o.family && bytes == o.bytes; }
   bool operator!=(const Address& o) const { return !(*this == o); }
   bool operator<(const Address& o) const;

@@ -40,9 +40,8 @@ Address Address::parse(const std::string& text) {
 }
 
 std::string Address::str() const {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family == Family::V4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
-  return buf;
+  char buf[INET6_ADDRSTRLEN];
+  return std::string(buf, format(buf));
 }
 
 bool Address::operator<(const Address& o) const {
@@ -62,19 +61,71 @@ char* put_decimal(char* p, unsigned v) {
   return p;
 }
 
+char* put_dotted_quad(char* p, const uint8_t* b) {
+  for (int i = 0; i < 4; ++i) {
+    if (i) *p++ = '.';
+    p = put_decimal(p, b[i]);
+  }
+  return p;
+}
+
+/// The text inet_ntop gives (RFC 5952): lowercase hex groups without leading zeros, the
+/// longest run of two or more zero groups (the first of equals) as "::", and the last
+/// 32 bits as a dotted quad for ::a.b.c.d and ::ffff:a.b.c.d. By hand: printf-based
+/// inet_ntop cost more than the rest of a summary row.
+char* put_ipv6(char* p, const uint8_t* b) {
+  unsigned w[8];
+  for (int i = 0; i < 8; ++i) w[i] = unsigned(b[2 * i]) << 8 | b[2 * i + 1];
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (w[i]) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && w[j] == 0) ++j;
+    if (j - i > best_len) best = i, best_len = j - i;
+    i = j;
+  }
+  if (best_len < 2) best = -1;
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) {
+    if (best >= 0 && i >= best && i < best + best_len) {
+      if (i == best) *p++ = ':';
+      continue;
+    }
+    if (i) *p++ = ':';
+    if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+      return put_dotted_quad(p, b + 12);
+    bool digits = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      const unsigned d = (w[i] >> shift) & 0xf;
+      if (d || digits || shift == 0) {
+        *p++ = kHex[d];
+        digits = true;
+      }
+    }
+  }
+  if (best >= 0 && best + best_len == 8) *p++ = ':';
+  return p;
+}
+
 }  // namespace
+
+size_t Address::format(char* out) const {
+  char* p = family == Family::V4 ? put_dotted_quad(out, bytes.data()) : put_ipv6(out, bytes.data());
+  *p = '\0';
+  return static_cast<size_t>(p - out);
+}
 
 size_t Endpoint::format(char* out) const {
   char* p = out;
-  if (addr.family == Family::V4) {  // dotted quad by hand: the summary of a big capture prints many
-    for (int i = 0; i < 4; ++i) {
-      if (i) *p++ = '.';
-      p = put_decimal(p, addr.bytes[static_cast<size_t>(i)]);
-    }
+  // By hand, not inet_ntop: the summary of a big capture prints many.
+  if (addr.family == Family::V4) {
+    p = put_dotted_quad(p, addr.bytes.data());
   } else {
     *p++ = '[';
-    inet_ntop(AF_INET6, addr.bytes.data(), p, INET6_ADDRSTRLEN);
-    p += std::strlen(p);
+    p = put_ipv6(p, addr.bytes.data());
     *p++ = ']';
   }
   *p++ = ':';

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The pieces under `rstlab analyze`'s speed: the connection table (index, pool, reuse),
 // the batch pipe between the reader and analyzer threads, and the text helpers.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <map>
 #include <random>
 #include <thread>
@@ -115,6 +117,49 @@ TEST(Text, ConcatAndAppendAll) {
   std::string s = "x";
   append_all(s, "y", std::to_string(42));
   EXPECT_EQ(s, "xy42");
+}
+
+TEST(Text, AddressTextIsInetNtops) {
+  // Every shape of IPv6 text: zero runs of each length at each place (the longest one,
+  // the first of equals, compressed), the IPv4-mapped and -compatible forms, and random
+  // addresses with many zero groups.
+  std::vector<std::array<uint8_t, 16>> cases;
+  for (int start = 0; start < 8; ++start)
+    for (int len = 0; start + len <= 8; ++len) {
+      std::array<uint8_t, 16> b{};
+      for (int i = 0; i < 8; ++i) {
+        const bool zero = i >= start && i < start + len;
+        b[2 * i] = zero ? 0 : static_cast<uint8_t>(i * 17);
+        b[2 * i + 1] = zero ? 0 : static_cast<uint8_t>(i + 1);
+      }
+      cases.push_back(b);
+    }
+  for (uint16_t w5 : {0x0000, 0xffff, 0x0001})
+    for (uint8_t w7 : {0, 1}) {
+      std::array<uint8_t, 16> b{};
+      b[10] = b[11] = static_cast<uint8_t>(w5 & 0xff);
+      if (w5 == 0x0001) b[10] = 0;
+      b[12] = 192, b[13] = 0, b[14] = 2, b[15] = w7;
+      cases.push_back(b);
+    }
+  uint64_t x = 12345;
+  for (int n = 0; n < 20000; ++n) {
+    std::array<uint8_t, 16> b{};
+    for (int i = 0; i < 8; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      if ((x >> 60) < 9) continue;  // mostly zero groups: many runs
+      b[2 * i] = static_cast<uint8_t>(x >> 32 & (x >> 59 & 1 ? 0xff : 0x0f));
+      b[2 * i + 1] = static_cast<uint8_t>(x >> 40);
+    }
+    cases.push_back(b);
+  }
+  for (const auto& b : cases) {
+    char expected[INET6_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(AF_INET6, b.data(), expected, sizeof expected), nullptr);
+    EXPECT_EQ(Address::v6(b.data()).str(), expected);
+  }
+  const uint8_t v4[4] = {198, 51, 100, 7};
+  EXPECT_EQ(Address::v4(v4).str(), "198.51.100.7");
 }
 
 TEST(Text, EndpointFormatAgreesWithParse) {
