@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <string_view>
+#include <vector>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -60,35 +62,45 @@ ojson connection_json(const ConnectionReport& c) {
 }
 
 /// The summary table, built in a buffer and written in large blocks: a capture can give
-/// hundreds of thousands of rows, and printf with field widths would cost more than the
-/// analysis behind each row.
+/// hundreds of thousands of rows, and printf with field widths (or std::string's
+/// append, at ~30 pieces a row) would cost more than the analysis behind each row.
 class TableWriter {
  public:
-  TableWriter() { buf_.reserve(kFlushAt + 4096); }
+  TableWriter() : buf_(kFlushAt) {}
   ~TableWriter() { flush(); }
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
 
   TableWriter& text(std::string_view s) {
-    buf_.append(s);
+    std::memcpy(room(s.size()), s.data(), s.size());
+    len_ += s.size();
+    return *this;
+  }
+  TableWriter& spaces(size_t n) {
+    std::memset(room(n), ' ', n);
+    len_ += n;
     return *this;
   }
   /// `s` right-justified in `width` columns (printf's "%Ns").
   TableWriter& right(std::string_view s, size_t width) {
-    if (s.size() < width) buf_.append(width - s.size(), ' ');
-    buf_.append(s);
-    return *this;
+    if (s.size() < width) spaces(width - s.size());
+    return text(s);
   }
   /// `s` left-justified in `width` columns, then one space (printf's "%-Ns ").
   TableWriter& cell(std::string_view s, size_t width) {
-    buf_.append(s);
-    buf_.append(s.size() < width ? width - s.size() + 1 : 1, ' ');
-    return *this;
+    const uint64_t start = written();
+    return text(s).pad(start, width);
+  }
+  /// Bytes written so far: what went out since `start` can be padded as a cell.
+  uint64_t written() const { return flushed_ + len_; }
+  /// Pads what was written since `start` to `width` columns, then one space.
+  TableWriter& pad(uint64_t start, size_t width) {
+    const uint64_t n = written() - start;
+    return spaces(n < width ? width - n + 1 : 1);
   }
   TableWriter& number(uint64_t v) {
-    char d[24];
-    const auto end = std::to_chars(d, d + sizeof d, v).ptr;
-    buf_.append(d, static_cast<size_t>(end - d));
+    char* p = room(24);
+    len_ += static_cast<size_t>(std::to_chars(p, p + 24, v).ptr - p);
     return *this;
   }
   TableWriter& endpoint(const Endpoint& e, size_t width) {
@@ -96,18 +108,29 @@ class TableWriter {
     return cell(std::string_view(t, e.format(t)), width);
   }
   void end_line() {
-    buf_ += '\n';
-    if (buf_.size() >= kFlushAt) flush();
+    text("\n");
+    if (len_ >= kFlushAt / 2) flush();
   }
   void flush() {
-    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), stdout);
-    buf_.clear();
+    if (len_) std::fwrite(buf_.data(), 1, len_, stdout);
+    flushed_ += len_;
+    len_ = 0;
     std::fflush(stdout);
   }
 
  private:
-  static constexpr size_t kFlushAt = 1 << 18;
-  std::string buf_;
+  /// Where the next `n` bytes go (flushing, or growing for one huge piece, first).
+  char* room(size_t n) {
+    if (len_ + n > buf_.size()) {
+      flush();
+      if (n > buf_.size()) buf_.resize(n);
+    }
+    return buf_.data() + len_;
+  }
+  static constexpr size_t kFlushAt = 1 << 19;
+  std::vector<char> buf_;
+  size_t len_ = 0;
+  uint64_t flushed_ = 0;
 };
 
 /// Column widths of the summary table.
@@ -126,31 +149,31 @@ void header(TableWriter& out) {
 }
 
 void row(TableWriter& out, const ConnectionReport& c) {
-  thread_local std::string reset, calls;  // reused: no allocation per row
-  reset = "-";
+  const ResetReport* shown = nullptr;  // the reset that decided, else the last one
   for (const auto& r : c.resets) {
-    reset = "#";
-    reset += std::to_string(r.frame);
-    reset += r.from == c.a ? " a>b " : " b>a ";
-    reset += rst_reaction_name(r.reaction);
-    if (r.err) {
-      reset += ' ';
-      reset += errno_name(r.err);
-    }
-    reset += ' ';
-    reset += r.cause;
+    shown = &r;
     if (r.reaction == RstReaction::Accepted) break;
   }
-  out.right(std::to_string(c.id), kIdW).text("  ");
-  out.endpoint(c.a, kEndpointW).endpoint(c.b, kEndpointW).cell(c.ending, kEndingW).cell(reset, kResetW);
+  char id[24];
+  out.right(std::string_view(id, static_cast<size_t>(std::to_chars(id, id + sizeof id, c.id).ptr - id)), kIdW)
+      .text("  ");
+  out.endpoint(c.a, kEndpointW).endpoint(c.b, kEndpointW).cell(c.ending, kEndingW);
+  uint64_t start = out.written();
+  if (!shown) {
+    out.text("-");
+  } else {
+    out.text("#").number(shown->frame).text(shown->from == c.a ? " a>b " : " b>a ");
+    out.text(rst_reaction_name(shown->reaction));
+    if (shown->err) out.text(" ").text(errno_name(shown->err));
+    out.text(" ").text(shown->cause);
+  }
+  out.pad(start, kResetW);
   for (int s = 0; s < 2; ++s) {
     const EndpointPrediction& p = c.predicted[s];
-    calls = p.next_read;
-    calls += " / ";
-    calls += p.next_write;
-    if (p.write_raises_sigpipe) calls += "+SIGPIPE";
-    if (s == 0) out.cell(calls, kCallsW);
-    else out.text(calls);
+    start = out.written();
+    out.text(p.next_read).text(" / ").text(p.next_write);
+    if (p.write_raises_sigpipe) out.text("+SIGPIPE");
+    if (s == 0) out.pad(start, kCallsW);
   }
   out.end_line();
   for (const auto& r : c.resets) {
