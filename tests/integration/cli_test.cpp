@@ -327,6 +327,31 @@ TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }
 
+TEST_F(Cli, AnalyzeTableIsTheReviewedText) {
+  // The summary table, byte for byte, on captures with every column filled: a refused
+  // connect, an in-window RST with its challenge ACK, IPv6, close with unread data.
+  // RSTLAB_UPDATE_GOLDEN=1 rewrites the file instead (review the diff).
+  const std::string dir = std::string(RSTLAB_SOURCE_DIR) + "/";
+  std::string text;
+  for (const char* cap : {"connect-refused-veth.pcap", "challenge-ack-veth.pcap",
+                          "reset-by-peer-kernel-ipv6-veth.pcap", "broken-pipe-ipv6-tun.pcap"}) {
+    const auto f = run({kBin, "analyze", "--all", dir + "captures/" + cap});
+    EXPECT_EQ(exit_code(f.status), 0) << f.err;
+    text += f.out;
+  }
+  for (size_t at; (at = text.find(dir)) != std::string::npos;) text.erase(at, dir.size());
+  const fs::path golden = fs::path(RSTLAB_TEST_DATA) / "golden" / "analyze-table.txt";
+  if (std::getenv("RSTLAB_UPDATE_GOLDEN")) {
+    std::ofstream(golden, std::ios::binary) << text;
+    return;
+  }
+  std::ifstream in(golden, std::ios::binary);
+  ASSERT_TRUE(in) << golden;
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(text, want.str()) << "the analyze table changed: review it, then RSTLAB_UPDATE_GOLDEN=1";
+}
+
 TEST_F(Cli, AnalyzeSummaryJsonAndFlow) {
   const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/broken-pipe-veth.pcap";
   const auto table = run({kBin, "analyze", cap});
