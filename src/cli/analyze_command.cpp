@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <cstring>
 #include <cstdio>
-#include <string_view>
-#include <vector>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "rstlab/analyze.h"
 #include "rstlab/diagram.h"
