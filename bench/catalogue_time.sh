@@ -7,11 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
-bin=build/rstlab
-[ -x "$bin" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 . bench/lib.sh
+need_build
+temp_out
 
 
 count=$("$bin" list --json | wc -l)

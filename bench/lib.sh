@@ -1,6 +1,18 @@
 # SPDX-License-Identifier: MIT
 # Shared by the bench scripts (sourced, not run).
 
+# need_build -> bin=build/rstlab, or exits saying how to build it.
+need_build() {
+  bin=build/rstlab
+  [ -x "$bin" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
+}
+
+# temp_out -> out=a fresh directory for run folders, removed when the script exits.
+temp_out() {
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+}
+
 # median_ms COMMAND... -> median wall time in ms (one decimal) over $runs runs.
 median_ms() {
   local times=() t0 t1

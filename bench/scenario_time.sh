@@ -8,11 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-21}
-bin=build/rstlab
-[ -x "$bin" ] || { echo "bench: build first (tools/build)" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 . bench/lib.sh
+need_build
+temp_out
 
 
 ref=$(median_ms unshare --net true)
