@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rstlab/address.h"
@@ -29,8 +30,8 @@ struct ResetReport {
   uint64_t frame = 0;
   Endpoint from, to;
   RstReaction reaction = RstReaction::Ignored;
-  std::string cause;        ///< slug: close-unread-data, data-after-close, refused, abort, ...
-  std::string explanation;  ///< one line
+  std::string_view cause;   ///< slug (static text): close-unread-data, data-after-close, refused, abort, ...
+  std::string explanation;  ///< one line (AnalyzeOptions::words)
   int err = 0;              ///< errno the receiver stores (0: none)
 };
 
@@ -46,7 +47,7 @@ struct EndpointPrediction {
   std::string next_write;  ///< "ok", "EPIPE", "ECONNRESET", ...
   bool write_raises_sigpipe = false;
   std::string so_error;    ///< "0" or an errno name
-  std::string why;         ///< one line
+  std::string why;         ///< one line (AnalyzeOptions::words)
 };
 
 /// (The analyzer reuses these between connections, buffers and all: a field added here is
@@ -61,8 +62,11 @@ struct ConnectionReport {
   std::vector<FinReport> fins;
   EndpointPrediction predicted[2];  ///< [0] for a, [1] for b
   uint64_t packets = 0, first_frame = 0, last_frame = 0;
-  std::vector<std::string> notes;   ///< assumptions and anomalies, in words
+  std::vector<std::string> notes;   ///< assumptions and anomalies, in words (AnalyzeOptions::words)
 };
+
+/// What a cause slug (ResetReport::cause) means, in one line; "" for an unknown slug.
+std::string_view reset_cause_meaning(std::string_view cause);
 
 struct AnalyzeOptions {
   /// Keep the packets of this connection (by id) for its trace.
@@ -73,6 +77,11 @@ struct AnalyzeOptions {
   /// and dropped without predictions: a summary of what ended badly skips the work for
   /// the clean majority.
   std::function<bool(const ConnectionReport&)> report_only;
+  /// The words: ResetReport::explanation, EndpointPrediction::why and the notes. Off,
+  /// the analysis is the same (causes, reactions, errnos, predictions) and the words
+  /// are left empty: they cost more than the analysis itself, and a table of a
+  /// hundred thousand connections prints one line for each, not its reasons.
+  bool words = true;
   /// The words (EndpointPrediction::why) also for an endpoint whose next read and write
   /// are both "ok" (the summary table does not print those; words cost more than the
   /// analysis itself).

@@ -66,8 +66,9 @@ struct SegmentVerdict {
   bool rst = false;
   RstReaction reaction = RstReaction::Ignored;
   int err = 0;                ///< errno stored by an accepted RST (0: none)
+  bool outside_window = false;  ///< ignored because its seq lies outside the receive window
   TcpState state_before = TcpState::Closed;
-  std::string why;            ///< one line: why accepted / challenged / ignored
+  std::string why;            ///< one line: why accepted / challenged / ignored (ConnectionModel::with_reasons)
   // FIN
   bool fin = false;
   // The receiver's challenge ACK answering an earlier in-window RST.
@@ -90,10 +91,13 @@ class ConnectionModel {
   /// Off for captures: the wire cannot tell what the applications read, so the model
   /// assumes they read everything (nothing stays queued).
   bool track_receive_queue = true;
+  /// Off: on_segment's verdicts carry no words (SegmentVerdict::why stays empty) - the
+  /// same verdicts, for a caller that prints no reasons (words cost more than the rules).
+  bool with_reasons = true;
   EndpointModel side[2];
   /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED.
   void assume_established();
-  /// Back to a connection not yet seen (keeps track_receive_queue and event_name).
+  /// Back to a connection not yet seen (keeps track_receive_queue, with_reasons and event_name).
   void reset();
   /// How reasons name an event ("#8": frame 8 of the capture, by default the index).
   std::function<std::string(size_t)> event_name = [](size_t e) { return "#" + std::to_string(e); };

@@ -2,9 +2,10 @@
 // The connection table of `rstlab analyze`. Per packet: a bounds-checked decode (no
 // allocation, checksums only for RSTs, done ahead by the reader thread), one hash
 // lookup into a table whose entries were prefetched a few packets earlier, one model
-// update. Per RST or FIN: a classification with words. A connection that has closed and
-// gone quiet is reported and its entry reused while the file streams, so memory follows
-// the open connections and a warm table allocates nothing per connection.
+// update. Per RST or FIN: a classification, in words only when the caller wants them
+// (AnalyzeOptions::words). A connection that has closed and gone quiet is reported and
+// its entry reused while the file streams, so memory follows the open connections and a
+// warm table allocates nothing per connection.
 #include "rstlab/analyze.h"
 
 #include <algorithm>
@@ -57,6 +58,27 @@ void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, u
 }
 
 }  // namespace detail
+
+std::string_view reset_cause_meaning(std::string_view cause) {
+  static constexpr std::pair<std::string_view, std::string_view> kMeanings[] = {
+      {"close-unread-data",
+       "its sender closed with bytes unread: Linux aborts with RST|ACK instead of FIN (the peer reads ECONNRESET)"},
+      {"data-after-close",
+       "its sender had closed (FIN sent) and answered data that came afterwards: the peer's next write fails (EPIPE)"},
+      {"refused", "RST|ACK answering a SYN: nothing listens on that port (connect fails with ECONNREFUSED)"},
+      {"abort", "RST with nothing pending: an SO_LINGER {on, 0} close, or the process died"},
+      {"retransmission-storm",
+       "RST after 3 or more unanswered retransmissions: the sender gave up, or had no connection left"},
+      {"in-window-not-exact",
+       "seq in the receive window but not rcv_nxt: a challenge ACK answers it (RFC 5961), the connection survives"},
+      {"out-of-window", "seq outside the receive window: dropped silently"},
+      {"ignored", "no connection to reset, or a SYN_SENT receiver whose SYN it does not acknowledge: dropped"},
+      {"bad-checksum", "a wrong TCP checksum: dropped before TCP looks at it"},
+  };
+  for (const auto& [slug, meaning] : kMeanings)
+    if (slug == cause) return meaning;
+  return {};
+}
 
 struct Analyzer::Impl {
   /// What every packet of a connection touches. Its report, the entry's cold half, is
@@ -116,6 +138,7 @@ struct Analyzer::Impl {
     c.k = Conn::Counters{};
     c.model.reset();
     c.model.track_receive_queue = false;  // the wire cannot tell what applications read
+    c.model.with_reasons = options.words;
     // Events are frame numbers here: the model's default "#N" names them as Wireshark does.
     c.k.id = next_id++;
     c.k.first_frame = d.frame;
@@ -125,8 +148,9 @@ struct Analyzer::Impl {
     if (!syn) {
       c.k.mid_stream = true;
       c.model.assume_established();
-      report_of(n).notes.push_back("no handshake in the capture: both endpoints assumed ESTABLISHED, "
-                                   "and the first sequence numbers seen taken as in order");
+      if (options.words)
+        report_of(n).notes.push_back("no handshake in the capture: both endpoints assumed ESTABLISHED, "
+                                     "and the first sequence numbers seen taken as in order");
     }
     ++stats.connections;
   }
@@ -172,37 +196,38 @@ struct Analyzer::Impl {
       if (f[side]) r.fins.push_back({f[side], side == 0 ? r.a : r.b, side == 0 ? r.b : r.a});
   }
 
-  /// Why side `from` sent this RST, judged from the wire, before the model sees it.
-  /// (Room is kept for the model's verdict, appended to the explanation afterwards.)
-  static void classify_reset(const Conn& c, int from, bool ack, ResetReport& out) {
-    using detail::append_all;
+  /// Why side `from` sent this RST, judged from the wire, before the model sees it: the
+  /// cause, and with the words on, the sentence (the model's verdict is appended to it).
+  void classify_reset(const Conn& c, int from, bool ack, ResetReport& out) const {
     const EndpointModel& a = c.model.side[from];
     const EndpointModel& b = c.model.side[1 - from];
     const char* who = from == 0 ? "a" : "b";
     const char* other = from == 0 ? "b" : "a";
-    std::string& e = out.explanation;
-    e.reserve(256);
+    const auto say = [&](const auto&... parts) {
+      if (!options.words) return;
+      out.explanation.reserve(256);  // room for the verdict
+      detail::append_all(out.explanation, parts...);
+    };
     if (b.state == TcpState::SynSent && ack) {
       out.cause = "refused";
-      append_all(e, "nothing listens on ", who, "'s port: RST|ACK answers the SYN");
+      say("nothing listens on ", who, "'s port: RST|ACK answers the SYN");
     } else if (a.fin_sent && a.data_after_fin) {
       out.cause = "data-after-close";
-      append_all(e, who, " had closed (FIN sent); ", other, "'s data arrived afterwards and was answered with RST");
+      say(who, " had closed (FIN sent); ", other, "'s data arrived afterwards and was answered with RST");
     } else if (c.k.max_retrans[from] >= 3 || c.k.retrans[from] >= 3) {
       out.cause = "retransmission-storm";
-      append_all(e, who, " retransmitted ", std::to_string(std::max(c.k.max_retrans[from], c.k.retrans[from])),
-                 " times without an answer, then gave up with RST");
+      say(who, " retransmitted ", std::to_string(std::max(c.k.max_retrans[from], c.k.retrans[from])),
+          " times without an answer, then gave up with RST");
     } else if (c.k.retrans[1 - from] >= 3) {
       out.cause = "retransmission-storm";
-      append_all(e, "RST answering ", other, "'s ", std::to_string(c.k.retrans[1 - from]), " retransmissions: ", who,
-                 " no longer has the connection");
+      say("RST answering ", other, "'s ", std::to_string(c.k.retrans[1 - from]), " retransmissions: ", who,
+          " no longer has the connection");
     } else if (!a.fin_sent && c.k.last_data_from == 1 - from && ack) {
       out.cause = "close-unread-data";
-      append_all(e, who, " closed with unread data (", other,
-                 "'s last bytes were never answered): RST|ACK instead of FIN");
+      say(who, " closed with unread data (", other, "'s last bytes were never answered): RST|ACK instead of FIN");
     } else {
       out.cause = "abort";
-      append_all(e, who, " aborted with nothing pending (SO_LINGER 0 close, or the process died)");
+      say(who, " aborted with nothing pending (SO_LINGER 0 close, or the process died)");
     }
   }
 
@@ -332,18 +357,18 @@ struct Analyzer::Impl {
     if (v.dropped_bad_checksum) {
       rst.reaction = RstReaction::Ignored;
       rst.cause = "bad-checksum";
-      rst.explanation = "bad TCP checksum: dropped before TCP looks at it";
+      rst.explanation = std::move(v.why);
       r.anomaly = true;
     } else if (v.reaction == RstReaction::ChallengeAck) {
       rst.cause = "in-window-not-exact";
       rst.explanation = std::move(v.why);
       r.anomaly = true;
     } else if (v.reaction == RstReaction::Ignored) {
-      if (rst.cause != "refused") rst.cause = v.why.find("outside") != std::string::npos ? "out-of-window" : "ignored";
+      if (rst.cause != "refused") rst.cause = v.outside_window ? "out-of-window" : "ignored";
       rst.explanation = std::move(v.why);
       r.anomaly = true;
     } else {
-      detail::append_all(rst.explanation, "; ", v.why);
+      if (options.words) detail::append_all(rst.explanation, "; ", v.why);
       c.k.reset_accepted = true;
       if (v.err == ECONNREFUSED) c.k.refused = true;
     }
@@ -362,7 +387,7 @@ struct Analyzer::Impl {
         r.fins.push_back({frame, from == 0 ? r.a : r.b, from == 0 ? r.b : r.a});
       }
     }
-    if (v.challenge_ack)
+    if (v.challenge_ack && options.words)
       report_of(n).notes.push_back(detail::concat("#", std::to_string(frame),
                                        " is the challenge ACK answering an in-window RST (RFC 5961), not a "
                                        "duplicate ACK, a retransmission or an out-of-order segment"));
@@ -401,7 +426,7 @@ struct Analyzer::Impl {
                                wr.result.compare(wr.result.size() - kSigpipe.size(), kSigpipe.size(), kSigpipe) == 0;
       if (p.write_raises_sigpipe) p.next_write.resize(wr.result.size() - kSigpipe.size());
       p.so_error = so.result;
-      if (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok")
+      if (options.words && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
         p.why = std::move(m.pending_err || rd.result != "EOF" ? c.model.predict_write(s) : c.model.predict_read(s)).reason;
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
@@ -412,9 +437,10 @@ struct Analyzer::Impl {
           p.next_read = p.next_write = "ETIMEDOUT";
           p.so_error = "ETIMEDOUT";
           p.write_raises_sigpipe = false;
-          p.why = detail::concat("its data went unacknowledged (", std::to_string(c.k.retrans[s]),
-                                 " retransmissions, no answer): when the retransmission limit or "
-                                 "TCP_USER_TIMEOUT runs out the kernel aborts with ETIMEDOUT and sends no RST");
+          if (options.words)
+            p.why = detail::concat("its data went unacknowledged (", std::to_string(c.k.retrans[s]),
+                                   " retransmissions, no answer): when the retransmission limit or "
+                                   "TCP_USER_TIMEOUT runs out the kernel aborts with ETIMEDOUT and sends no RST");
         }
   }
 

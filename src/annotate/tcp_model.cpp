@@ -98,7 +98,7 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   if (!s.checksum_ok) {
     v.dropped_bad_checksum = true;
     v.rst = rst;
-    v.why = "bad TCP checksum: dropped before TCP looks at it";
+    if (with_reasons) v.why = "bad TCP checksum: dropped before TCP looks at it";
     return v;
   }
   if (syn) {
@@ -114,15 +114,16 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
       if (ack && s.ack == b.snd_nxt) {
         v.reaction = RstReaction::Accepted;
         v.err = ECONNREFUSED;
-        v.why = "RST|ACK acknowledges the SYN: accepted in SYN_SENT, the connection is refused";
+        if (with_reasons) v.why = "RST|ACK acknowledges the SYN: accepted in SYN_SENT, the connection is refused";
       } else {
         v.reaction = RstReaction::Ignored;
-        v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
-                    : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
+        if (with_reasons)
+          v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
+                      : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
       }
     } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) {
       v.reaction = RstReaction::Ignored;
-      v.why = "no connection there to reset";
+      if (with_reasons) v.why = "no connection there to reset";
       return v;
     } else if (!b.rcv_known || s.seq == b.rcv_nxt ||
                (s.seq + 1 == b.rcv_nxt && b.fin_received)) {
@@ -130,23 +131,28 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
       v.err = b.state == TcpState::CloseWait ? EPIPE
               : b.state == TcpState::TimeWait ? 0
                                                : ECONNRESET;
-      detail::append_all(v.why, "seq ", b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt",
-                         ": accepted in ", tcp_state_label(b.state),
-                         v.err == EPIPE        ? " (the FIN came first) -> sk_err = EPIPE"
-                         : v.err == ECONNRESET ? " -> sk_err = ECONNRESET"
-                                               : ": the TIME_WAIT remnant is dropped, no error");
+      if (with_reasons)
+        detail::append_all(v.why, "seq ", b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt",
+                           ": accepted in ", tcp_state_label(b.state),
+                           v.err == EPIPE        ? " (the FIN came first) -> sk_err = EPIPE"
+                           : v.err == ECONNRESET ? " -> sk_err = ECONNRESET"
+                                                 : ": the TIME_WAIT remnant is dropped, no error");
     } else {
       const uint32_t wnd = b.window ? b.window : 65535;
       const bool in_window = seq::in_window(s.seq, b.rcv_nxt, wnd);
       if (in_window) {
         v.reaction = RstReaction::ChallengeAck;
         challenge_pending_[1 - from] = true;
-        detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ", std::to_string(seq::diff(s.seq, b.rcv_nxt)),
-                           "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives");
+        if (with_reasons)
+          detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ",
+                             std::to_string(seq::diff(s.seq, b.rcv_nxt)),
+                             "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives");
       } else {
         v.reaction = RstReaction::Ignored;
-        detail::append_all(v.why, "seq outside the receive window (off by ", std::to_string(seq::diff(s.seq, b.rcv_nxt)),
-                           "): dropped silently");
+        v.outside_window = true;
+        if (with_reasons)
+          detail::append_all(v.why, "seq outside the receive window (off by ",
+                             std::to_string(seq::diff(s.seq, b.rcv_nxt)), "): dropped silently");
       }
     }
     if (v.reaction == RstReaction::Accepted) {

@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
@@ -148,7 +150,8 @@ void header(TableWriter& out) {
   out.end_line();
 }
 
-void row(TableWriter& out, const ConnectionReport& c) {
+/// One connection's row; with `explain`, its reasons on indented lines under it.
+void row(TableWriter& out, const ConnectionReport& c, bool explain) {
   const ResetReport* shown = nullptr;  // the reset that decided, else the last one
   for (const auto& r : c.resets) {
     shown = &r;
@@ -176,6 +179,7 @@ void row(TableWriter& out, const ConnectionReport& c) {
     if (s == 0) out.pad(start, kCallsW);
   }
   out.end_line();
+  if (!explain) return;
   for (const auto& r : c.resets) {
     out.text("       #").number(r.frame).text(" ").text(r.cause).text(": ").text(r.explanation);
     out.end_line();
@@ -191,6 +195,19 @@ void row(TableWriter& out, const ConnectionReport& c) {
   }
 }
 
+/// The causes of the RSTs listed, most frequent first, each with its meaning.
+void print_causes(const std::map<std::string_view, uint64_t>& causes) {
+  if (causes.empty()) return;
+  std::vector<std::pair<std::string_view, uint64_t>> order(causes.begin(), causes.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+  std::printf("RSTs listed, by cause:\n");
+  for (const auto& [cause, n] : order) {
+    const std::string_view meaning = reset_cause_meaning(cause);
+    std::printf("  %-20.*s %9llu  %.*s\n", static_cast<int>(cause.size()), cause.data(),
+                static_cast<unsigned long long>(n), static_cast<int>(meaning.size()), meaning.data());
+  }
+}
+
 }  // namespace
 
 int run_analyze(const AnalyzeArgs& a) {
@@ -200,6 +217,7 @@ int run_analyze(const AnalyzeArgs& a) {
     opt.report_only = [id = *a.flow](const ConnectionReport& c) { return c.id == id; };
   } else if (!a.json) {  // the table: only what it prints, words only where it prints them
     if (!a.all) opt.report_only = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+    opt.words = a.explain;
     opt.explain_ok_endpoints = false;
   }
   const bool tty = ::isatty(STDERR_FILENO);
@@ -209,6 +227,8 @@ int run_analyze(const AnalyzeArgs& a) {
     };
   const bool table = !a.json && !a.flow;
   size_t shown = 0;
+  std::map<std::string_view, uint64_t> causes;  // of the RSTs in the table
+  uint64_t mid_stream = 0;                      // rows without a handshake in the capture
   std::optional<ConnectionReport> flow;
   std::optional<TableWriter> out;
   if (table) {
@@ -221,8 +241,10 @@ int run_analyze(const AnalyzeArgs& a) {
     } else if (a.json) {
       std::cout << connection_json(c).dump() << '\n';
     } else {
-      row(*out, c);
+      row(*out, c, a.explain);
       ++shown;
+      for (const auto& r : c.resets) ++causes[r.cause];
+      mid_stream += c.mid_stream;
     }
   };
 
@@ -266,8 +288,15 @@ int run_analyze(const AnalyzeArgs& a) {
                 static_cast<unsigned long long>(st.connections), static_cast<unsigned long long>(st.resets),
                 static_cast<unsigned long long>(st.fins), shown,
                 a.all ? "" : " (ended with a reset or an anomaly; --all shows every connection)");
+    print_causes(causes);
+    if (mid_stream)
+      std::printf("%llu of the connections listed started before the capture (no handshake in it): both "
+                  "endpoints taken as ESTABLISHED, the first sequence numbers seen as in order.\n",
+                  static_cast<unsigned long long>(mid_stream));
     std::printf("Next read / write: what each endpoint's next call returns as far as the wire tells "
-                "(ok = data or wait). 'rstlab analyze FILE --flow ID' explains one connection.\n");
+                "(ok = data or wait; closed = it sent the RST).\n%s--flow ID gives one connection's "
+                "annotated timeline.\n",
+                a.explain ? "" : "--explain puts each row's reasons under it; ");
   }
   return 0;
 }

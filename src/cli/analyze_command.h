@@ -12,6 +12,7 @@ struct AnalyzeArgs {
   std::string file;
   bool all = false;
   bool json = false;
+  bool explain = false;  ///< the table: each row's reasons under it
   std::optional<uint64_t> flow;
   std::string svg, mermaid, plantuml, html;
 };

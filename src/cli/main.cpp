@@ -263,8 +263,11 @@ int main(int argc, char** argv) {
   analyze->add_option("file", aa.file, "A pcap or pcapng file (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback)")
       ->required();
   analyze->add_flag("--all", aa.all, "List every connection, not only those that ended with a reset or an anomaly");
-  analyze->add_flag("--json", aa.json, "JSON Lines: one object per connection (every connection)");
-  analyze->add_option("--flow", aa.flow, "One connection (by ID): its annotated trace");
+  analyze->add_flag("--explain,-e", aa.explain,
+                    "Under each row, its reasons: each RST's cause and effect, why a call fails");
+  analyze->add_flag("--json", aa.json, "JSON Lines: one object per connection (every connection), reasons included")
+      ->excludes("--explain");
+  analyze->add_option("--flow", aa.flow, "One connection (by ID): its annotated trace")->excludes("--explain");
   analyze->add_option("--svg", aa.svg, "With --flow: write its ladder diagram here")->needs("--flow");
   analyze->add_option("--mermaid", aa.mermaid, "With --flow: write a Mermaid diagram here")->needs("--flow");
   analyze->add_option("--plantuml", aa.plantuml, "With --flow: write a PlantUML diagram here")->needs("--flow");
@@ -273,10 +276,12 @@ int main(int argc, char** argv) {
       "For every RST and FIN: who sent it, the most likely cause from the wire, what the receiver's\n"
       "kernel did with it (accepted -> errno stored, challenge ACK, ignored) and what each endpoint's\n"
       "next read and write return. Both endpoints are taken to be Linux. See docs/analyze.md.\n"
+      "The table has one row per connection and ends with the causes it lists, each with its\n"
+      "meaning; --explain adds each row's reasons under it, --flow ID one connection's timeline.\n"
       "Examples:\n"
-      "  rstlab analyze captures/broken-pipe.pcap\n"
+      "  rstlab analyze captures/broken-pipe-veth.pcap --explain\n"
       "  rstlab analyze big.pcapng --json | jq 'select(.ending==\"rst\")'\n"
-      "  rstlab analyze captures/broken-pipe.pcap --flow 1 --svg flow1.svg");
+      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --svg flow1.svg");
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "host_state.h"
+#include "rstlab/capture.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -329,13 +330,19 @@ TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
 
 TEST_F(Cli, AnalyzeTableIsTheReviewedText) {
   // The summary table, byte for byte, on captures with every column filled: a refused
-  // connect, an in-window RST with its challenge ACK, IPv6, close with unread data.
+  // connect, an in-window RST with its challenge ACK, IPv6, close with unread data; two
+  // of them with their reasons (--explain).
   // RSTLAB_UPDATE_GOLDEN=1 rewrites the file instead (review the diff).
   const std::string dir = std::string(RSTLAB_SOURCE_DIR) + "/";
   std::string text;
-  for (const char* cap : {"connect-refused-veth.pcap", "challenge-ack-veth.pcap",
-                          "reset-by-peer-kernel-ipv6-veth.pcap", "broken-pipe-ipv6-tun.pcap"}) {
-    const auto f = run({kBin, "analyze", "--all", dir + "captures/" + cap});
+  const std::pair<const char*, bool> captures[] = {{"connect-refused-veth.pcap", false},
+                                                   {"challenge-ack-veth.pcap", true},
+                                                   {"reset-by-peer-kernel-ipv6-veth.pcap", false},
+                                                   {"broken-pipe-ipv6-tun.pcap", true}};
+  for (const auto& [cap, explain] : captures) {
+    std::vector<std::string> args = {kBin, "analyze", "--all", dir + "captures/" + cap};
+    if (explain) args.push_back("--explain");
+    const auto f = run(args);
     EXPECT_EQ(exit_code(f.status), 0) << f.err;
     text += f.out;
   }
@@ -358,6 +365,27 @@ TEST_F(Cli, AnalyzeSummaryJsonAndFlow) {
   EXPECT_EQ(exit_code(table.status), 0) << table.err;
   EXPECT_NE(table.out.find("data-after-close"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("1 connection(s), 1 RST(s), 1 FIN(s)"), std::string::npos) << table.out;
+  // One row per connection, the causes it lists with their meaning; the reasons on demand.
+  EXPECT_NE(table.out.find("  data-after-close             1  its sender had closed"), std::string::npos)
+      << table.out;
+  EXPECT_EQ(table.out.find("accepted in CLOSE_WAIT"), std::string::npos) << table.out;
+  const auto explained = run({kBin, "analyze", cap, "--explain"});
+  EXPECT_EQ(exit_code(explained.status), 0) << explained.err;
+  EXPECT_NE(explained.out.find("\n       a: the RST #8 was accepted in CLOSE_WAIT"), std::string::npos)
+      << explained.out;
+  EXPECT_EQ(explained.out.substr(0, explained.out.find('\n')), table.out.substr(0, table.out.find('\n')));
+  // Without its handshake the connection is taken as ESTABLISHED, and the table says so.
+  fs::create_directories(out_);
+  int dlt = 0;
+  std::vector<CapturedPacket> packets = read_capture(cap, dlt);
+  packets.erase(packets.begin(), packets.begin() + 3);
+  write_pcap((out_ / "mid.pcap").string(), dlt, packets);
+  const auto mid = run({kBin, "analyze", (out_ / "mid.pcap").string()});
+  EXPECT_NE(mid.out.find("\n1 of the connections listed started before the capture"), std::string::npos) << mid.out;
+  EXPECT_EQ(table.out.find("started before the capture"), std::string::npos) << table.out;
+  const auto both = run({kBin, "analyze", cap, "--explain", "--json"});
+  EXPECT_NE(exit_code(both.status), 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
 
   const auto js = run({kBin, "analyze", cap, "--json"});
   EXPECT_EQ(exit_code(js.status), 0);

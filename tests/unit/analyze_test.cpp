@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "../../fuzz/targets.h"
@@ -458,4 +459,62 @@ TEST(Analyze, ReportOnlyHandsTheSinkWhatItAsksFor) {
   }
   EXPECT_EQ(some_stats.connections, all_stats.connections) << "the others are still counted";
   EXPECT_EQ(some_stats.resets, all_stats.resets);
+}
+
+TEST(Analyze, WithoutWordsTheAnalysisIsTheSame) {
+  // The summary table asks for no words (AnalyzeOptions::words off): every cause,
+  // reaction, errno, ending and prediction must be what the worded analysis finds, and
+  // only the sentences are left empty. Over every reference capture and a generated one
+  // with every ending (mid-stream, challenged, out-of-window, storms, refused).
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(kCaptures))
+    if (e.path().extension() == ".pcap") files.push_back(e.path());
+  ASSERT_GT(files.size(), 10u);
+  const fs::path gen = generated_capture("words.pcap", 20000);
+  files.push_back(gen);
+  std::map<std::string_view, int> causes;
+  for (const auto& f : files) {
+    std::vector<ConnectionReport> worded, bare;
+    AnalyzeOptions off;
+    off.words = false;
+    analyze_file(f.string(), [&](const ConnectionReport& c) { worded.push_back(c); });
+    analyze_file(f.string(), [&](const ConnectionReport& c) { bare.push_back(c); }, off);
+    ASSERT_EQ(worded.size(), bare.size()) << f;
+    for (size_t i = 0; i < worded.size(); ++i) {
+      const ConnectionReport &w = worded[i], &b = bare[i];
+      SCOPED_TRACE(f.filename().string() + ", connection " + std::to_string(w.id));
+      EXPECT_EQ(w.id, b.id);
+      EXPECT_EQ(w.ending, b.ending);
+      EXPECT_EQ(w.anomaly, b.anomaly);
+      EXPECT_EQ(w.mid_stream, b.mid_stream);
+      EXPECT_EQ(w.last_frame, b.last_frame);
+      ASSERT_EQ(w.resets.size(), b.resets.size());
+      for (size_t r = 0; r < w.resets.size(); ++r) {
+        EXPECT_EQ(w.resets[r].frame, b.resets[r].frame);
+        EXPECT_EQ(w.resets[r].cause, b.resets[r].cause);
+        EXPECT_EQ(w.resets[r].reaction, b.resets[r].reaction);
+        EXPECT_EQ(w.resets[r].err, b.resets[r].err);
+        EXPECT_FALSE(w.resets[r].explanation.empty());
+        EXPECT_TRUE(b.resets[r].explanation.empty());
+        EXPECT_FALSE(reset_cause_meaning(w.resets[r].cause).empty()) << w.resets[r].cause << " has no meaning";
+        ++causes[w.resets[r].cause];
+      }
+      ASSERT_EQ(w.fins.size(), b.fins.size());
+      for (size_t k = 0; k < w.fins.size(); ++k) EXPECT_EQ(w.fins[k].frame, b.fins[k].frame);
+      for (int s = 0; s < 2; ++s) {
+        EXPECT_EQ(w.predicted[s].next_read, b.predicted[s].next_read);
+        EXPECT_EQ(w.predicted[s].next_write, b.predicted[s].next_write);
+        EXPECT_EQ(w.predicted[s].so_error, b.predicted[s].so_error);
+        EXPECT_EQ(w.predicted[s].write_raises_sigpipe, b.predicted[s].write_raises_sigpipe);
+        EXPECT_FALSE(w.predicted[s].why.empty());
+        EXPECT_TRUE(b.predicted[s].why.empty());
+      }
+      EXPECT_TRUE(b.notes.empty());
+    }
+  }
+  fs::remove(gen);
+  for (const char* c : {"close-unread-data", "data-after-close", "refused", "abort", "retransmission-storm",
+                        "in-window-not-exact", "out-of-window"})
+    EXPECT_GT(causes[c], 0) << c << " never came up: the comparison did not cover it";
+  EXPECT_TRUE(reset_cause_meaning("no-such-cause").empty());
 }
