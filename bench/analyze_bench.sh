@@ -46,7 +46,7 @@ for n in "${sizes[@]}"; do
   done
   read -r r_s r_kb < <(printf '%s\n' "${r_runs[@]}" | median)
   read -r d_s d_kb < <(printf '%s\n' "${d_runs[@]}" | median)
-  r_rst=$("$bin" analyze "$f" | tail -2 | head -1 | sed -E 's/.* ([0-9]+) RST.*/\1/')
+  r_rst=$("$bin" analyze "$f" | sed -nE 's/.* connection\(s\), ([0-9]+) RST\(s\).*/\1/p')
   d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
   if [ "$quick" = --quick ] && [ "$n" -gt 1000000 ]; then s_s=-; s_kb=-; s_rst=-; else
     cat "$f" >/dev/null

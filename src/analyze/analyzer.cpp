@@ -462,10 +462,14 @@ struct Analyzer::Impl {
   }
 
   void finish() {
-    std::vector<uint32_t> rest;
-    table.for_each([&](uint32_t n) { rest.push_back(n); });
-    std::sort(rest.begin(), rest.end(), [&](uint32_t x, uint32_t y) { return table.hot(x).k.id < table.hot(y).k.id; });
-    for (uint32_t n : rest) report(n);
+    std::vector<std::pair<uint64_t, uint32_t>> rest;  // (id, entry): sorted without visiting the entries
+    rest.reserve(table.size());
+    table.for_each([&](uint32_t n) { rest.emplace_back(table.hot(n).k.id, n); });
+    std::sort(rest.begin(), rest.end());
+    for (size_t i = 0; i < rest.size(); ++i) {
+      if (i + 4 < rest.size()) table.prefetch_pool(rest[i + 4].second, true);
+      report(rest[i].second);
+    }
     table = Table();
     closed_fifo.clear();
   }

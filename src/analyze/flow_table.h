@@ -78,6 +78,15 @@ class FlowTable {
     }
   }
 
+  /// Starts loading entry `n`'s key and Hot half, and its Cold half if asked.
+  void prefetch_pool(uint32_t n, bool with_cold) const {
+    const char* p = reinterpret_cast<const char*>(&hot_entry(n));
+    for (size_t off = 0; off < sizeof(HotEntry); off += 64) prefetch(p + off);
+    if (!with_cold) return;
+    p = reinterpret_cast<const char*>(&cold(n));
+    for (size_t off = 0; off < sizeof(Cold); off += 64) prefetch(p + off);
+  }
+
   /// Starts loading the entry the next insert() hands out (its stores then hit the cache).
   void prefetch_next_insert() const {
     if (!free_.empty()) prefetch_pool(free_.back(), true);
@@ -149,14 +158,6 @@ class FlowTable {
   };
 
   HotEntry& hot_entry(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk]; }
-
-  void prefetch_pool(uint32_t n, bool with_cold) const {
-    const char* p = reinterpret_cast<const char*>(&hot_entry(n));
-    for (size_t off = 0; off < sizeof(HotEntry); off += 64) prefetch(p + off);
-    if (!with_cold) return;
-    p = reinterpret_cast<const char*>(&cold(n));
-    for (size_t off = 0; off < sizeof(Cold); off += 64) prefetch(p + off);
-  }
 
   void place(uint32_t tag, uint32_t ref) {
     size_t i = tag & mask_;
