@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstring>
 #include <tuple>
 
@@ -50,21 +51,30 @@ bool Address::operator<(const Address& o) const {
 
 namespace {
 
-char* put_decimal(char* p, unsigned v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) *p++ = digits[--n];
-  return p;
-}
+/// "0" to "255", each in 4 bytes: the digits, then their count.
+struct ByteTexts {
+  char text[256][4] = {};
+  constexpr ByteTexts() {
+    for (int v = 0; v < 256; ++v) {
+      int n = 0;
+      if (v >= 100) text[v][n++] = static_cast<char>('0' + v / 100);
+      if (v >= 10) text[v][n++] = static_cast<char>('0' + v / 10 % 10);
+      text[v][n++] = static_cast<char>('0' + v % 10);
+      text[v][3] = static_cast<char>(n);
+    }
+  }
+};
+constexpr ByteTexts kByteTexts;
 
+/// Writes a.b.c.d; stores 4 bytes per number, so up to 3 bytes past the text may be
+/// written over (every caller's buffer has room for an IPv6 address, far longer).
 char* put_dotted_quad(char* p, const uint8_t* b) {
   for (int i = 0; i < 4; ++i) {
-    if (i) *p++ = '.';
-    p = put_decimal(p, b[i]);
+    const char* t = kByteTexts.text[b[i]];
+    std::memcpy(p, t, 4);
+    p += t[3];
+    *p = '.';
+    p += i < 3;
   }
   return p;
 }
@@ -129,7 +139,7 @@ size_t Endpoint::format(char* out) const {
     *p++ = ']';
   }
   *p++ = ':';
-  p = put_decimal(p, port);
+  p = std::to_chars(p, p + 5, port).ptr;
   *p = '\0';
   return static_cast<size_t>(p - out);
 }

@@ -158,8 +158,15 @@ TEST(Text, AddressTextIsInetNtops) {
     ASSERT_NE(inet_ntop(AF_INET6, b.data(), expected, sizeof expected), nullptr);
     EXPECT_EQ(Address::v6(b.data()).str(), expected);
   }
-  const uint8_t v4[4] = {198, 51, 100, 7};
-  EXPECT_EQ(Address::v4(v4).str(), "198.51.100.7");
+  // IPv4: every byte value in every position (the digits come from a table).
+  for (int v = 0; v < 256; ++v)
+    for (int at = 0; at < 4; ++at) {
+      uint8_t v4[4] = {198, 51, 100, 7};
+      v4[at] = static_cast<uint8_t>(v);
+      char expected[INET_ADDRSTRLEN];
+      ASSERT_NE(inet_ntop(AF_INET, v4, expected, sizeof expected), nullptr);
+      EXPECT_EQ(Address::v4(v4).str(), expected);
+    }
 }
 
 TEST(Text, EndpointFormatAgreesWithParse) {
