@@ -111,6 +111,15 @@ class ConnectionModel {
   Prediction predict_read(int s, bool with_reason = true) const;
   Prediction predict_write(int s, bool with_reason = true) const;
   Prediction predict_so_error(int s, bool with_reason = true) const;
+  /// The results of the same three calls without words or causes (no allocation): what a
+  /// summary of many connections needs.
+  struct NextCalls {
+    const char* read = "block";  ///< "data", "block", "EOF", "closed" or an errno name
+    const char* write = "ok";    ///< "ok", "closed" or an errno name
+    bool sigpipe = false;        ///< the write raises SIGPIPE (its result is then "EPIPE")
+    int so_error = 0;            ///< the errno SO_ERROR returns (0: none)
+  };
+  NextCalls next_calls(int s) const;
   void consume(int s) { side[s].pending_err = 0; }
 
  private:

@@ -122,6 +122,8 @@ struct Trace {
 
 /// errno value <-> symbolic name ("EPIPE"). Unknown values print as "E<number>".
 std::string errno_name(int err);
+/// The symbolic name of an errno rstlab knows (every one the TCP model stores), else nullptr.
+const char* known_errno_name(int err);
 std::optional<int> errno_from_name(const std::string& name);
 /// Signal number <-> name ("SIGPIPE").
 std::string signal_name(int sig);

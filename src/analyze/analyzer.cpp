@@ -414,20 +414,19 @@ struct Analyzer::Impl {
   void predict(const Conn& c, ConnectionReport& r) {
     for (int s = 0; s < 2; ++s) {
       EndpointPrediction& p = r.predicted[s];
-      const EndpointModel& m = c.model.side[s];
-      // The results are cheap; the reason is words, built only when wanted and only for
-      // the call it is about.
-      const Prediction rd = c.model.predict_read(s, false), wr = c.model.predict_write(s, false),
-                       so = c.model.predict_so_error(s, false);
-      p.next_read = rd.result == "block" || rd.result == "data" ? "ok" : rd.result;
-      p.next_write = wr.result;
-      static const std::string kSigpipe = " +SIGPIPE";
-      p.write_raises_sigpipe = wr.result.size() > kSigpipe.size() &&
-                               wr.result.compare(wr.result.size() - kSigpipe.size(), kSigpipe.size(), kSigpipe) == 0;
-      if (p.write_raises_sigpipe) p.next_write.resize(wr.result.size() - kSigpipe.size());
-      p.so_error = so.result;
+      // The results without words (no allocation); the reason is words, built only when
+      // wanted and only for the call it is about.
+      const ConnectionModel::NextCalls calls = c.model.next_calls(s);
+      const bool read_ok = std::strcmp(calls.read, "block") == 0 || std::strcmp(calls.read, "data") == 0;
+      p.next_read = read_ok ? "ok" : calls.read;
+      p.next_write = calls.write;
+      p.write_raises_sigpipe = calls.sigpipe;
+      if (calls.so_error) p.so_error = errno_name(calls.so_error);
+      else p.so_error = "0";
       if (options.words && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
-        p.why = std::move(m.pending_err || rd.result != "EOF" ? c.model.predict_write(s) : c.model.predict_read(s)).reason;
+        p.why = std::move(calls.so_error || std::strcmp(calls.read, "EOF") != 0 ? c.model.predict_write(s)
+                                                                                 : c.model.predict_read(s))
+                    .reason;
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
     if (r.ending == "timeout")

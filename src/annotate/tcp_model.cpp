@@ -205,8 +205,32 @@ std::string ConnectionModel::stored(const EndpointModel& m, std::string_view the
                         " -> sk_err = ", errno_name(m.pending_err), then);
 }
 
+namespace {
+
+/// The decisions behind predict_read and predict_write, shared with next_calls (which
+/// gives the same results without words).
+enum class ReadCase { SenderOfReset, Queued, AfterFin, PendingError, Shut, Waits };
+enum class WriteCase { SenderOfReset, PendingError, Shut, AfterFin, Open };
+
+ReadCase read_case(const EndpointModel& m) {
+  if (m.sent_reset && !m.reset) return ReadCase::SenderOfReset;
+  if (m.rx_queue > 0) return ReadCase::Queued;
+  if (m.fin_received) return ReadCase::AfterFin;
+  if (m.pending_err) return ReadCase::PendingError;
+  if (m.rd_shut) return ReadCase::Shut;
+  return ReadCase::Waits;
+}
+
+WriteCase write_case(const EndpointModel& m) {
+  if (m.sent_reset && !m.reset) return WriteCase::SenderOfReset;
+  if (m.pending_err) return WriteCase::PendingError;
+  if (m.wr_shut) return WriteCase::Shut;
+  if (m.state == TcpState::CloseWait) return WriteCase::AfterFin;
+  return WriteCase::Open;
+}
+
 /// What the side that sent an RST gets: it has no connection left.
-static Prediction sender_of_reset(bool with_reason) {
+Prediction sender_of_reset(bool with_reason) {
   Prediction p;
   p.result = "closed";
   if (with_reason)
@@ -214,75 +238,118 @@ static Prediction sender_of_reset(bool with_reason) {
   return p;
 }
 
+}  // namespace
+
 Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
   const EndpointModel& m = side[s];
   Prediction p;
-  if (m.sent_reset && !m.reset) {
-    p = sender_of_reset(with_reason);
-  } else if (m.rx_queue > 0) {
-    p.result = "data";
-    if (!with_reason) return p;
-    p.reason = detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes",
-                              " queued: data is returned before anything else",
-                              m.reset ? " (an RST does not purge the receive queue)" : "");
-  } else if (m.fin_received) {
-    p.result = "EOF";
-    p.cause = m.fin_event;
-    if (!with_reason) return p;
-    p.reason = detail::concat("the FIN ", event_name(*m.fin_event),
-                              " shut the receive side: read returns 0 once the queue is empty");
-    if (m.pending_err)
-      detail::append_all(p.reason, "; after a FIN, read never reports the later RST (", errno_name(m.pending_err),
-                         " waits for SO_ERROR or a write)");
-  } else if (m.pending_err) {
-    p.result = errno_name(m.pending_err);
-    p.cause = m.err_cause;
-    if (!with_reason) return p;
-    p.reason = stored(m, "; this read is the first call after it, so it reports ");
-    detail::append_all(p.reason, errno_name(m.pending_err), " and clears it");
-  } else if (m.rd_shut) {
-    p.result = "EOF";
-    p.cause = m.rd_cause;
-    if (!with_reason) return p;
-    p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
-                       : "the receive side is shut: read returns 0";
-  } else {
-    p.result = "block";
-    if (with_reason) p.reason = "nothing queued and the connection open: read waits";
+  switch (read_case(m)) {
+    case ReadCase::SenderOfReset:
+      return sender_of_reset(with_reason);
+    case ReadCase::Queued:
+      p.result = "data";
+      if (with_reason)
+        p.reason = detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes",
+                                  " queued: data is returned before anything else",
+                                  m.reset ? " (an RST does not purge the receive queue)" : "");
+      return p;
+    case ReadCase::AfterFin:
+      p.result = "EOF";
+      p.cause = m.fin_event;
+      if (!with_reason) return p;
+      p.reason = detail::concat("the FIN ", event_name(*m.fin_event),
+                                " shut the receive side: read returns 0 once the queue is empty");
+      if (m.pending_err)
+        detail::append_all(p.reason, "; after a FIN, read never reports the later RST (", errno_name(m.pending_err),
+                           " waits for SO_ERROR or a write)");
+      return p;
+    case ReadCase::PendingError:
+      p.result = errno_name(m.pending_err);
+      p.cause = m.err_cause;
+      if (!with_reason) return p;
+      p.reason = stored(m, "; this read is the first call after it, so it reports ");
+      detail::append_all(p.reason, errno_name(m.pending_err), " and clears it");
+      return p;
+    case ReadCase::Shut:
+      p.result = "EOF";
+      p.cause = m.rd_cause;
+      if (with_reason)
+        p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
+                           : "the receive side is shut: read returns 0";
+      return p;
+    case ReadCase::Waits:
+      break;
   }
+  p.result = "block";
+  if (with_reason) p.reason = "nothing queued and the connection open: read waits";
   return p;
 }
 
 Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
   const EndpointModel& m = side[s];
   Prediction p;
-  if (m.sent_reset && !m.reset) {
-    p = sender_of_reset(with_reason);
-  } else if (m.pending_err) {
-    p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
-    p.cause = m.err_cause;
-    if (!with_reason) return p;
-    p.reason = stored(m, "; this write is the first call after it, so it reports ");
-    detail::append_all(p.reason, errno_name(m.pending_err),
-                       m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
-  } else if (m.wr_shut) {
-    p.result = "EPIPE +SIGPIPE";
-    p.cause = m.wr_cause;
-    if (!with_reason) return p;
-    p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
-                         "with EPIPE and raises SIGPIPE"
-                       : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
-  } else if (m.state == TcpState::CloseWait) {
-    p.result = "ok";
-    p.cause = m.fin_event;
-    if (with_reason)
-      p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
-                 "(a closed peer answers it with RST)";
-  } else {
-    p.result = "ok";
-    if (with_reason) p.reason = "the connection is open for sending";
+  switch (write_case(m)) {
+    case WriteCase::SenderOfReset:
+      return sender_of_reset(with_reason);
+    case WriteCase::PendingError:
+      p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
+      p.cause = m.err_cause;
+      if (!with_reason) return p;
+      p.reason = stored(m, "; this write is the first call after it, so it reports ");
+      detail::append_all(p.reason, errno_name(m.pending_err),
+                         m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
+      return p;
+    case WriteCase::Shut:
+      p.result = "EPIPE +SIGPIPE";
+      p.cause = m.wr_cause;
+      if (with_reason)
+        p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
+                             "with EPIPE and raises SIGPIPE"
+                           : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
+      return p;
+    case WriteCase::AfterFin:
+      p.result = "ok";
+      p.cause = m.fin_event;
+      if (with_reason)
+        p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
+                   "(a closed peer answers it with RST)";
+      return p;
+    case WriteCase::Open:
+      break;
   }
+  p.result = "ok";
+  if (with_reason) p.reason = "the connection is open for sending";
   return p;
+}
+
+ConnectionModel::NextCalls ConnectionModel::next_calls(int s) const {
+  const EndpointModel& m = side[s];
+  NextCalls n;
+  n.so_error = m.pending_err;
+  const char* err = known_errno_name(m.pending_err);
+  if (!err) err = "error";  // not one the model stores
+  switch (read_case(m)) {
+    case ReadCase::SenderOfReset: n.read = "closed"; break;
+    case ReadCase::Queued: n.read = "data"; break;
+    case ReadCase::AfterFin:
+    case ReadCase::Shut: n.read = "EOF"; break;
+    case ReadCase::PendingError: n.read = err; break;
+    case ReadCase::Waits: n.read = "block"; break;
+  }
+  switch (write_case(m)) {
+    case WriteCase::SenderOfReset: n.write = "closed"; break;
+    case WriteCase::PendingError:
+      n.write = err;
+      n.sigpipe = m.pending_err == EPIPE;
+      break;
+    case WriteCase::Shut:
+      n.write = "EPIPE";
+      n.sigpipe = true;
+      break;
+    case WriteCase::AfterFin:
+    case WriteCase::Open: n.write = "ok"; break;
+  }
+  return n;
 }
 
 Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {

@@ -49,10 +49,15 @@ void Trace::sort_events() {
                    [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
 }
 
-std::string errno_name(int err) {
+const char* known_errno_name(int err) {
   for (const auto& e : kErrnos)
     if (e.value == err) return e.name;
-  return "E" + std::to_string(err);
+  return nullptr;
+}
+
+std::string errno_name(int err) {
+  const char* name = known_errno_name(err);
+  return name ? name : "E" + std::to_string(err);
 }
 
 std::optional<int> errno_from_name(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "rstlab/annotate.h"
+#include "rstlab/tcp_model.h"
 #include "rstlab/wire.h"
 
 using namespace rstlab;
@@ -274,4 +275,35 @@ TEST(Annotate, KernelRstCauses) {
   EXPECT_NE(b.notes_of(rst, "cause").find("the server closed with 1 unread byte: tcp_close() aborts"),
             std::string::npos)
       << b.notes_of(rst);
+}
+
+TEST(Annotate, NextCallsGivesWhatThePredictionsSay) {
+  // next_calls (no words, for summaries of many connections) must take the same
+  // decisions as predict_read / predict_write / predict_so_error, in every combination
+  // of the endpoint state they read.
+  const int errs[] = {0, ECONNRESET, EPIPE, ECONNREFUSED};
+  int combos = 0;
+  for (int bits = 0; bits < 1 << 7; ++bits)
+    for (int err : errs)
+      for (TcpState st : {TcpState::Established, TcpState::CloseWait, TcpState::Closed}) {
+        ConnectionModel m;
+        EndpointModel& e = m.side[0];
+        e.sent_reset = bits & 1;
+        e.reset = bits & 2;
+        e.rx_queue = bits & 4 ? 10 : 0;
+        e.fin_received = bits & 8;
+        e.rd_shut = bits & 16;
+        e.wr_shut = bits & 32;
+        e.app_closed = bits & 64;
+        e.state = st;
+        e.pending_err = err;
+        e.err_cause = e.rd_cause = e.wr_cause = e.fin_event = 3;
+        const auto calls = m.next_calls(0);
+        SCOPED_TRACE("bits " + std::to_string(bits) + ", errno " + std::to_string(err));
+        EXPECT_EQ(calls.read, m.predict_read(0, false).result);
+        EXPECT_EQ(std::string(calls.write) + (calls.sigpipe ? " +SIGPIPE" : ""), m.predict_write(0, false).result);
+        EXPECT_EQ(calls.so_error ? errno_name(calls.so_error) : "0", m.predict_so_error(0, false).result);
+        ++combos;
+      }
+  EXPECT_EQ(combos, 128 * 4 * 3);
 }
