@@ -3,11 +3,13 @@
 
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <set>
 #include <thread>
 
 #include "rstlab/analyze.h"
 
+#include "analyze/mapped_stream.h"
 #include "analyze/packet_batch.h"
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
@@ -104,13 +106,31 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
 AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options,
                           std::vector<CapturedPacket>* kept, int* link_type) {
   char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (path == "-") {  // libpcap's name for standard input
+    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+    if (!p) throw InputError(path + ": " + err);
+    struct Closer {
+      pcap_t* p;
+      ~Closer() { pcap_close(p); }
+    } closer{p};
+    return analyze_handle(p, path, sink, options, kept, link_type);
+  }
+  detail::MappedStream stream(path);  // outlives the pcap_t reading it
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(stream.file(), PCAP_TSTAMP_PRECISION_NANO, err);
   if (!p) throw InputError(path + ": " + err);
+  stream.take();
   struct Closer {
     pcap_t* p;
     ~Closer() { pcap_close(p); }
   } closer{p};
-  return analyze_handle(p, path, sink, options, kept, link_type);
+  AnalyzeStats stats = analyze_handle(p, path, sink, options, kept, link_type);
+  if (stream.shrank()) {  // said once, in place of libpcap's view of the same end
+    for (auto it = stats.warnings.begin(); it != stats.warnings.end();)
+      it = it->first.rfind("file cut short", 0) == 0 ? stats.warnings.erase(it) : std::next(it);
+    stats.warnings["file cut short after packet " + std::to_string(stats.packets) +
+                   ": it got shorter while it was read (truncated by another program?)"] = 1;
+  }
+  return stats;
 }
 
 AnalyzeStats analyze_memory(const uint8_t* data, size_t size, const std::string& name, const Analyzer::Sink& sink) {

@@ -66,10 +66,11 @@ ojson connection_json(const ConnectionReport& c) {
 /// The summary table, built in a buffer and written in large blocks: a capture can give
 /// hundreds of thousands of rows, and printf with field widths (or std::string's
 /// append, at ~30 pieces a row) would cost more than the analysis behind each row.
+/// Nothing is written but by flush(): a file refused before its first rows (it cannot be
+/// opened, its link type is unknown) leaves no table header behind its error.
 class TableWriter {
  public:
   TableWriter() : buf_(kFlushAt) {}
-  ~TableWriter() { flush(); }
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
 

@@ -420,4 +420,25 @@ TEST_F(Cli, AnalyzeBadFilesSayWhatIsWrong) {
   const auto f = run({kBin, "analyze", (out_ / "empty.pcap").string()});
   EXPECT_EQ(exit_code(f.status), 2);
   EXPECT_EQ(f.err.rfind("rstlab: " + (out_ / "empty.pcap").string() + ": ", 0), 0u) << f.err;
+  EXPECT_EQ(f.out, "") << "no table header before the error";
+  const auto missing = run({kBin, "analyze", (out_ / "missing.pcap").string()});
+  EXPECT_EQ(exit_code(missing.status), 2);
+  EXPECT_EQ(missing.err, "rstlab: " + (out_ / "missing.pcap").string() + ": No such file or directory\n");
+  EXPECT_EQ(missing.out, "");
+  const auto dir = run({kBin, "analyze", out_.string()});
+  EXPECT_EQ(exit_code(dir.status), 2);
+  EXPECT_NE(dir.err.find("Is a directory"), std::string::npos) << dir.err;
+  EXPECT_EQ(dir.out, "");
+}
+
+TEST_F(Cli, AnalyzeReadsStandardInput) {
+  // "-" (libpcap's name for standard input) and a pipe: read through stdio, not mapped.
+  const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/broken-pipe-veth.pcap";
+  const auto file = run({kBin, "analyze", cap});
+  for (const char* name : {"-", "/dev/stdin"}) {
+    const auto piped = run({"/bin/sh", "-c", std::string("cat '") + cap + "' | '" + kBin + "' analyze " + name});
+    EXPECT_EQ(exit_code(piped.status), 0) << name << ": " << piped.err;
+    const auto first_line = [](const std::string& t) { return t.substr(0, t.find("\n\n")); };
+    EXPECT_EQ(first_line(piped.out), first_line(file.out)) << name;
+  }
 }
