@@ -1,82 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include <cstring>
-
 #include "rstlab/wire.h"
 
+#include "wire/decode_tcp.h"
+
 namespace rstlab {
-namespace {
 
-uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-/// An address written in one 16-byte store: the reads of it that follow (the flow key)
-/// are then served straight from the store instead of waiting for partial writes.
-void set_address(Address& a, Family f, const uint8_t* b) {
-  uint64_t w[2] = {0, 0};
-  if (f == Family::V4) {
-    uint32_t v4;
-    std::memcpy(&v4, b, 4);
-    w[0] = v4;
-  } else {
-    std::memcpy(w, b, 16);
-  }
-  a.family = f;
-  std::memcpy(a.bytes.data(), w, 16);
-}
-uint32_t rd32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-
-constexpr uint16_t ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD, ETH_VLAN = 0x8100, ETH_QINQ = 0x88A8,
-                   ETH_VLAN_OLD = 0x9100;
-constexpr uint8_t PROTO_TCP = 6;
-
-/// Strips link-layer headers; leaves `p`/`len` on the IP header and `ethertype` set
-/// (0 when the link gives no type and the IP version nibble must tell).
-DecodeStatus strip_link(int dlt, const uint8_t*& p, size_t& len, uint16_t& ethertype) {
-  ethertype = 0;
-  switch (dlt) {
-    case linktype::ETHERNET: {
-      if (len < 14) return DecodeStatus::Truncated;
-      ethertype = rd16(p + 12);
-      p += 14, len -= 14;
-      while (ethertype == ETH_VLAN || ethertype == ETH_QINQ || ethertype == ETH_VLAN_OLD) {
-        if (len < 4) return DecodeStatus::Truncated;
-        ethertype = rd16(p + 2);
-        p += 4, len -= 4;
-      }
-      return DecodeStatus::Ok;
-    }
-    case linktype::RAW:
-    case linktype::RAW_LINKTYPE:
-    case linktype::IPV4:
-    case linktype::IPV6:
-      return DecodeStatus::Ok;
-    case linktype::NULL_BSD:
-    case linktype::LOOP: {
-      // 4-byte address family, host order for NULL, network order for LOOP; the IP
-      // version nibble decides, so the byte order does not matter here.
-      if (len < 4) return DecodeStatus::Truncated;
-      p += 4, len -= 4;
-      return DecodeStatus::Ok;
-    }
-    case linktype::LINUX_SLL: {
-      if (len < 16) return DecodeStatus::Truncated;
-      ethertype = rd16(p + 14);
-      p += 16, len -= 16;
-      return DecodeStatus::Ok;
-    }
-    case linktype::LINUX_SLL2: {
-      if (len < 20) return DecodeStatus::Truncated;
-      ethertype = rd16(p);
-      p += 20, len -= 20;
-      return DecodeStatus::Ok;
-    }
-    default:
-      return DecodeStatus::UnknownLinkType;
-  }
-}
-
-}  // namespace
+using detail::rd16;
 
 std::string tcp_flags_string(uint8_t f) {
   static const struct {
@@ -118,97 +47,7 @@ uint16_t checksum_fold(uint32_t sum) {
 }
 
 DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out, bool verify_checksum) {
-  const uint8_t* p = data;
-  size_t len = caplen;
-  uint16_t ethertype = 0;
-  DecodeStatus st = strip_link(dlt, p, len, ethertype);
-  if (st != DecodeStatus::Ok) return st;
-  if (ethertype != 0 && ethertype != ETH_IPV4 && ethertype != ETH_IPV6) return DecodeStatus::NotTcp;
-  if (len < 1) return DecodeStatus::Truncated;
-
-  const int version = p[0] >> 4;
-  const uint8_t* tcp = nullptr;
-  size_t ip_payload_len = 0;  // from the IP header: TCP header + payload on the wire
-  const uint8_t* pseudo_addrs = nullptr;  // the addresses of the checksum's pseudo-header
-  size_t pseudo_addr_len = 0;
-  if (version == 4) {
-    if (len < 20) return DecodeStatus::Truncated;
-    const size_t ihl = size_t(p[0] & 0x0f) * 4;
-    const size_t total = rd16(p + 2);
-    if (ihl < 20 || total < ihl) return DecodeStatus::BadIpHeader;
-    if (len < ihl) return DecodeStatus::Truncated;
-    if (p[9] != PROTO_TCP) return DecodeStatus::NotTcp;
-    if ((rd16(p + 6) & 0x1fff) != 0) return DecodeStatus::NotTcp;  // non-first fragment
-    set_address(out.src.addr, Family::V4, p + 12);
-    set_address(out.dst.addr, Family::V4, p + 16);
-    ip_payload_len = total - ihl;
-    tcp = p + ihl;
-    len -= ihl;
-    pseudo_addrs = p + 12;
-    pseudo_addr_len = 8;
-  } else if (version == 6) {
-    if (len < 40) return DecodeStatus::Truncated;
-    uint8_t next = p[6];
-    ip_payload_len = rd16(p + 4);
-    set_address(out.src.addr, Family::V6, p + 8);
-    set_address(out.dst.addr, Family::V6, p + 24);
-    pseudo_addrs = p + 8;
-    pseudo_addr_len = 32;
-    const uint8_t* q = p + 40;
-    len -= 40;
-    // Skip the common extension headers (hop-by-hop, routing, destination options).
-    while (next == 0 || next == 43 || next == 60) {
-      if (len < 8) return DecodeStatus::Truncated;
-      const size_t ext = (size_t(q[1]) + 1) * 8;
-      if (ext > len || ext > ip_payload_len) return DecodeStatus::BadIpHeader;
-      next = q[0];
-      q += ext, len -= ext, ip_payload_len -= ext;
-    }
-    if (next != PROTO_TCP) return DecodeStatus::NotTcp;
-    tcp = q;
-  } else {
-    return DecodeStatus::BadIpHeader;
-  }
-
-  if (len < 20) return DecodeStatus::Truncated;
-  const size_t doff = size_t(tcp[12] >> 4) * 4;
-  if (doff < 20 || doff > ip_payload_len) return DecodeStatus::BadTcpHeader;
-  if (len < doff) return DecodeStatus::Truncated;
-  out.src.port = rd16(tcp);
-  out.dst.port = rd16(tcp + 2);
-  out.seq = rd32(tcp + 4);
-  out.ack = rd32(tcp + 8);
-  out.flags = tcp[13];
-  out.window = rd16(tcp + 14);
-  out.wscale = out.mss = -1;
-  if (out.flags & tcpflag::SYN) {
-    // Options matter on SYNs only (window scale decides how later windows read).
-    for (size_t o = 20; o < doff;) {
-      const uint8_t kind = tcp[o];
-      if (kind == 0) break;
-      if (kind == 1) {
-        ++o;
-        continue;
-      }
-      if (o + 1 >= doff || tcp[o + 1] < 2 || o + tcp[o + 1] > doff) break;
-      if (kind == 2 && tcp[o + 1] == 4) out.mss = rd16(tcp + o + 2);
-      if (kind == 3 && tcp[o + 1] == 3) out.wscale = tcp[o + 2] > 14 ? 14 : tcp[o + 2];
-      o += tcp[o + 1];
-    }
-  }
-  out.payload_len = static_cast<uint32_t>(ip_payload_len - doff);
-  out.payload = tcp + doff;
-  const size_t present = len - doff;
-  out.payload_captured = static_cast<uint32_t>(present < out.payload_len ? present : out.payload_len);
-  if (verify_checksum && len >= ip_payload_len) {
-    const uint32_t pseudo = checksum_add(0, pseudo_addrs, pseudo_addr_len) + PROTO_TCP +
-                            static_cast<uint32_t>(ip_payload_len);
-    const uint16_t sum = checksum_fold(checksum_add(pseudo, tcp, ip_payload_len));
-    out.checksum = sum == 0xffff ? TcpSegment::Checksum::Good : TcpSegment::Checksum::Bad;
-  } else {
-    out.checksum = TcpSegment::Checksum::Unknown;
-  }
-  return DecodeStatus::Ok;
+  return detail::decode_tcp_inline(dlt, data, caplen, out, verify_checksum);
 }
 
 }  // namespace rstlab
