@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # rstlab analyze against the reference tools on generated captures (1 M and 10 M
 # packets, tools/gen_capture.cpp, seed 1), in one run: wall time and peak memory of
-#   rstlab analyze FILE                                      (full annotation)
+#   rstlab analyze FILE                                      (full annotation: the table)
+#   rstlab analyze --explain FILE                            (the same, every reason in words)
 #   tcpdump -r FILE 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null (BPF RST filter)
 #   tshark -n -r FILE -Y tcp.flags.reset==1                   (dissector RST filter)
 # with the ratios, and the RSTs each finds. rstlab and tcpdump run 5 times each,
@@ -39,12 +40,14 @@ for n in "${sizes[@]}"; do
   f=bench/out/$n.pcap
   [ -f "$f" ] || { echo "generating $f" >&2; "$gen" --packets "$n" --seed 1 --out "$f"; }
   cat "$f" >/dev/null  # every tool reads the file from the page cache
-  r_runs=() d_runs=()
+  r_runs=() e_runs=() d_runs=()
   for _ in $(seq "$runs"); do
     r_runs+=("$(measure "$bin" analyze "$f")")
     d_runs+=("$(measure tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' -w /dev/null)")
+    e_runs+=("$(measure "$bin" analyze --explain "$f")")
   done
   read -r r_s r_kb < <(printf '%s\n' "${r_runs[@]}" | median)
+  read -r e_s e_kb < <(printf '%s\n' "${e_runs[@]}" | median)
   read -r d_s d_kb < <(printf '%s\n' "${d_runs[@]}" | median)
   r_rst=$("$bin" analyze "$f" | sed -nE 's/.* connection\(s\), ([0-9]+) RST\(s\).*/\1/p')
   d_rst=$(tcpdump -r "$f" 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
@@ -57,6 +60,7 @@ for n in "${sizes[@]}"; do
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b + 0 == 0) print "-"; else printf "%.1fx", a / b }'; }
   mb() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.0f", k / 1024 }'; }
   rows+="| $((n / 1000000)) M | \`rstlab analyze\` | $r_s | $(mb "$r_kb") | $r_rst | 1.0x |"$'\n'
+  rows+="| $((n / 1000000)) M | \`rstlab analyze --explain\` (every reason in words) | $e_s | $(mb "$e_kb") | $r_rst | $(ratio "$e_s" "$d_s") tcpdump's time |"$'\n'
   rows+="| $((n / 1000000)) M | tcpdump BPF filter | $d_s | $(mb "$d_kb") | $d_rst (IPv4 only) | rstlab $(ratio "$r_s" "$d_s") slower |"$'\n'
   rows+="| $((n / 1000000)) M | tshark RST filter | $s_s | $(mb "$s_kb") | $s_rst | rstlab $(ratio "$s_s" "$r_s") faster |"$'\n'
 done
