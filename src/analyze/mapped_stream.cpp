@@ -105,16 +105,20 @@ MappedStream::MappedStream(const std::string& path) {
       }
     }
   }
+  int err = 0;
   if (map_) {
     ::close(fd);
     ::madvise(const_cast<char*>(map_), size_, MADV_SEQUENTIAL);
     file_ = ::fopencookie(this, "rb", {read_cookie, nullptr, seek_cookie, close_cookie});
+    if (!file_) err = errno;
   } else {
     file_ = ::fdopen(fd, "rb");
-    if (!file_) ::close(fd);
+    if (!file_) {
+      err = errno;
+      ::close(fd);
+    }
   }
   if (!file_) {
-    const int err = errno;
     close();
     throw InputError(path + ": " + std::strerror(err));
   }
