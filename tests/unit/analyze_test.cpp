@@ -164,8 +164,9 @@ TEST(Analyze, MidStreamWrapAroundNewSynAndInterleaving) {
 
 namespace {
 
-/// Everything of a report but its numbering (id, frames), which depends on the capture.
-void expect_same_story(const ConnectionReport& x, const ConnectionReport& y) {
+/// Everything of a report but its numbering (id, frames), which depends on the capture;
+/// without `same_words`, the notes and the reasons are not compared either.
+void expect_same_story(const ConnectionReport& x, const ConnectionReport& y, bool same_words = true) {
   EXPECT_EQ(x.a, y.a);
   EXPECT_EQ(x.b, y.b);
   EXPECT_EQ(x.mid_stream, y.mid_stream);
@@ -174,13 +175,13 @@ void expect_same_story(const ConnectionReport& x, const ConnectionReport& y) {
   EXPECT_EQ(x.packets, y.packets);
   EXPECT_EQ(x.resets.size(), y.resets.size());
   EXPECT_EQ(x.fins.size(), y.fins.size());
-  EXPECT_EQ(x.notes, y.notes);
+  if (same_words) EXPECT_EQ(x.notes, y.notes);
   for (int s = 0; s < 2; ++s) {
     EXPECT_EQ(x.predicted[s].next_read, y.predicted[s].next_read);
     EXPECT_EQ(x.predicted[s].next_write, y.predicted[s].next_write);
     EXPECT_EQ(x.predicted[s].so_error, y.predicted[s].so_error);
     EXPECT_EQ(x.predicted[s].write_raises_sigpipe, y.predicted[s].write_raises_sigpipe);
-    EXPECT_EQ(x.predicted[s].why.empty(), y.predicted[s].why.empty());
+    if (same_words) EXPECT_EQ(x.predicted[s].why.empty(), y.predicted[s].why.empty());
   }
 }
 
@@ -483,10 +484,8 @@ TEST(Analyze, WithoutWordsTheAnalysisIsTheSame) {
     for (size_t i = 0; i < worded.size(); ++i) {
       const ConnectionReport &w = worded[i], &b = bare[i];
       SCOPED_TRACE(f.filename().string() + ", connection " + std::to_string(w.id));
+      expect_same_story(w, b, false);
       EXPECT_EQ(w.id, b.id);
-      EXPECT_EQ(w.ending, b.ending);
-      EXPECT_EQ(w.anomaly, b.anomaly);
-      EXPECT_EQ(w.mid_stream, b.mid_stream);
       EXPECT_EQ(w.last_frame, b.last_frame);
       ASSERT_EQ(w.resets.size(), b.resets.size());
       for (size_t r = 0; r < w.resets.size(); ++r) {
@@ -502,10 +501,6 @@ TEST(Analyze, WithoutWordsTheAnalysisIsTheSame) {
       ASSERT_EQ(w.fins.size(), b.fins.size());
       for (size_t k = 0; k < w.fins.size(); ++k) EXPECT_EQ(w.fins[k].frame, b.fins[k].frame);
       for (int s = 0; s < 2; ++s) {
-        EXPECT_EQ(w.predicted[s].next_read, b.predicted[s].next_read);
-        EXPECT_EQ(w.predicted[s].next_write, b.predicted[s].next_write);
-        EXPECT_EQ(w.predicted[s].so_error, b.predicted[s].so_error);
-        EXPECT_EQ(w.predicted[s].write_raises_sigpipe, b.predicted[s].write_raises_sigpipe);
         EXPECT_FALSE(w.predicted[s].why.empty());
         EXPECT_TRUE(b.predicted[s].why.empty());
       }
