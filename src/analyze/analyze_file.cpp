@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -23,9 +24,11 @@ const std::set<int> kSupported = {linktype::NULL_BSD, linktype::ETHERNET,   link
                                   linktype::RAW_LINKTYPE, linktype::LOOP,   linktype::LINUX_SLL,
                                   linktype::IPV4,     linktype::IPV6,       linktype::LINUX_SLL2};
 
-}  // namespace
-
-namespace {
+/// Closes a pcap_t (and the FILE under it) on every way out.
+struct PcapCloser {
+  pcap_t* p;
+  ~PcapCloser() { pcap_close(p); }
+};
 
 /// The read loop shared by files and memory: `p` is owned by the caller. Two threads:
 /// a reader (libpcap, decode, flow key) fills batches while this one follows the
@@ -106,25 +109,19 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
 AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options,
                           std::vector<CapturedPacket>* kept, int* link_type) {
   char err[PCAP_ERRBUF_SIZE] = {};
+  std::optional<detail::MappedStream> stream;  // outlives the pcap_t reading it
+  pcap_t* p = nullptr;
   if (path == "-") {  // libpcap's name for standard input
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-    if (!p) throw InputError(path + ": " + err);
-    struct Closer {
-      pcap_t* p;
-      ~Closer() { pcap_close(p); }
-    } closer{p};
-    return analyze_handle(p, path, sink, options, kept, link_type);
+    p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  } else {
+    stream.emplace(path);
+    p = pcap_fopen_offline_with_tstamp_precision(stream->file(), PCAP_TSTAMP_PRECISION_NANO, err);
+    if (p) stream->take();
   }
-  detail::MappedStream stream(path);  // outlives the pcap_t reading it
-  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(stream.file(), PCAP_TSTAMP_PRECISION_NANO, err);
   if (!p) throw InputError(path + ": " + err);
-  stream.take();
-  struct Closer {
-    pcap_t* p;
-    ~Closer() { pcap_close(p); }
-  } closer{p};
+  const PcapCloser closer{p};
   AnalyzeStats stats = analyze_handle(p, path, sink, options, kept, link_type);
-  if (stream.shrank()) {  // said once, in place of libpcap's view of the same end
+  if (stream && stream->shrank()) {  // said once, in place of libpcap's view of the same end
     for (auto it = stats.warnings.begin(); it != stats.warnings.end();)
       it = it->first.rfind("file cut short", 0) == 0 ? stats.warnings.erase(it) : std::next(it);
     stats.warnings["file cut short after packet " + std::to_string(stats.packets) +
@@ -142,10 +139,7 @@ AnalyzeStats analyze_memory(const uint8_t* data, size_t size, const std::string&
     std::fclose(f);
     throw InputError(name + ": " + err);
   }
-  struct Closer {
-    pcap_t* p;
-    ~Closer() { pcap_close(p); }  // closes f too
-  } closer{p};
+  const PcapCloser closer{p};  // closes f too
   return analyze_handle(p, name, sink, {}, nullptr, nullptr);
 }
 
