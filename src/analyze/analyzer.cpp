@@ -13,6 +13,9 @@
 #include <cstring>
 #include <deque>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "analyze/flow_table.h"
 #include "analyze/packet_batch.h"
@@ -480,7 +483,7 @@ struct Analyzer::Impl {
   }
 
   void finish() {
-    std::vector<std::pair<uint64_t, uint32_t>> rest;  // (id, entry): sorted without visiting the entries
+    std::vector<std::pair<uint64_t, uint32_t>> rest;  // (id, entry): each entry read once, not per comparison
     rest.reserve(table.size());
     table.for_each([&](uint32_t n) { rest.emplace_back(table.hot(n).k.id, n); });
     std::sort(rest.begin(), rest.end());
