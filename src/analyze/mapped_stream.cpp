@@ -19,6 +19,7 @@ namespace rstlab::detail {
 namespace {
 
 constexpr size_t kReleaseEvery = 8u << 20;  // bytes read between two drops from the map
+constexpr size_t kBuffer = 128u << 10;       // stdio's buffer: the bytes of one refill
 
 /// The maps the SIGBUS handler may repair: a few slots, read without locks in the handler.
 struct Region {
@@ -97,7 +98,7 @@ MappedStream::MappedStream(const std::string& path) {
     void* m = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (m != MAP_FAILED) {
       map_ = static_cast<const char*>(m);
-      size_ = static_cast<size_t>(st.st_size);
+      size_ = end_ = static_cast<size_t>(st.st_size);
       region_ = claim_region(map_, size_);
       if (region_ < 0) {  // too many maps at once: stdio
         ::munmap(m, size_);
@@ -107,10 +108,11 @@ MappedStream::MappedStream(const std::string& path) {
   }
   int err = 0;
   if (map_) {
-    ::close(fd);
+    fd_ = fd;  // kept to see the file's size after each refill
     ::madvise(const_cast<char*>(map_), size_, MADV_SEQUENTIAL);
     file_ = ::fopencookie(this, "rb", {read_cookie, nullptr, seek_cookie, close_cookie});
-    if (!file_) err = errno;
+    if (file_) std::setvbuf(file_, nullptr, _IOFBF, kBuffer);
+    else err = errno;
   } else {
     file_ = ::fdopen(fd, "rb");
     if (!file_) {
@@ -134,18 +136,27 @@ void MappedStream::close() {
     release_region(region_);
     map_ = nullptr;
   }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 bool MappedStream::shrank() const {
-  return map_ && g_regions[region_].shrank.load(std::memory_order_acquire);
+  return shrunk_ || (map_ && g_regions[region_].shrank.load(std::memory_order_acquire));
 }
 
 ssize_t MappedStream::read_cookie(void* self, char* buf, size_t n) {
   MappedStream& s = *static_cast<MappedStream*>(self);
-  if (s.shrank() || s.pos_ >= s.size_) return 0;
-  n = std::min(n, s.size_ - s.pos_);
-  std::memcpy(buf, s.map_ + s.pos_, n);
-  if (s.shrank()) return 0;  // the copy ran past the file's new end: not the file's bytes
+  if (s.pos_ >= s.end_) return 0;
+  n = std::min(n, s.end_ - s.pos_);
+  std::memcpy(buf, s.map_ + s.pos_, n);  // past a new end: zeros (the handler's, or the last page's)
+  // Only what the file still holds after the copy is its bytes. (It shrinks from the end:
+  // what lies before its size now was there during the copy.)
+  struct stat st = {};
+  if (::fstat(s.fd_, &st) == 0 && static_cast<size_t>(st.st_size) < s.pos_ + n) {
+    s.shrunk_ = true;
+    s.end_ = std::min(s.end_, static_cast<size_t>(st.st_size));
+    n = s.pos_ < s.end_ ? s.end_ - s.pos_ : 0;
+  }
   s.pos_ += n;
   if (s.pos_ - s.released_ >= kReleaseEvery) {
     const size_t page = g_page.load();
@@ -159,7 +170,7 @@ ssize_t MappedStream::read_cookie(void* self, char* buf, size_t n) {
 int MappedStream::seek_cookie(void* self, off64_t* offset, int whence) {
   MappedStream& s = *static_cast<MappedStream*>(self);
   const off64_t from = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? static_cast<off64_t>(s.pos_)
-                                                                    : static_cast<off64_t>(s.size_);
+                                                                    : static_cast<off64_t>(s.end_);
   const off64_t to = from + *offset;
   if (to < 0) {
     errno = EINVAL;

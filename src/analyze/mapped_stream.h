@@ -8,8 +8,10 @@
 //    the resident size does not grow with the file.
 //  - A file that gets shorter while mapped (another program truncates it) would kill
 //    the process with SIGBUS at the first page past its new end. A handler, installed
-//    while a map is in use, puts zero pages there instead and marks the stream: it then
-//    ends, and shrank() says why. Faults elsewhere go where they went before.
+//    while a map is in use, puts zero pages there instead; each refill then checks the
+//    file's size (one fstat per 128 KiB) and serves only what the file still holds, so
+//    the stream ends where the file now ends, and shrank() says why. Faults elsewhere go
+//    where they went before.
 //  - What cannot be mapped (a pipe, a device, an empty file) is read through plain stdio.
 
 #include <cstddef>
@@ -43,11 +45,14 @@ class MappedStream {
 
   std::FILE* file_ = nullptr;
   bool taken_ = false;
+  int fd_ = -1;          // the mapped file, for its size after each refill
   const char* map_ = nullptr;
-  size_t size_ = 0;
+  size_t size_ = 0;      // bytes mapped (the file's size when opened)
+  size_t end_ = 0;       // bytes to serve: size_, or less once the file shrank
   size_t pos_ = 0;       // next byte to serve
   size_t released_ = 0;  // bytes before this were dropped from the map
   int region_ = -1;      // the slot the SIGBUS handler knows this map by
+  bool shrunk_ = false;  // a refill found the file shorter
 };
 
 }  // namespace rstlab::detail

@@ -513,3 +513,23 @@ TEST(Analyze, WithoutWordsTheAnalysisIsTheSame) {
     EXPECT_GT(causes[c], 0) << c << " never came up: the comparison did not cover it";
   EXPECT_TRUE(reset_cause_meaning("no-such-cause").empty());
 }
+
+TEST(Analyze, AFileTruncatedWhileReadEndsWhereItNowEndsWithOneWarning) {
+  // The file is read through a memory map: cut two thirds in while the reader is near
+  // its start (the first report comes within the first few thousand packets), it must
+  // neither kill the process (SIGBUS) nor decode the zeros past its new end.
+  const fs::path f = generated_capture("shrinks.pcap", 300000);
+  const uintmax_t cut = fs::file_size(f) * 2 / 3;
+  bool truncated = false;
+  const AnalyzeStats st = analyze_file(f.string(), [&](const ConnectionReport&) {
+    if (!truncated) fs::resize_file(f, cut);
+    truncated = true;
+  });
+  fs::remove(f);
+  ASSERT_TRUE(truncated);
+  EXPECT_GT(st.packets, 150000u) << "what the file still held is analysed";
+  EXPECT_LT(st.packets, 210000u);
+  ASSERT_EQ(st.warnings.size(), 1u) << "no packet is made of the bytes past the new end";
+  EXPECT_NE(st.warnings.begin()->first.find("it got shorter while it was read"), std::string::npos)
+      << st.warnings.begin()->first;
+}
