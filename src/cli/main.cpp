@@ -260,7 +260,8 @@ int main(int argc, char** argv) {
 
   AnalyzeArgs aa;
   auto* analyze = app.add_subcommand("analyze", "Explain every reset in a pcap/pcapng capture");
-  analyze->add_option("file", aa.file, "A pcap or pcapng file (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback)")
+  analyze->add_option("file", aa.file,
+                      "A pcap or pcapng file (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback); - reads standard input")
       ->required();
   analyze->add_flag("--all", aa.all, "List every connection, not only those that ended with a reset or an anomaly");
   analyze->add_flag("--explain,-e", aa.explain,
