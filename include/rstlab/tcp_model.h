@@ -125,6 +125,9 @@ class ConnectionModel {
  private:
   /// "the RST #N was accepted in STATE -> sk_err = E", then `then`.
   std::string stored(const EndpointModel& m, std::string_view then) const;
+  /// The first read or write (`call`) after a stored error reports it; `then` ends the reason.
+  Prediction reports_pending_error(const EndpointModel& m, std::string_view call, std::string_view then,
+                                   bool with_reason) const;
 };
 
 }  // namespace rstlab

@@ -205,6 +205,18 @@ std::string ConnectionModel::stored(const EndpointModel& m, std::string_view the
                         " -> sk_err = ", errno_name(m.pending_err), then);
 }
 
+Prediction ConnectionModel::reports_pending_error(const EndpointModel& m, std::string_view call,
+                                                  std::string_view then, bool with_reason) const {
+  Prediction p;
+  p.result = errno_name(m.pending_err);
+  p.cause = m.err_cause;
+  if (with_reason) {
+    p.reason = stored(m, detail::concat("; this ", call, " is the first call after it, so it reports "));
+    detail::append_all(p.reason, errno_name(m.pending_err), then);
+  }
+  return p;
+}
+
 namespace {
 
 /// The decisions behind predict_read and predict_write, shared with next_calls (which
@@ -264,12 +276,7 @@ Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
                            " waits for SO_ERROR or a write)");
       return p;
     case ReadCase::PendingError:
-      p.result = errno_name(m.pending_err);
-      p.cause = m.err_cause;
-      if (!with_reason) return p;
-      p.reason = stored(m, "; this read is the first call after it, so it reports ");
-      detail::append_all(p.reason, errno_name(m.pending_err), " and clears it");
-      return p;
+      return reports_pending_error(m, "read", " and clears it", with_reason);
     case ReadCase::Shut:
       p.result = "EOF";
       p.cause = m.rd_cause;
@@ -292,12 +299,10 @@ Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
     case WriteCase::SenderOfReset:
       return sender_of_reset(with_reason);
     case WriteCase::PendingError:
-      p.result = errno_name(m.pending_err) + (m.pending_err == EPIPE ? " +SIGPIPE" : "");
-      p.cause = m.err_cause;
-      if (!with_reason) return p;
-      p.reason = stored(m, "; this write is the first call after it, so it reports ");
-      detail::append_all(p.reason, errno_name(m.pending_err),
-                         m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)");
+      p = reports_pending_error(m, "write",
+                                m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)",
+                                with_reason);
+      if (m.pending_err == EPIPE) p.result += " +SIGPIPE";
       return p;
     case WriteCase::Shut:
       p.result = "EPIPE +SIGPIPE";

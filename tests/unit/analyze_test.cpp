@@ -175,13 +175,17 @@ void expect_same_story(const ConnectionReport& x, const ConnectionReport& y, boo
   EXPECT_EQ(x.packets, y.packets);
   EXPECT_EQ(x.resets.size(), y.resets.size());
   EXPECT_EQ(x.fins.size(), y.fins.size());
-  if (same_words) EXPECT_EQ(x.notes, y.notes);
+  if (same_words) {
+    EXPECT_EQ(x.notes, y.notes);
+  }
   for (int s = 0; s < 2; ++s) {
     EXPECT_EQ(x.predicted[s].next_read, y.predicted[s].next_read);
     EXPECT_EQ(x.predicted[s].next_write, y.predicted[s].next_write);
     EXPECT_EQ(x.predicted[s].so_error, y.predicted[s].so_error);
     EXPECT_EQ(x.predicted[s].write_raises_sigpipe, y.predicted[s].write_raises_sigpipe);
-    if (same_words) EXPECT_EQ(x.predicted[s].why.empty(), y.predicted[s].why.empty());
+    if (same_words) {
+      EXPECT_EQ(x.predicted[s].why.empty(), y.predicted[s].why.empty());
+    }
   }
 }
 
