@@ -33,6 +33,10 @@ struct ResetReport {
   std::string_view cause;   ///< slug (static text): close-unread-data, data-after-close, refused, abort, ...
   std::string explanation;  ///< one line (AnalyzeOptions::words)
   int err = 0;              ///< errno the receiver stores (0: none)
+  /// What the checksum field showed: "good", "offload" (the sending host's unfinished
+  /// checksum, completed later by the NIC: valid on the wire), "bad", "unverified"
+  /// (cut by the snap length).
+  std::string_view checksum = "unverified";
 };
 
 /// One FIN of a connection.
@@ -48,6 +52,11 @@ struct EndpointPrediction {
   bool write_raises_sigpipe = false;
   std::string so_error;    ///< "0" or an errno name
   std::string why;         ///< one line (AnalyzeOptions::words)
+  /// The prediction rests on state inferred from the other side's segments (the capture
+  /// holds none of this endpoint's own, or not its handshake); `unknown` says what the
+  /// capture cannot tell (AnalyzeOptions::words).
+  bool inferred = false;
+  std::string unknown;
 };
 
 /// (The analyzer reuses these between connections, buffers and all: a field added here is
@@ -93,6 +102,10 @@ struct AnalyzeOptions {
 struct AnalyzeStats {
   uint64_t packets = 0, tcp = 0, not_tcp = 0, connections = 0, resets = 0, fins = 0;
   std::map<std::string, uint64_t> warnings;  ///< decode problems by name, e.g. "truncated"
+  /// Segments whose checksum field holds the sending host's unfinished (offload-pending)
+  /// sum: captured on the host that sent them, valid on the wire.
+  uint64_t offload_checksums = 0;
+  uint64_t bad_checksums = 0;  ///< neither correct nor offload-pending
   size_t peak_open = 0;                      ///< most connections held at once
 };
 
