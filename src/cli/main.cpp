@@ -206,7 +206,7 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
       const std::string dir = write_run_folder(a.out, r);
       rows.push_back(summarise(r, dir));
       if (single) std::fputs(render_text(r.trace, tty_out).c_str(), stdout);
-      if (a.json) std::cout << row_json(rows.back(), r.trace).dump() << std::endl;
+      if (a.json) std::cout << row_json(rows.back(), r.trace).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     }
   }
   if (total > 1 && tty_err) std::fprintf(stderr, "\r\033[K");

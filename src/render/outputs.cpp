@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "rstlab/outputs.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -28,17 +30,36 @@ std::vector<std::string> packet_comments(const Trace& t, size_t packets) {
 }
 
 std::string write_run_folder(const std::string& out_parent, const RunResult& run) {
+  namespace fs = std::filesystem;
   const Trace& t = run.trace;
   const std::string dir = out_parent + "/" + t.scenario + "/" + t.link;
-  detail::make_dirs(dir);
-  write_pcap(dir + "/capture.pcap", run.link_type, run.packets);
-  write_pcapng(dir + "/capture.pcapng", run.link_type, run.packets, packet_comments(t, run.packets.size()));
-  detail::write_file_atomic(dir + "/trace.json", trace_to_json(t));
-  detail::write_file_atomic(dir + "/trace.txt", render_text(t, false));
-  detail::write_file_atomic(dir + "/diagram.svg", render_svg(t));
-  detail::write_file_atomic(dir + "/diagram.mmd", render_mermaid(t));
-  detail::write_file_atomic(dir + "/diagram.puml", render_plantuml(t));
-  detail::write_file_atomic(dir + "/index.html", render_html_report(t));
+  // Everything is rendered before anything is written, and written into a sibling
+  // folder that replaces the old one only when complete: a run folder is whole or absent.
+  const std::string texts[][2] = {
+      {"trace.json", trace_to_json(t)},     {"trace.txt", render_text(t, false)},
+      {"diagram.svg", render_svg(t)},       {"diagram.mmd", render_mermaid(t)},
+      {"diagram.puml", render_plantuml(t)}, {"index.html", render_html_report(t)},
+  };
+  const std::string tmp = detail::temp_name_for(dir);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  detail::make_dirs(tmp);
+  try {
+    write_pcap(tmp + "/capture.pcap", run.link_type, run.packets);
+    write_pcapng(tmp + "/capture.pcapng", run.link_type, run.packets, packet_comments(t, run.packets.size()));
+    for (const auto& [name, text] : texts) detail::write_file_atomic(tmp + "/" + name, text);
+    const std::string old = dir + ".old." + std::to_string(::getpid());
+    fs::remove_all(old, ec);
+    if (fs::exists(dir)) fs::rename(dir, old);
+    fs::rename(tmp, dir);
+    fs::remove_all(old, ec);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    throw Error("cannot write " + dir + ": " + e.code().message());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
   return dir;
 }
 

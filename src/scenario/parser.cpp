@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "util/files.h"
+#include "util/utf8.h"
 
 namespace rstlab {
 namespace {
@@ -36,7 +38,15 @@ class Parser {
       if (end == std::string::npos) end = text.size();
       ++line_no;
       line_ = line_no;
-      parse_line(text.substr(pos, end - pos));
+      const std::string line = text.substr(pos, end - pos);
+      if (const size_t bad = detail::first_invalid_utf8(line); bad != std::string::npos) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned char>(line[bad]));
+        fail(static_cast<int>(bad) + 1, std::string("this byte (0x") + hex +
+                                            ") is not UTF-8: a scenario file is text; write other bytes in a string as \\x" +
+                                            hex);
+      }
+      parse_line(line);
       pos = end + 1;
     }
     finish();

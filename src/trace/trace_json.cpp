@@ -240,7 +240,9 @@ std::string trace_to_json(const Trace& t) {
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
   for (size_t i = 0; i < t.events.size(); ++i) events.push_back(event_to_json(t.events[i], i, t0));
   j["events"] = std::move(events);
-  return j.dump(2) + "\n";
+  // Payloads and captured text are arbitrary bytes: a byte that is not UTF-8 is written
+  // as U+FFFD (the capture files keep the exact bytes).
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Trace trace_from_json(const std::string& text, const std::string& source) {

@@ -442,3 +442,35 @@ TEST_F(Cli, AnalyzeReadsStandardInput) {
     EXPECT_EQ(first_line(piped.out), first_line(file.out)) << name;
   }
 }
+
+// Payload bytes that are not UTF-8 (written as \x escapes) run and leave a complete,
+// parseable run folder; running again replaces it whole, with nothing left beside it.
+// A file with raw bytes that are not UTF-8 is refused before anything runs.
+TEST_F(CliRoot, RunFolderIsWholeWhateverThePayloadBytes) {
+  fs::create_directories(out_);
+  const fs::path scn = out_ / "bytes.scn";
+  std::ofstream(scn) << "scenario bytes\nclient kernel\nserver peer\n"
+                        "client connect => 0\nclient write \"a\\x81\\xff\" => 3\nserver recv 3\n";
+  for (int i = 0; i < 2; ++i) {
+    const auto f = run({kBin, "run", scn.string(), "--out", (out_ / "o").string()});
+    ASSERT_EQ(exit_code(f.status), 0) << f.err;
+  }
+  std::set<std::string> beside;
+  for (const auto& e : fs::directory_iterator(out_ / "o" / "bytes")) beside.insert(e.path().filename().string());
+  EXPECT_EQ(beside, (std::set<std::string>{"veth"}));
+  std::ifstream in(out_ / "o" / "bytes" / "veth" / "trace.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str());
+  bool replaced = false;
+  for (const auto& e : j["events"])
+    if (e.value("payload", "") == "a\xEF\xBF\xBD\xEF\xBF\xBD") replaced = true;
+  EXPECT_TRUE(replaced) << ss.str();
+
+  const fs::path raw = out_ / "raw.scn";
+  std::ofstream(raw) << "scenario raw\nstory \"caf\xe9\"\nclient kernel\nserver peer\nclient connect => 0\n";
+  const auto f = run({kBin, "run", raw.string(), "--out", (out_ / "r").string()});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_NE(f.err.find("raw.scn:2:11: this byte (0xe9) is not UTF-8"), std::string::npos) << f.err;
+  EXPECT_FALSE(fs::exists(out_ / "r"));
+}

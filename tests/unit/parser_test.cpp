@@ -12,6 +12,7 @@
 
 #include "rstlab/error.h"
 #include "rstlab/scenario.h"
+#include "util/utf8.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -186,4 +187,19 @@ TEST(Catalogue, UnknownNameListsTheCatalogue) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("no scenario named 'nope' (built-in: broken-pipe, reset-by-peer,", 0), 0u);
   }
+}
+
+TEST(Utf8, FirstInvalidByte) {
+  using detail::first_invalid_utf8;
+  constexpr size_t ok = std::string_view::npos;
+  EXPECT_EQ(first_invalid_utf8("plain ascii"), ok);
+  EXPECT_EQ(first_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), ok);  // é € 😀
+  EXPECT_EQ(first_invalid_utf8("caf\xE9"), 3u);              // Latin-1 é
+  EXPECT_EQ(first_invalid_utf8("x\x81"), 1u);                // lone continuation byte
+  EXPECT_EQ(first_invalid_utf8("\xC0\xAF"), 0u);             // overlong '/'
+  EXPECT_EQ(first_invalid_utf8("\xE0\x80\xAF"), 0u);         // overlong, three bytes
+  EXPECT_EQ(first_invalid_utf8("\xED\xA0\x80"), 0u);         // UTF-16 surrogate
+  EXPECT_EQ(first_invalid_utf8("\xF4\x90\x80\x80"), 0u);     // above U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("ab\xE2\x82"), 2u);           // cut short at the end
+  EXPECT_EQ(first_invalid_utf8("\xE2\x82x"), 0u);            // cut short by ASCII
 }

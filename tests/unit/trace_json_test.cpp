@@ -136,3 +136,16 @@ TEST(TraceJson, BadInputNamesFileAndProblem) {
   k["first_observer"]["event"] = 7;
   EXPECT_EQ(message(k.dump()), "t.json: first_observer: field 'event' names no event");
 }
+
+// A payload is whatever the wire carried: bytes that are not UTF-8 must not make the
+// JSON writer throw (they are written as U+FFFD; the capture keeps the exact bytes).
+TEST(TraceJson, BytesThatAreNotUtf8AreWrittenAsReplacementCharacters) {
+  Trace t = sample();
+  std::get<PacketEvent>(t.events[0].body).payload = std::string("a\x81\xff" "b", 4);
+  t.annotations.push_back({0, "note", std::string("odd \xe9 byte")});
+  std::string text;
+  ASSERT_NO_THROW(text = trace_to_json(t));
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["events"][0]["payload"], "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  EXPECT_NO_THROW(trace_from_json(text, "t.json"));
+}
