@@ -868,3 +868,19 @@ TEST(AnalyzeReal, KernelCapturesFromLoopbackMatchWhatTheProgramsSaw) {
   }
   EXPECT_GE(checked, 10u);
 }
+
+TEST(AnalyzeReal, AGroMergedSegmentIsUnverifiedNotBad) {
+  // On the receiving host GRO hands the tap one segment merged from several, larger than
+  // an Ethernet MTU carries, with the first one's checksum: it cannot be checked.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(true, 0x18, 101, 901, std::string(2896, 'm'))));  // two 1448-byte segments merged
+  b.add(seg(true, 0x14, 101 + 2896, 901));                          // exact only if the data arrived
+  AnalyzeStats st;
+  const auto conns = analyze_built(b, "gro.pcap", &st);
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(st.bad_checksums, 0u);
+  EXPECT_TRUE(conns[0].notes.empty());
+  EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::Accepted) << conns[0].resets[0].explanation;
+}
