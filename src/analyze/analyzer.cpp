@@ -381,11 +381,14 @@ struct Analyzer::Impl {
     if (c.k.bad_pending) weigh_evidence(n, from, d);
 
     // Retransmissions: the same sequence-space-occupying segment again. A keep-alive or
-    // zero-window probe (0 or 1 byte at snd_una-1: one below what the receiver last
-    // acknowledged, sent every so often while the connection idles) is not one.
+    // Linux zero-window probe (0 or 1 byte at snd_una-1: one below what the receiver last
+    // acknowledged, sent every so often while the connection idles), or a 1-byte probe
+    // into a receiver's zero window (other stacks), is not one.
     const uint32_t seg_len = d.seq_len();
+    const EndpointModel& rx = c.model.side[1 - from];
     const bool probe = seg_len <= 1 && (s.flags & (tcpflag::SYN | tcpflag::FIN | tcpflag::RST)) == 0 &&
-                       c.k.acked[1 - from] && s.seq + 1 == c.k.highest_ack[1 - from];
+                       c.k.acked[1 - from] &&
+                       (s.seq + 1 == c.k.highest_ack[1 - from] || (rx.own_segments && rx.window == 0));
     if (seg_len > 0 && !d.has(tcpflag::RST) && !probe) {
       if (c.k.sent[from] && s.seq == c.k.last_seq[from]) {
         ++c.k.retrans[from];

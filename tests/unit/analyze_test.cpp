@@ -884,3 +884,21 @@ TEST(AnalyzeReal, AGroMergedSegmentIsUnverifiedNotBad) {
   EXPECT_TRUE(conns[0].notes.empty());
   EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::Accepted) << conns[0].resets[0].explanation;
 }
+
+TEST(AnalyzeReal, ProbesIntoAZeroWindowAreNotRetransmissions) {
+  // b's window is 0; a probes it with one new byte again and again, b answers each with
+  // its zero window; then a closes normally. No storm, no timeout.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  SegmentSpec full = seg(false, 0x10, 901, 101);
+  full.window = 0;
+  for (int i = 0; i < 5; ++i) {
+    b.add(seg(true, 0x18, 101, 901, "z"));
+    b.add(full);
+  }
+  const auto conns = analyze_built(b, "zerowindow.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].ending, "open");
+  EXPECT_FALSE(conns[0].anomaly);
+}
