@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "rstlab/wire.h"
+
 namespace rstlab {
 
 enum class TcpState : uint8_t {
@@ -27,7 +29,12 @@ struct SegmentFacts {
   uint32_t seq = 0, ack = 0, len = 0;
   uint16_t window = 0;
   int wscale = -1;  ///< SYN option, -1 if absent
+  /// False: the segment is taken as dropped before TCP (a checksum that is neither
+  /// correct nor offload-pending). The model drops it; the receiver's later ACKs repair
+  /// that if it did arrive after all.
   bool checksum_ok = true;
+  /// What the checksum field showed (the analyzer's evidence; the model reads checksum_ok).
+  TcpSegment::Checksum checksum = TcpSegment::Checksum::Unknown;
 };
 
 /// What one endpoint's kernel holds, as far as the wire and its calls tell. The fields
@@ -43,6 +50,11 @@ struct EndpointModel {
   bool app_closed = false;       ///< its application called close()
   bool linger_zero = false;      ///< SO_LINGER {on, 0}
   bool data_after_fin = false;   ///< the other side sent data after this one's FIN
+  /// Known only from the other side's segments (its SYN-ACK or ACKs answered, its ACK
+  /// numbers): the capture holds none of its own segments, or not its handshake.
+  bool inferred = false;
+  bool own_segments = false;     ///< the capture holds segments it sent
+  bool syn_sent = false;         ///< it sent a SYN (isn is its ISN): a SYN again is a retransmission
   int8_t wscale = -1;
   TcpState err_state = TcpState::Closed;  ///< the state the storing RST found
   uint32_t isn = 0, snd_nxt = 0, rcv_nxt = 0;
@@ -54,6 +66,7 @@ struct EndpointModel {
   std::optional<size_t> err_cause;
   std::optional<size_t> rd_cause, wr_cause;
   std::optional<size_t> fin_event;
+  size_t fin_sent_event = 0;     ///< the event of the FIN it sent (with fin_sent)
 };
 
 enum class RstReaction { Accepted, ChallengeAck, Ignored };
@@ -71,6 +84,10 @@ struct SegmentVerdict {
   std::string why;            ///< one line: why accepted / challenged / ignored (ConnectionModel::with_reasons)
   // FIN
   bool fin = false;
+  /// The receiver had the FIN although its segment looked dropped (bad checksum) or is
+  /// missing from the capture: its ACK covers it. The FIN's own event is fin_event.
+  bool fin_by_ack = false;
+  size_t fin_event = 0;
   // The receiver's challenge ACK answering an earlier in-window RST.
   bool challenge_ack = false;
 };
@@ -95,7 +112,8 @@ class ConnectionModel {
   /// same verdicts, for a caller that prints no reasons (words cost more than the rules).
   bool with_reasons = true;
   EndpointModel side[2];
-  /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED.
+  /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED (and
+  /// marked inferred: nothing before the first segment is known).
   void assume_established();
   /// Back to a connection not yet seen (keeps track_receive_queue, with_reasons and event_name).
   void reset();

@@ -39,8 +39,13 @@ struct TcpSegment {
   uint32_t payload_captured = 0;   ///< Payload bytes actually present in the capture.
   int wscale = -1;  ///< Window-scale option of a SYN (-1: absent)
   int mss = -1;     ///< MSS option of a SYN (-1: absent)
-  /// Checksum verdict: true = verified good, false = verified bad; unknown when truncated.
-  enum class Checksum { Good, Bad, Unknown } checksum = Checksum::Unknown;
+  /// What the TCP checksum field shows. Good: it verifies. Offload: it holds the folded
+  /// pseudo-header sum (addresses, protocol, TCP length) that Linux leaves for the NIC
+  /// to complete (CHECKSUM_PARTIAL): the segment was captured on the host that sent it,
+  /// before the device finished the sum, and is valid on the wire. Bad: neither.
+  /// Unknown: not checked, or the segment is cut by the snap length (the offload form is
+  /// still recognised then: it needs only the headers).
+  enum class Checksum : uint8_t { Good, Bad, Unknown, Offload } checksum = Checksum::Unknown;
 
   bool has(uint8_t f) const { return (flags & f) != 0; }
   /// Sequence space the segment occupies (payload + SYN + FIN).
@@ -62,6 +67,9 @@ const char* decode_status_name(DecodeStatus s);
 /// Decodes one captured packet of data-link type `dlt`.
 /// `caplen` bytes are present at `data`; IP lengths are checked against them. Without
 /// `verify_checksum` the checksum is left Unknown (it costs a pass over the payload).
+/// An IPv4 total length of 0, or an IPv6 payload length of 0 (the >64 KiB GSO
+/// super-segments of "BIG TCP", seen on the sending host), takes its length from the
+/// captured bytes.
 DecodeStatus decode_tcp(int dlt, const uint8_t* data, size_t caplen, TcpSegment& out,
                         bool verify_checksum = true);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The connection table of `rstlab analyze`. Per packet: a bounds-checked decode (no
-// allocation, checksums only for RSTs, done ahead by the reader thread), one hash
+// allocation, every checksum judged, done ahead by the reader thread), one hash
 // lookup into a table whose entries were prefetched a few packets earlier, one model
 // update. Per RST or FIN: a classification, in words only when the caller wants them
 // (AnalyzeOptions::words). A connection that has closed and gone quiet is reported and
@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <unordered_map>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -54,10 +55,14 @@ void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, u
   out.caplen = caplen;
   out.wire_len = wire_len;
   TcpSegment s;
-  out.status = decode_tcp_inline(dlt, data, caplen, s, false);
+  out.status = decode_tcp_inline(dlt, data, caplen, s, true);
   if (out.status != DecodeStatus::Ok) return;
-  if (s.has(tcpflag::RST)) decode_tcp(dlt, data, caplen, s, true);  // a bad sum matters here
-  out.facts = {s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale, s.checksum != TcpSegment::Checksum::Bad};
+  // A segment larger than an Ethernet MTU carries (1460 payload bytes) whose sum fails:
+  // on the receiving host, GRO merged it from several segments, each verified on
+  // arrival, and the field is the first one's. Its checksum cannot be checked here.
+  if (s.checksum == TcpSegment::Checksum::Bad && s.payload_len > 1460) s.checksum = TcpSegment::Checksum::Unknown;
+  out.facts = {s.flags, s.seq, s.ack, s.payload_len, s.window, s.wscale, s.checksum != TcpSegment::Checksum::Bad,
+               s.checksum};
   out.payload_captured = s.payload_captured;
   // The key: the "lower" endpoint first, so both directions meet. Any fixed order does;
   // this one compares the addresses as two 64-bit words each.
@@ -93,7 +98,9 @@ std::string_view reset_cause_meaning(std::string_view cause) {
        "seq in the receive window but not rcv_nxt: a challenge ACK answers it (RFC 5961), the connection survives"},
       {"out-of-window", "seq outside the receive window: dropped silently"},
       {"ignored", "no connection to reset, or a SYN_SENT receiver whose SYN it does not acknowledge: dropped"},
-      {"bad-checksum", "a wrong TCP checksum: dropped before TCP looks at it"},
+      {"bad-checksum",
+       "a TCP checksum neither correct nor offload-pending, and nothing its receiver did afterwards shows it "
+       "arrived: dropped before TCP looks at it"},
   };
   for (const auto& [slug, meaning] : kMeanings)
     if (slug == cause) return meaning;
@@ -123,6 +130,10 @@ struct Analyzer::Impl {
       bool reset_accepted = false, refused = false, saw_syn = false;
       bool mid_stream = false;        // no handshake seen: both sides assumed ESTABLISHED
       bool has_report = false;        // the entry's cold half is this connection's report
+      bool acked_last[2] = {false, false};  // each side's ACK covers all the other side sent
+      bool acked[2] = {false, false};       // each side sent an ACK: highest_ack holds
+      uint32_t highest_ack[2] = {0, 0};     // the highest ack each side sent (the other's snd_una)
+      bool bad_pending = false;       // a bad-checksum segment awaits evidence (Impl::evidence)
     };
     Counters k;
     ConnectionModel model;
@@ -145,6 +156,26 @@ struct Analyzer::Impl {
   };
   std::deque<Closed> closed_fifo;
   ConnectionReport scratch;  // the report of a connection without one of its own
+  /// A segment whose checksum is neither correct nor offload-pending, dropped by the
+  /// model until the receiver's behaviour says otherwise. Rare: kept aside, by
+  /// connection id, and looked at only for connections with Conn::k.bad_pending.
+  struct BadSegment {
+    uint64_t frame = 0;
+    uint32_t seq = 0, end = 0;  // the sequence space it occupies
+  };
+  struct Evidence {
+    std::optional<BadSegment> data[2];  // the last bad data/FIN segment each side sent
+    // An RST with a bad checksum, from side rst_from: the model that took it instead,
+    // fed every later segment too, and what it said then.
+    bool rst_pending = false;
+    int rst_from = 0;
+    size_t rst_index = 0;  // in the report's resets
+    std::string_view cause;
+    std::string classified;
+    ConnectionModel taken;
+    SegmentVerdict verdict;
+  };
+  std::unordered_map<uint64_t, Evidence> evidence;
   uint64_t next_id = 1;
   int64_t now = 0;
   detail::DecodedPacket one;  // on_packet's
@@ -207,6 +238,8 @@ struct Analyzer::Impl {
       p.so_error.clear();
       p.why.clear();
       p.write_raises_sigpipe = false;
+      p.inferred = false;
+      p.unknown.clear();
     }
     r.packets = r.last_frame = 0;
     r.first_frame = c.k.first_frame;
@@ -242,9 +275,18 @@ struct Analyzer::Impl {
       out.cause = "retransmission-storm";
       say("RST answering ", other, "'s ", std::to_string(c.k.retrans[1 - from]), " retransmissions: ", who,
           " no longer has the connection");
-    } else if (!a.fin_sent && c.k.last_data_from == 1 - from && ack) {
+    } else if (!a.fin_sent && ack &&
+               (c.k.last_data_from == 1 - from ||
+                // none of the other side's segments are in the capture, but the RST's
+                // sender acknowledged bytes from it and sent none since
+                (!b.own_segments && a.received > 0 && c.k.last_data_from != from))) {
       out.cause = "close-unread-data";
-      say(who, " closed with unread data (", other, "'s last bytes were never answered): RST|ACK instead of FIN");
+      if (c.k.acked_last[from])
+        say(who, " ACKed ", other, "'s last bytes but its application never read them: closing with them unread "
+            "sends RST|ACK instead of FIN");
+      else
+        say(who, " closed with ", other, "'s last bytes unread (this RST|ACK is its first answer to them): RST|ACK "
+            "instead of FIN");
     } else {
       out.cause = "abort";
       say(who, " aborted with nothing pending (SO_LINGER 0 close, or the process died)");
@@ -271,6 +313,8 @@ struct Analyzer::Impl {
       ++stats.warnings["cut-by-snaplen"];
     }
     ++stats.tcp;
+    if (d.facts.checksum == TcpSegment::Checksum::Offload) ++stats.offload_checksums;
+    else if (d.facts.checksum == TcpSegment::Checksum::Bad) ++stats.bad_checksums;
     return true;
   }
 
@@ -334,9 +378,18 @@ struct Analyzer::Impl {
       c.k.syn_isn = s.seq;
     }
 
-    // Retransmissions: the same sequence-space-occupying segment again.
+    if (c.k.bad_pending) weigh_evidence(n, from, d);
+
+    // Retransmissions: the same sequence-space-occupying segment again. A keep-alive or
+    // Linux zero-window probe (0 or 1 byte at snd_una-1: one below what the receiver last
+    // acknowledged, sent every so often while the connection idles), or a 1-byte probe
+    // into a receiver's zero window (other stacks), is not one.
     const uint32_t seg_len = d.seq_len();
-    if (seg_len > 0 && !d.has(tcpflag::RST)) {
+    const EndpointModel& rx = c.model.side[1 - from];
+    const bool probe = seg_len <= 1 && (s.flags & (tcpflag::SYN | tcpflag::FIN | tcpflag::RST)) == 0 &&
+                       c.k.acked[1 - from] &&
+                       (s.seq + 1 == c.k.highest_ack[1 - from] || (rx.own_segments && rx.window == 0));
+    if (seg_len > 0 && !d.has(tcpflag::RST) && !probe) {
       if (c.k.sent[from] && s.seq == c.k.last_seq[from]) {
         ++c.k.retrans[from];
         c.k.max_retrans[from] = std::max(c.k.max_retrans[from], c.k.retrans[from]);
@@ -354,12 +407,32 @@ struct Analyzer::Impl {
       on_reset(c, report_of(n), from, s, frame);
     } else {
       const SegmentVerdict v = c.model.on_segment(from, s, frame);
-      if (v.fin || v.challenge_ack) on_fin_or_challenge_ack(n, from, v, frame);
+      if (v.fin || v.fin_by_ack || v.challenge_ack) on_fin_or_challenge_ack(n, from, v, frame);
+      if (!s.checksum_ok && seg_len > 0) remember_bad_data(n, from, d);
     }
-    if (s.len > 0) c.k.last_data_from = static_cast<int8_t>(from);
+    if (s.len > 0 && !probe) {
+      c.k.last_data_from = static_cast<int8_t>(from);
+      c.k.acked_last[1 - from] = false;
+    }
+    if ((s.flags & (tcpflag::ACK | tcpflag::RST)) == tcpflag::ACK) {
+      c.k.acked_last[from] = s.ack == c.model.side[1 - from].snd_nxt;
+      if (!c.k.acked[from] || seq::gt(s.ack, c.k.highest_ack[from])) c.k.highest_ack[from] = s.ack;
+      c.k.acked[from] = true;
+    }
 
     if (!was_closed && c.closed()) closed_fifo.push_back({d.key, d.hash, c.k.id, d.t_ns});
     if ((stats.packets & 0xfff) == 0) sweep();
+  }
+
+  /// What the checksum field of a segment showed, in ResetReport::checksum's words.
+  static std::string_view checksum_word(TcpSegment::Checksum k) {
+    switch (k) {
+      case TcpSegment::Checksum::Good: return "good";
+      case TcpSegment::Checksum::Offload: return "offload";
+      case TcpSegment::Checksum::Bad: return "bad";
+      case TcpSegment::Checksum::Unknown: break;
+    }
+    return "unverified";
   }
 
   /// An RST from side `from`: why it was sent, then what it did.
@@ -368,12 +441,34 @@ struct Analyzer::Impl {
     ++stats.resets;
     ResetReport& rst = r.resets.emplace_back();
     classify_reset(c, from, s.flags & tcpflag::ACK, rst);  // before the model: the cause lies in the state the RST found
-    SegmentVerdict v = c.model.on_segment(from, s, frame);
+    rst.checksum = checksum_word(s.checksum);
     rst.frame = frame;
     rst.from = from == 0 ? r.a : r.b;
     rst.to = from == 0 ? r.b : r.a;
+    if (!s.checksum_ok) {
+      // Dropped before TCP - unless the receiver shows otherwise later (weigh_evidence):
+      // keep the model that took the RST, fed every segment from here on, to switch to.
+      Evidence& ev = evidence[c.k.id];
+      c.k.bad_pending = true;
+      ev.rst_pending = true;
+      ev.rst_from = from;
+      ev.rst_index = r.resets.size() - 1;
+      ev.cause = rst.cause;
+      ev.classified = std::move(rst.explanation);
+      ev.taken = c.model;
+      SegmentFacts good = s;
+      good.checksum_ok = true;
+      ev.verdict = ev.taken.on_segment(from, good, frame);
+    }
+    SegmentVerdict v = c.model.on_segment(from, s, frame);
+    apply_reset_verdict(c, r, rst, from, v);
+  }
+
+  /// Fills an RST's reaction from the model's verdict `v`.
+  void apply_reset_verdict(Conn& c, ConnectionReport& r, ResetReport& rst, int from, SegmentVerdict& v) {
     rst.reaction = v.reaction;
     rst.err = v.err;
+    rst.explanation.reserve(rst.explanation.size() + v.why.size() + 96);
     if (v.dropped_bad_checksum) {
       rst.reaction = RstReaction::Ignored;
       rst.cause = "bad-checksum";
@@ -393,18 +488,121 @@ struct Analyzer::Impl {
       if (v.err == ECONNREFUSED) c.k.refused = true;
     }
     if (rst.cause == "retransmission-storm") r.anomaly = true;
+    // A verdict on an endpoint the capture knows only from the other side says so.
+    const EndpointModel& to = c.model.side[1 - from];
+    if (options.words && to.inferred && !v.dropped_bad_checksum)
+      detail::append_all(rst.explanation, " [inferred: ", from == 0 ? "b" : "a",
+                         to.own_segments ? "'s handshake is not in the capture"
+                                         : "'s state comes from the other side's segments, none of its own are in "
+                                           "the capture",
+                         "]");
+  }
+
+  /// A data or FIN segment whose checksum is neither correct nor offload-pending: the
+  /// model dropped it; the receiver's ACKs may still show it arrived (weigh_evidence).
+  __attribute__((noinline)) void remember_bad_data(uint32_t n, int from, const detail::DecodedPacket& d) {
+    Conn& c = table.hot(n);
+    c.k.bad_pending = true;
+    evidence[c.k.id].data[from] = BadSegment{d.frame, d.facts.seq, d.facts.seq + d.seq_len()};
+    report_of(n).anomaly = true;
+  }
+
+  /// Before segment `d` from side `from` is applied: what it shows about the bad-checksum
+  /// segments still pending on its connection.
+  __attribute__((noinline)) void weigh_evidence(uint32_t n, int from, const detail::DecodedPacket& d) {
+    Conn& c = table.hot(n);
+    auto it = evidence.find(c.k.id);
+    if (it == evidence.end()) {
+      c.k.bad_pending = false;
+      return;
+    }
+    Evidence& ev = it->second;
+    const SegmentFacts& s = d.facts;
+    const char* side_name[2] = {"a", "b"};
+    // The sender sends it again, intact: the capture agrees with the drop.
+    if (auto& bad = ev.data[from]; bad && s.checksum_ok && s.seq == bad->seq && !d.has(tcpflag::RST)) {
+      if (options.words)
+        report_of(n).notes.push_back(detail::concat("#", std::to_string(bad->frame),
+                                                    " has a bad TCP checksum (neither correct nor offload-pending): "
+                                                    "dropped before TCP; #", std::to_string(d.frame),
+                                                    ", its retransmission, delivered it"));
+      bad.reset();
+    }
+    // The receiver acknowledges past it without a retransmission: it arrived after all.
+    if (auto& bad = ev.data[1 - from];
+        bad && s.checksum_ok && (s.flags & (tcpflag::ACK | tcpflag::RST)) == tcpflag::ACK && seq::ge(s.ack, bad->end)) {
+      if (options.words)
+        report_of(n).notes.push_back(detail::concat(
+            "#", std::to_string(bad->frame), " shows a bad TCP checksum, but ", side_name[from], "'s ACK #",
+            std::to_string(d.frame),
+            " covers it: it reached TCP intact (the capture saw it damaged or unfinished), so it is not taken as "
+            "dropped"));
+      bad.reset();
+    }
+    if (ev.rst_pending) {
+      ConnectionReport& r = report_of(n);
+      ResetReport& rst = r.resets[ev.rst_index];
+      if (from != ev.rst_from && !d.has(tcpflag::RST) && s.checksum_ok) {
+        // The receiver carries on as a connection that was not reset: the drop stands.
+        if (options.words)
+          detail::append_all(rst.explanation, "; ", side_name[from], " sent #", std::to_string(d.frame),
+                             " afterwards as a connection that was not reset does: the drop stands");
+        ev.rst_pending = false;
+      } else if (from != ev.rst_from && d.has(tcpflag::RST)) {
+        // The receiver answers with RST, as a socket without the connection does: it took
+        // the RST after all. Switch to the model that did.
+        c.model = std::move(ev.taken);
+        rst.cause = ev.cause;
+        rst.explanation = std::move(ev.classified);
+        apply_reset_verdict(c, r, rst, ev.rst_from, ev.verdict);
+        if (options.words)
+          detail::append_all(rst.explanation, " (its checksum is wrong in the capture, but ", side_name[from],
+                             " answered #", std::to_string(d.frame),
+                             " with RST as a socket without the connection does: it took this RST)");
+        ev.rst_pending = false;
+      } else {
+        ev.taken.on_segment(from, s, d.frame);  // the other hypothesis follows the connection too
+      }
+    }
+    if (!ev.rst_pending && !ev.data[0] && !ev.data[1]) {
+      evidence.erase(it);
+      c.k.bad_pending = false;
+    }
+  }
+
+  /// At the end of a connection: the bad-checksum segments nothing contradicted.
+  __attribute__((noinline)) void close_evidence(const Conn& c, ConnectionReport& r) {
+    auto it = evidence.find(c.k.id);
+    if (it == evidence.end()) return;
+    Evidence& ev = it->second;
+    const char* side_name[2] = {"a", "b"};
+    if (options.words) {
+      if (ev.rst_pending)
+        detail::append_all(r.resets[ev.rst_index].explanation, "; nothing ", side_name[1 - ev.rst_from],
+                           " sent afterwards contradicts the drop");
+      for (int side = 0; side < 2; ++side)
+        if (ev.data[side])
+          r.notes.push_back(detail::concat("#", std::to_string(ev.data[side]->frame),
+                                           " has a bad TCP checksum (neither correct nor offload-pending) and "
+                                           "nothing afterwards shows it arrived: dropped before TCP"));
+    }
+    evidence.erase(it);
   }
 
   void on_fin_or_challenge_ack(uint32_t n, int from, const SegmentVerdict& v, uint64_t frame) {
     Conn& c = table.hot(n);
-    if (v.fin) {
+    if (v.fin || v.fin_by_ack) {
+      // A FIN taken late (its segment looked dropped; the receiver's ACK shows it
+      // arrived) is listed as sent by the other side, at its own frame.
+      const int sender = v.fin_by_ack ? 1 - from : from;
+      const uint64_t at = v.fin_by_ack ? v.fin_event : frame;
       ++stats.fins;
       ++c.k.fins;
-      if (!c.k.has_report && !c.k.fin_frame[from]) {
-        c.k.fin_frame[from] = frame;  // the usual one FIN per side: kept here
+      if (!c.k.has_report && !c.k.fin_frame[sender]) {
+        c.k.fin_frame[sender] = at;  // the usual one FIN per side: kept here
       } else {
         ConnectionReport& r = report_of(n);
-        r.fins.push_back({frame, from == 0 ? r.a : r.b, from == 0 ? r.b : r.a});
+        r.fins.push_back({at, sender == 0 ? r.a : r.b, sender == 0 ? r.b : r.a});
       }
     }
     if (v.challenge_ack && options.words)
@@ -445,6 +643,15 @@ struct Analyzer::Impl {
       p.write_raises_sigpipe = calls.sigpipe;
       if (calls.so_error) p.so_error = errno_name(calls.so_error);
       else p.so_error = "0";
+      const EndpointModel& m = c.model.side[s];
+      p.inferred = m.inferred;
+      if (m.inferred && options.words)
+        p.unknown = m.own_segments
+                        ? "the capture starts after the handshake: window scaling and anything sent before its first "
+                          "segment are unknown"
+                        : "none of its own segments are in the capture (one direction only, or a tap on the other "
+                          "side): its state comes from the other side's segments; its receive window, whatever it "
+                          "sent and whether its application already closed are unknown";
       if (options.words && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
         p.why = std::move(calls.so_error || std::strcmp(calls.read, "EOF") != 0 ? c.model.predict_write(s)
                                                                                  : c.model.predict_read(s))
@@ -477,6 +684,7 @@ struct Analyzer::Impl {
     else if (c.k.retrans[0] >= 2 || c.k.retrans[1] >= 2) r.ending = "timeout";
     else r.ending = "open";
     if (r.ending == "timeout") r.anomaly = true;
+    if (c.k.bad_pending) close_evidence(c, r);
     if (options.report_only && !options.report_only(r)) return;
     predict(c, r);
     sink(r);

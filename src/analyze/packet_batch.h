@@ -48,8 +48,8 @@ struct DecodedPacket {
   uint32_t seq_len() const { return facts.len + (has(tcpflag::SYN) ? 1 : 0) + (has(tcpflag::FIN) ? 1 : 0); }
 };
 
-/// Decodes one packet: fields, key and hash (checksums are verified for RSTs only,
-/// where a bad sum changes the verdict).
+/// Decodes one packet: fields, key and hash (every checksum judged: good, offload-pending,
+/// bad or unverifiable: SegmentFacts::checksum).
 void decode_packet(int dlt, uint64_t frame, int64_t t_ns, const uint8_t* data, uint32_t caplen, uint32_t wire_len,
                    DecodedPacket& out);
 

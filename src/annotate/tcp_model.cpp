@@ -39,6 +39,7 @@ void ConnectionModel::assume_established() {
   for (auto& e : side) {
     e.state = TcpState::Established;
     e.seen = true;
+    e.inferred = true;
   }
 }
 
@@ -47,6 +48,24 @@ void ConnectionModel::reset() {
   challenge_pending_[0] = challenge_pending_[1] = false;
   wscale_on_ = false;
 }
+
+namespace {
+
+/// `b` takes the FIN sent as event `event`: its receive side is shut.
+void take_fin(EndpointModel& b, size_t event) {
+  b.rcv_nxt += 1;
+  b.fin_received = true;
+  b.fin_event = event;
+  if (!b.rd_shut) {
+    b.rd_shut = true;
+    b.rd_cause = event;
+  }
+  if (b.state == TcpState::Established || b.state == TcpState::SynRecv) b.state = TcpState::CloseWait;
+  else if (b.state == TcpState::FinWait1) b.state = TcpState::Closing;
+  else if (b.state == TcpState::FinWait2) b.state = TcpState::TimeWait;
+}
+
+}  // namespace
 
 SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
   EndpointModel& a = side[from];
@@ -58,21 +77,30 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
 
   // ---- the sender ----------------------------------------------------------
   a.seen = true;
+  a.own_segments = true;
   if (challenge_pending_[from] && ack && !syn && !fin && !rst && s.len == 0) {
     v.challenge_ack = true;
     challenge_pending_[from] = false;
   }
-  if (syn) {
+  // A SYN with the ISN already seen is a retransmission (it crossed the SYN-ACK, or an
+  // answer was lost): it never moves the endpoint back in state or sequence space.
+  const bool syn_again = syn && a.syn_sent && s.seq == a.isn;
+  if (syn && !syn_again) {
     a.isn = s.seq;
+    a.syn_sent = true;
     a.wscale = static_cast<int8_t>(s.wscale > 14 ? 14 : s.wscale);  // RFC 7323: larger counts as 14
     a.state = ack ? TcpState::SynRecv : TcpState::SynSent;
     if (ack) wscale_on_ = a.wscale >= 0 && b.wscale >= 0;
   }
+  // A segment that is neither SYN nor RST, acknowledging: its sender is past its handshake.
+  if (!syn && !rst && ack && (a.state == TcpState::SynSent || a.state == TcpState::SynRecv))
+    a.state = TcpState::Established;
   if (!rst) {
-    if (!a.snd_nxt || seq::gt(s.seq + seg_len, a.snd_nxt) || syn) a.snd_nxt = s.seq + seg_len;
+    if (!a.snd_nxt || seq::gt(s.seq + seg_len, a.snd_nxt) || (syn && !syn_again)) a.snd_nxt = s.seq + seg_len;
     a.window = syn ? s.window : uint32_t(s.window) << (wscale_on_ && a.wscale > 0 ? a.wscale : 0);
   }
   if (fin && !rst) {
+    if (!a.fin_sent) a.fin_sent_event = event;
     a.fin_sent = true;
     if (a.state == TcpState::Established || a.state == TcpState::SynRecv) a.state = TcpState::FinWait1;
     else if (a.state == TcpState::CloseWait) a.state = TcpState::LastAck;
@@ -84,8 +112,41 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   // The sender of an RST has no connection left (it closed, aborted or never had one)
   // - unless it carries on sending, as a blind or crafted RST's sender does.
   a.sent_reset = rst;
-  // Its ACK moves the receiver's handshake and close along.
-  if (ack && !rst && b.seen) {
+  if (ack && !rst) {
+    // An acknowledging segment proves the other endpoint exists, even when the capture
+    // holds none of its segments (one direction only): it answered a's SYN, or sent the
+    // SYN a answers, and the ack is its snd_nxt.
+    if (!b.seen) {
+      b.seen = true;
+      b.inferred = true;
+      b.snd_nxt = s.ack;
+      if (syn) {  // a's SYN-ACK answers b's SYN: b waits in SYN_SENT for it
+        b.state = TcpState::SynSent;
+        b.syn_sent = true;
+        b.isn = s.ack - 1;
+      } else {
+        b.state = TcpState::Established;
+      }
+    } else if (!b.own_segments && seq::gt(s.ack, b.snd_nxt)) {
+      b.snd_nxt = s.ack;  // b sent at least what a acknowledges
+    }
+    // The ack is a's rcv_nxt. Beyond what the capture delivered to a, a had more of b's
+    // bytes: a segment the capture shows with a bad checksum reached TCP after all, or the
+    // tap missed it. (Not beyond what b is seen to have sent: that ack would be invalid.)
+    if (!a.rcv_known) {
+      a.rcv_nxt = s.ack;
+      a.rcv_known = true;
+    } else if (seq::gt(s.ack, a.rcv_nxt) && (!b.own_segments || !seq::gt(s.ack, b.snd_nxt))) {
+      const bool fin_covered = b.fin_sent && s.ack == b.snd_nxt && !a.fin_received;
+      a.received += seq::diff(s.ack, a.rcv_nxt) - (fin_covered ? 1 : 0);
+      a.rcv_nxt = s.ack - (fin_covered ? 1 : 0);
+      if (fin_covered) {
+        take_fin(a, b.fin_sent_event);
+        v.fin_by_ack = true;
+        v.fin_event = b.fin_sent_event;
+      }
+    }
+    // Its ACK moves the receiver's handshake and close along.
     if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) b.state = TcpState::Established;
     if (b.fin_sent && s.ack == b.snd_nxt) {
       if (b.state == TcpState::FinWait1) b.state = TcpState::FinWait2;
@@ -98,12 +159,16 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   if (!s.checksum_ok) {
     v.dropped_bad_checksum = true;
     v.rst = rst;
-    if (with_reasons) v.why = "bad TCP checksum: dropped before TCP looks at it";
+    if (with_reasons)
+      v.why = "bad TCP checksum (neither correct nor the sending host's offload-pending sum): dropped before TCP "
+              "looks at it";
     return v;
   }
   if (syn) {
-    b.rcv_nxt = s.seq + 1;
-    b.rcv_known = true;
+    if (!syn_again || !b.rcv_known) {
+      b.rcv_nxt = s.seq + 1;
+      b.rcv_known = true;
+    }
     if (ack && b.state == TcpState::SynSent && s.ack == b.snd_nxt) b.state = TcpState::Established;
     return v;
   }
@@ -169,7 +234,8 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
     }
     return v;
   }
-  // Data and FIN, in order only (a retransmission or a hole changes nothing).
+  // Data and FIN, in order only (a retransmission, a keep-alive or zero-window probe at
+  // rcv_nxt-1, or a hole changes nothing).
   if (!b.rcv_known) {
     b.rcv_nxt = s.seq;
     b.rcv_known = true;
@@ -183,16 +249,7 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   }
   if (fin) {
     v.fin = true;
-    b.rcv_nxt += 1;
-    b.fin_received = true;
-    b.fin_event = event;
-    if (!b.rd_shut) {
-      b.rd_shut = true;
-      b.rd_cause = event;
-    }
-    if (b.state == TcpState::Established || b.state == TcpState::SynRecv) b.state = TcpState::CloseWait;
-    else if (b.state == TcpState::FinWait1) b.state = TcpState::Closing;
-    else if (b.state == TcpState::FinWait2) b.state = TcpState::TimeWait;
+    take_fin(b, event);
   }
   return v;
 }

@@ -3,6 +3,8 @@
 
 #include "wire/decode_tcp.h"
 
+#include <cstring>
+
 namespace rstlab {
 
 using detail::rd16;
@@ -32,13 +34,36 @@ const char* decode_status_name(DecodeStatus s) {
 }
 
 uint32_t checksum_add(uint32_t sum, const uint8_t* data, size_t len) {
-  // Sums 16-bit big-endian words; 64-bit accumulator folded at the end avoids overflow.
-  uint64_t acc = sum;
+  // Every segment's checksum is checked, so this runs over every payload byte: 32-bit
+  // words in host order into a 64-bit accumulator, eight bytes a step. The one's
+  // complement sum does not depend on byte order (RFC 1071 2(B)): the folded host-order
+  // sum, byte-swapped on a little-endian host, is the big-endian one.
+  uint64_t acc = 0;
   size_t i = 0;
-  for (; i + 1 < len; i += 2) acc += rd16(data + i);
-  if (i < len) acc += uint32_t(data[i]) << 8;
-  while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
-  return static_cast<uint32_t>(acc);
+  for (; i + 8 <= len; i += 8) {
+    uint32_t w[2];
+    std::memcpy(w, data + i, 8);
+    acc += uint64_t(w[0]) + w[1];
+  }
+  for (; i + 2 <= len; i += 2) {
+    uint16_t w;
+    std::memcpy(&w, data + i, 2);
+    acc += w;
+  }
+  if (i < len) {  // an odd last byte is the high byte of a big-endian word
+    const uint8_t pad[2] = {data[i], 0};
+    uint16_t w;
+    std::memcpy(&w, pad, 2);
+    acc += w;
+  }
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  uint16_t folded = static_cast<uint16_t>(acc);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  folded = static_cast<uint16_t>(folded << 8 | folded >> 8);
+#endif
+  uint64_t total = uint64_t(sum) + folded;
+  total = (total & 0xffffffffu) + (total >> 32);
+  return static_cast<uint32_t>(total);
 }
 
 uint16_t checksum_fold(uint32_t sum) {

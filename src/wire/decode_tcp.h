@@ -101,6 +101,27 @@ inline DecodeStatus strip_link(int dlt, const uint8_t*& p, size_t& len, uint16_t
   }
 }
 
+/// The checksum field of a TCP segment of `tcp_len` bytes (`present` of them captured)
+/// judged: first the offload-pending form, which needs the pseudo-header alone (Linux
+/// with CHECKSUM_PARTIAL stores ~csum_tcpudp_magic(saddr, daddr, len, IPPROTO_TCP, 0):
+/// the folded pseudo-header sum, uncomplemented), then, when every byte is there, the
+/// full sum. A field equal to the folded sum is taken as offload-pending even when it
+/// would also verify (one chance in 65536): either way the segment is valid.
+inline TcpSegment::Checksum tcp_checksum(const uint8_t* addrs, size_t addr_len, const uint8_t* tcp, size_t tcp_len,
+                                         size_t present) {
+  uint64_t pseudo = checksum_add(0, addrs, addr_len);
+  pseudo += PROTO_TCP + uint64_t(tcp_len);  // the length as 32 bits: GSO super-segments exceed 16
+  while (pseudo >> 32) pseudo = (pseudo & 0xffffffffu) + (pseudo >> 32);
+  const uint16_t folded = checksum_fold(static_cast<uint32_t>(pseudo));
+  const uint16_t field = rd16(tcp + 16);
+  // 0x0000 and 0xffff are the same number in one's complement.
+  if (field == folded || (folded == 0xffff && field == 0)) return TcpSegment::Checksum::Offload;
+  if (present < tcp_len) return TcpSegment::Checksum::Unknown;
+  return checksum_fold(checksum_add(static_cast<uint32_t>(pseudo), tcp, tcp_len)) == 0xffff
+             ? TcpSegment::Checksum::Good
+             : TcpSegment::Checksum::Bad;
+}
+
 /// rstlab::decode_tcp, always inlined (in the per-packet path: decode_packet).
 __attribute__((always_inline)) inline DecodeStatus decode_tcp_inline(int dlt, const uint8_t* data, size_t caplen,
                                                                      TcpSegment& out, bool verify_checksum) {
@@ -120,7 +141,8 @@ __attribute__((always_inline)) inline DecodeStatus decode_tcp_inline(int dlt, co
   if (version == 4) {
     if (len < 20) return DecodeStatus::Truncated;
     const size_t ihl = size_t(p[0] & 0x0f) * 4;
-    const size_t total = rd16(p + 2);
+    size_t total = rd16(p + 2);
+    if (total == 0) total = len;  // a GSO super-segment beyond 64 KiB: the length is the packet's
     if (ihl < 20 || total < ihl) return DecodeStatus::BadIpHeader;
     if (len < ihl) return DecodeStatus::Truncated;
     if (p[9] != PROTO_TCP) return DecodeStatus::NotTcp;
@@ -136,6 +158,7 @@ __attribute__((always_inline)) inline DecodeStatus decode_tcp_inline(int dlt, co
     if (len < 40) return DecodeStatus::Truncated;
     uint8_t next = p[6];
     ip_payload_len = rd16(p + 4);
+    if (ip_payload_len == 0) ip_payload_len = len - 40;  // a jumbo GSO super-segment (BIG TCP)
     set_address(out.src.addr, Family::V6, p + 8);
     set_address(out.dst.addr, Family::V6, p + 24);
     pseudo_addrs = p + 8;
@@ -186,14 +209,8 @@ __attribute__((always_inline)) inline DecodeStatus decode_tcp_inline(int dlt, co
   out.payload = tcp + doff;
   const size_t present = len - doff;
   out.payload_captured = static_cast<uint32_t>(present < out.payload_len ? present : out.payload_len);
-  if (verify_checksum && len >= ip_payload_len) {
-    const uint32_t pseudo = checksum_add(0, pseudo_addrs, pseudo_addr_len) + PROTO_TCP +
-                            static_cast<uint32_t>(ip_payload_len);
-    const uint16_t sum = checksum_fold(checksum_add(pseudo, tcp, ip_payload_len));
-    out.checksum = sum == 0xffff ? TcpSegment::Checksum::Good : TcpSegment::Checksum::Bad;
-  } else {
-    out.checksum = TcpSegment::Checksum::Unknown;
-  }
+  out.checksum = verify_checksum ? tcp_checksum(pseudo_addrs, pseudo_addr_len, tcp, ip_payload_len, len)
+                                 : TcpSegment::Checksum::Unknown;
   return DecodeStatus::Ok;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "../../fuzz/targets.h"
@@ -536,4 +537,368 @@ TEST(Analyze, AFileTruncatedWhileReadEndsWhereItNowEndsWithOneWarning) {
   ASSERT_EQ(st.warnings.size(), 1u) << "no packet is made of the bytes past the new end";
   EXPECT_NE(st.warnings.begin()->first.find("it got shorter while it was read"), std::string::npos)
       << st.warnings.begin()->first;
+}
+
+// ---- Captures from ordinary hosts: checksums, one direction, handshake crossings ----
+
+namespace {
+
+/// The segment as Linux's tap sees it on the sending host with TX checksum offload: the
+/// field holds the folded pseudo-header sum (CHECKSUM_PARTIAL), not the checksum.
+std::vector<uint8_t> offload_pending(const SegmentSpec& s) {
+  std::vector<uint8_t> p = build_segment(s);
+  const bool v6 = (p[0] >> 4) == 6;
+  const size_t ip = v6 ? 40 : 20;
+  uint32_t sum = 6 + uint32_t(p.size() - ip);
+  for (size_t i = v6 ? 8 : 12; i < (v6 ? 40u : 20u); i += 2) sum += uint32_t(p[i]) << 8 | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  p[ip + 16] = uint8_t(sum >> 8);
+  p[ip + 17] = uint8_t(sum);
+  return p;
+}
+
+SegmentSpec bad(SegmentSpec s) {
+  s.bad_checksum = true;
+  return s;
+}
+
+std::vector<ConnectionReport> analyze_built(PcapBuilder& b, const std::string& name, AnalyzeStats* st = nullptr) {
+  const fs::path f = b.write(name);
+  auto conns = analyze(f, st);
+  fs::remove(f);
+  return conns;
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(AnalyzeReal, OffloadPendingChecksumsAreValidOnEverySegment) {
+  // Captured on the sending host: every segment carries the unfinished sum. The RST is
+  // a kernel's close() with unread data; its receiver gets ECONNRESET.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901),
+                               seg(true, 0x18, 101, 901, "request"), seg(false, 0x10, 901, 108),
+                               seg(false, 0x14, 901, 108)})
+    b.add(offload_pending(s));
+  AnalyzeStats st;
+  const auto conns = analyze_built(b, "offload.pcap", &st);
+  ASSERT_EQ(conns.size(), 1u);
+  ASSERT_EQ(conns[0].resets.size(), 1u);
+  const ResetReport& r = conns[0].resets[0];
+  EXPECT_EQ(r.checksum, "offload");
+  EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+  EXPECT_EQ(r.cause, "close-unread-data");
+  EXPECT_EQ(r.err, ECONNRESET);
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ECONNRESET");
+  EXPECT_EQ(conns[0].predicted[0].next_write, "ECONNRESET");
+  EXPECT_FALSE(conns[0].anomaly);
+  EXPECT_EQ(st.offload_checksums, 6u);
+  EXPECT_EQ(st.bad_checksums, 0u);
+  // Item 4 of the issue: b's ACK (#5) is in the capture, so the words say so.
+  EXPECT_TRUE(has(r.explanation, "b ACKed a's last bytes but its application never read them")) << r.explanation;
+}
+
+TEST(AnalyzeReal, CloseUnreadDataWithoutAnAckSaysTheRstIsTheFirstAnswer) {
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901),
+                               seg(true, 0x18, 101, 901, "request"), seg(false, 0x14, 901, 108)})
+    b.add(s);
+  const auto conns = analyze_built(b, "unacked.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  const ResetReport& r = conns[0].resets.at(0);
+  EXPECT_EQ(r.checksum, "good");
+  EXPECT_EQ(r.cause, "close-unread-data");
+  EXPECT_TRUE(has(r.explanation, "b closed with a's last bytes unread (this RST|ACK is its first answer"))
+      << r.explanation;
+}
+
+TEST(AnalyzeReal, ABadChecksumRstNothingContradictsIsDropped) {
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(false, 0x14, 901, 101)));
+  AnalyzeStats st;
+  const auto conns = analyze_built(b, "badrst.pcap", &st);
+  ASSERT_EQ(conns.size(), 1u);
+  const ResetReport& r = conns[0].resets.at(0);
+  EXPECT_EQ(r.checksum, "bad");
+  EXPECT_EQ(r.cause, "bad-checksum");
+  EXPECT_EQ(r.reaction, RstReaction::Ignored);
+  EXPECT_TRUE(has(r.explanation, "nothing a sent afterwards contradicts the drop")) << r.explanation;
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ok");
+  EXPECT_EQ(st.bad_checksums, 1u);
+  EXPECT_TRUE(conns[0].anomaly);
+}
+
+TEST(AnalyzeReal, ABadChecksumRstTheReceiverCarriesOnAfterIsDropped) {
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(false, 0x14, 901, 101)));
+  b.add(seg(true, 0x18, 101, 901, "still here"));  // #5: a knows nothing of a reset
+  const auto conns = analyze_built(b, "badrst-on.pcap");
+  const ResetReport& r = conns.at(0).resets.at(0);
+  EXPECT_EQ(r.reaction, RstReaction::Ignored);
+  EXPECT_EQ(r.cause, "bad-checksum");
+  EXPECT_TRUE(has(r.explanation, "a sent #5 afterwards as a connection that was not reset does: the drop stands"))
+      << r.explanation;
+}
+
+TEST(AnalyzeReal, ABadChecksumRstContradictedByTheReceiverIsTaken) {
+  // b's RST shows a bad checksum, b sends again, and a answers that with an RST as a
+  // socket without the connection does: a took the RST after all.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(false, 0x14, 901, 101)));          // #4
+  b.add(seg(false, 0x18, 901, 101, "more"));       // #5
+  b.add(seg(true, 0x04, 101, 0));                  // #6: a has no connection left
+  const auto conns = analyze_built(b, "badrst-taken.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  ASSERT_EQ(conns[0].resets.size(), 2u);
+  const ResetReport& r = conns[0].resets[0];
+  EXPECT_EQ(r.checksum, "bad");
+  EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+  EXPECT_EQ(r.err, ECONNRESET);
+  EXPECT_NE(r.cause, "bad-checksum");
+  EXPECT_TRUE(has(r.explanation, "a answered #6 with RST as a socket without the connection does")) << r.explanation;
+  EXPECT_EQ(conns[0].ending, "rst");
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ECONNRESET");
+}
+
+TEST(AnalyzeReal, BadChecksumDataContradictedByTheReceiversAck) {
+  // a's data shows a bad checksum but b ACKs past it with no retransmission between: it
+  // arrived. b's rcv_nxt is past it, so a's RST at 105 is exact (not challenged).
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(true, 0x18, 101, 901, "data")));  // #4
+  b.add(seg(false, 0x10, 901, 105));              // #5
+  b.add(seg(true, 0x04, 105, 0));                 // #6
+  AnalyzeStats st;
+  const auto conns = analyze_built(b, "baddata.pcap", &st);
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::Accepted) << conns[0].resets[0].explanation;
+  bool noted = false;
+  for (const auto& n : conns[0].notes) noted |= has(n, "#4 shows a bad TCP checksum, but b's ACK #5 covers it");
+  EXPECT_TRUE(noted);
+  EXPECT_EQ(st.bad_checksums, 1u);
+}
+
+TEST(AnalyzeReal, BadChecksumDataRetransmittedIsADrop) {
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(true, 0x18, 101, 901, "data")));  // #4
+  b.add(seg(true, 0x18, 101, 901, "data"));       // #5: the retransmission
+  b.add(seg(false, 0x10, 901, 105));
+  const auto conns = analyze_built(b, "baddata-re.pcap");
+  bool noted = false;
+  for (const auto& n : conns.at(0).notes) noted |= has(n, "#5, its retransmission, delivered it");
+  EXPECT_TRUE(noted);
+}
+
+TEST(AnalyzeReal, OneDirectionOnlyTheServersSegments) {
+  // tcpdump -Q out on the server: its SYN-ACK, its ACK of the request, its RST|ACK. The
+  // client is known from them; it is reset, with ECONNRESET, on inferred state.
+  PcapBuilder b;
+  b.add(offload_pending(seg(false, 0x12, 900, 101)));
+  b.add(offload_pending(seg(false, 0x10, 901, 108)));
+  b.add(offload_pending(seg(false, 0x14, 901, 108)));
+  const auto conns = analyze_built(b, "oneway-server.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].a.port, 5000) << "the SYN's sender is the SYN-ACK's destination";
+  const ResetReport& r = conns[0].resets.at(0);
+  EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+  EXPECT_EQ(r.err, ECONNRESET);
+  EXPECT_TRUE(has(r.explanation, "[inferred: a's state comes from the other side's segments")) << r.explanation;
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ECONNRESET");
+  EXPECT_TRUE(conns[0].predicted[0].inferred);
+  EXPECT_FALSE(conns[0].predicted[0].unknown.empty());
+  EXPECT_FALSE(conns[0].predicted[1].inferred);
+  EXPECT_EQ(conns[0].predicted[1].next_read, "closed");
+}
+
+TEST(AnalyzeReal, OneDirectionOnlyTheClientsSegments) {
+  // tcpdump -Q out on the client: SYN, ACK, request, then the client aborts (RST|ACK).
+  // The server is known from the client's ACK: it is reset.
+  PcapBuilder b;
+  b.add(seg(true, 0x02, 100, 0));
+  b.add(seg(true, 0x10, 101, 901));
+  b.add(seg(true, 0x18, 101, 901, "request"));
+  b.add(seg(true, 0x14, 108, 901));
+  const auto conns = analyze_built(b, "oneway-client.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  const ResetReport& r = conns[0].resets.at(0);
+  EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+  EXPECT_EQ(conns[0].ending, "rst");
+  EXPECT_EQ(conns[0].predicted[1].next_read, "ECONNRESET");
+  EXPECT_TRUE(conns[0].predicted[1].inferred);
+  EXPECT_FALSE(conns[0].predicted[0].inferred);
+}
+
+TEST(AnalyzeReal, MidStreamPredictionsAreMarkedInferred) {
+  PcapBuilder b;
+  b.add(seg(true, 0x18, 5000, 7000, "abc"));
+  b.add(seg(false, 0x10, 7000, 5003));
+  b.add(seg(false, 0x14, 7000, 5003));
+  const auto conns = analyze_built(b, "midstream.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_TRUE(conns[0].mid_stream);
+  EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::Accepted);
+  EXPECT_TRUE(conns[0].predicted[0].inferred);
+  EXPECT_TRUE(has(conns[0].predicted[0].unknown, "after the handshake")) << conns[0].predicted[0].unknown;
+  EXPECT_TRUE(has(conns[0].resets[0].explanation, "[inferred: a's handshake is not in the capture]"));
+}
+
+TEST(AnalyzeReal, ARetransmittedSynCrossingTheSynAckMovesNothingBack) {
+  // The client's SYN is sent again as the SYN-ACK arrives, and the server answers it
+  // with the SYN-ACK again. The client is ESTABLISHED all the same: its FIN leaves it in
+  // FIN_WAIT, and the server's RST|ACK resets it (not "refused", not ignored).
+  PcapBuilder b;
+  b.add(seg(true, 0x02, 100, 0));                 // 1
+  b.add(seg(false, 0x12, 900, 101));              // 2
+  b.add(seg(true, 0x02, 100, 0));                 // 3: crossing
+  b.add(seg(false, 0x12, 900, 101));              // 4: duplicate SYN-ACK
+  b.add(seg(true, 0x10, 101, 901));               // 5
+  b.add(seg(true, 0x18, 101, 901, "hi"));         // 6
+  b.add(seg(false, 0x10, 901, 103));              // 7
+  b.add(seg(true, 0x02, 100, 0));                 // 8: a late copy of the SYN
+  b.add(seg(false, 0x14, 901, 103));              // 9
+  const auto conns = analyze_built(b, "crossing.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  const ResetReport& r = conns[0].resets.at(0);
+  EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+  EXPECT_EQ(r.err, ECONNRESET) << r.explanation;
+  EXPECT_EQ(r.cause, "close-unread-data") << r.explanation;
+  EXPECT_EQ(conns[0].ending, "rst");
+  EXPECT_EQ(conns[0].predicted[0].next_read, "ECONNRESET");
+
+  PcapBuilder f;  // with a FIN: a retransmitted SYN before it changes nothing either
+  f.add(seg(true, 0x02, 100, 0));
+  f.add(seg(false, 0x12, 900, 101));
+  f.add(seg(true, 0x02, 100, 0));
+  f.add(seg(true, 0x10, 101, 901));
+  f.add(seg(true, 0x11, 101, 901));               // a's FIN
+  f.add(seg(false, 0x10, 901, 102));
+  f.add(seg(false, 0x18, 901, 102, "late"));      // b's data after a's close
+  f.add(seg(true, 0x04, 102, 0));                 // a answers with RST
+  const auto fc = analyze_built(f, "crossing-fin.pcap");
+  ASSERT_EQ(fc.size(), 1u);
+  EXPECT_EQ(fc[0].resets.at(0).cause, "data-after-close") << fc[0].resets[0].explanation;
+  EXPECT_EQ(fc[0].resets[0].reaction, RstReaction::Accepted) << fc[0].resets[0].explanation;
+}
+
+TEST(AnalyzeReal, KeepAliveProbesAndARetransmittedFinAreNotRetransmissionStorms) {
+  PcapBuilder b;
+  b.add(seg(true, 0x02, 100, 0));
+  b.add(seg(false, 0x12, 900, 101));
+  b.add(seg(true, 0x10, 101, 901));
+  for (int i = 0; i < 5; ++i) {  // 1-byte keep-alive probes at snd_nxt-1, each answered
+    b.add(seg(true, 0x10, 100, 901, "k"));
+    b.add(seg(false, 0x10, 901, 101));
+  }
+  b.add(seg(true, 0x11, 101, 901));  // a's FIN
+  b.add(seg(true, 0x11, 101, 901));  // again
+  b.add(seg(false, 0x10, 901, 102));
+  b.add(seg(false, 0x11, 901, 102));
+  b.add(seg(true, 0x10, 102, 902));
+  const auto conns = analyze_built(b, "keepalive.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].ending, "fin");
+  EXPECT_EQ(conns[0].fins.size(), 2u);
+  EXPECT_FALSE(conns[0].anomaly);
+  EXPECT_EQ(conns[0].predicted[0].next_read, "EOF");
+
+  PcapBuilder k;  // probes then the peer's RST: an abort, not a retransmission storm
+  k.add(seg(true, 0x02, 100, 0));
+  k.add(seg(false, 0x12, 900, 101));
+  k.add(seg(true, 0x10, 101, 901));
+  for (int i = 0; i < 4; ++i) k.add(seg(true, 0x10, 100, 901, "k"));
+  k.add(seg(false, 0x04, 901, 0));
+  const auto kc = analyze_built(k, "keepalive-rst.pcap");
+  EXPECT_EQ(kc.at(0).resets.at(0).cause, "abort") << kc[0].resets[0].explanation;
+  EXPECT_EQ(kc[0].resets[0].reaction, RstReaction::Accepted);
+}
+
+TEST(AnalyzeReal, KernelCapturesFromLoopbackMatchWhatTheProgramsSaw) {
+  // tests/data/real/: tcpdump on lo with the offloads at their defaults, kernel sockets at
+  // both ends (tools/make-real-captures). Each NAME.json holds what the RST's receiver's
+  // one call after the reset returned: a read on the first connection, a write on the
+  // second. analyze must predict exactly that, and take every offload-pending checksum
+  // as valid.
+  const fs::path dir = fs::path(RSTLAB_TEST_DATA) / "real";
+  size_t checked = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    fs::path cap = e.path();
+    cap.replace_extension(".pcap");
+    SCOPED_TRACE(cap.filename().string());
+    const nlohmann::json want = nlohmann::json::parse(slurp(e.path()));
+    AnalyzeStats st;
+    const auto conns = analyze(cap, &st);
+    ASSERT_EQ(conns.size(), want["connections"].size());
+    EXPECT_EQ(st.bad_checksums, 0u);
+    // Every segment was captured on its sending host: a socket's segments carry the
+    // offload-pending sum; only an RST sent without a socket (tcp_v4_send_reset answering
+    // data for a closed one) has its checksum computed in full.
+    EXPECT_GE(st.offload_checksums, st.tcp - conns.size());
+    for (size_t i = 0; i < conns.size(); ++i) {
+      const ConnectionReport& c = conns[i];
+      const auto& w = want["connections"][i];
+      const int receiver = w["receiver"] == "a" ? 0 : 1;
+      ASSERT_EQ(c.resets.size(), 1u);
+      const ResetReport& r = c.resets[0];
+      EXPECT_EQ(r.from, w["reset_from"] == "a" ? c.a : c.b);
+      EXPECT_EQ(r.reaction, RstReaction::Accepted) << r.explanation;
+      EXPECT_TRUE(r.checksum == "offload" || r.checksum == "good") << r.checksum;
+      EXPECT_EQ(c.ending, "rst");
+      const EndpointPrediction& p = c.predicted[receiver];
+      const std::string result = w["result"];
+      if (w["call"] == "read") {
+        EXPECT_EQ(p.next_read, result) << p.why;
+      } else {
+        EXPECT_EQ(p.next_write, result) << p.why;
+      }
+      EXPECT_EQ(r.err, result == "EOF" ? EPIPE : result == "EPIPE" ? EPIPE : ECONNRESET)
+          << "the errno stored: ECONNRESET, or EPIPE when the FIN came first";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10u);
+}
+
+TEST(AnalyzeReal, AGroMergedSegmentIsUnverifiedNotBad) {
+  // On the receiving host GRO hands the tap one segment merged from several, larger than
+  // an Ethernet MTU carries, with the first one's checksum: it cannot be checked.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  b.add(bad(seg(true, 0x18, 101, 901, std::string(2896, 'm'))));  // two 1448-byte segments merged
+  b.add(seg(true, 0x14, 101 + 2896, 901));                          // exact only if the data arrived
+  AnalyzeStats st;
+  const auto conns = analyze_built(b, "gro.pcap", &st);
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(st.bad_checksums, 0u);
+  EXPECT_TRUE(conns[0].notes.empty());
+  EXPECT_EQ(conns[0].resets.at(0).reaction, RstReaction::Accepted) << conns[0].resets[0].explanation;
+}
+
+TEST(AnalyzeReal, ProbesIntoAZeroWindowAreNotRetransmissions) {
+  // b's window is 0; a probes it with one new byte again and again, b answers each with
+  // its zero window; then a closes normally. No storm, no timeout.
+  PcapBuilder b;
+  for (const SegmentSpec& s : {seg(true, 0x02, 100, 0), seg(false, 0x12, 900, 101), seg(true, 0x10, 101, 901)})
+    b.add(s);
+  SegmentSpec full = seg(false, 0x10, 901, 101);
+  full.window = 0;
+  for (int i = 0; i < 5; ++i) {
+    b.add(seg(true, 0x18, 101, 901, "z"));
+    b.add(full);
+  }
+  const auto conns = analyze_built(b, "zerowindow.pcap");
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].ending, "open");
+  EXPECT_FALSE(conns[0].anomaly);
 }

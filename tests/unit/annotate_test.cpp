@@ -307,3 +307,73 @@ TEST(Annotate, NextCallsGivesWhatThePredictionsSay) {
       }
   EXPECT_EQ(combos, 128 * 4 * 3);
 }
+
+// ---- The model on captures from ordinary hosts (ConnectionModel directly) ----
+
+namespace {
+
+SegmentFacts facts(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0) {
+  SegmentFacts f;
+  f.flags = flags;
+  f.seq = seq;
+  f.ack = ack;
+  f.len = len;
+  f.window = 65535;
+  return f;
+}
+
+}  // namespace
+
+TEST(TcpModel, RetransmittedSynAndSynAckNeverMoveBack) {
+  ConnectionModel m;
+  m.on_segment(0, facts(SYN, kC, 0), 1);
+  m.on_segment(1, facts(SYN | ACK, kS, kC + 1), 2);
+  m.on_segment(0, facts(ACK, kC + 1, kS + 1), 3);
+  m.on_segment(0, facts(PSH | ACK, kC + 1, kS + 1, 10), 4);
+  m.on_segment(0, facts(SYN, kC, 0), 5);              // a late copy of the SYN
+  m.on_segment(1, facts(SYN | ACK, kS, kC + 1), 6);   // and of the SYN-ACK
+  EXPECT_EQ(m.side[0].state, TcpState::Established);
+  EXPECT_EQ(m.side[1].state, TcpState::Established);
+  EXPECT_EQ(m.side[0].snd_nxt, kC + 11) << "sequence space does not go back either";
+  EXPECT_EQ(m.side[1].rcv_nxt, kC + 11);
+  m.on_segment(0, facts(FIN | ACK, kC + 11, kS + 1), 7);
+  EXPECT_EQ(m.side[0].state, TcpState::FinWait1);
+  const SegmentVerdict v = m.on_segment(1, facts(RST | ACK, kS + 1, kC + 12), 8);
+  EXPECT_EQ(v.reaction, RstReaction::Accepted);
+  EXPECT_EQ(v.err, ECONNRESET);
+}
+
+TEST(TcpModel, AnEndpointIsKnownFromTheOtherSidesSegments) {
+  // Only the server's segments: its SYN-ACK shows the client's SYN, its ACK the client's
+  // bytes; its RST is judged on the client so known.
+  ConnectionModel m;
+  m.on_segment(1, facts(SYN | ACK, kS, kC + 1), 1);
+  EXPECT_TRUE(m.side[0].seen);
+  EXPECT_TRUE(m.side[0].inferred);
+  EXPECT_FALSE(m.side[0].own_segments);
+  EXPECT_EQ(m.side[0].state, TcpState::Established);
+  EXPECT_EQ(m.side[0].isn, kC);
+  m.on_segment(1, facts(ACK, kS + 1, kC + 21), 2);
+  EXPECT_EQ(m.side[0].snd_nxt, kC + 21) << "it sent what the server acknowledges";
+  EXPECT_EQ(m.side[1].rcv_nxt, kC + 21) << "the server's ACK is its rcv_nxt";
+  const SegmentVerdict v = m.on_segment(1, facts(RST | ACK, kS + 1, kC + 21), 3);
+  EXPECT_EQ(v.reaction, RstReaction::Accepted) << v.why;
+  EXPECT_EQ(m.next_calls(0).read, std::string("ECONNRESET"));
+}
+
+TEST(TcpModel, AFinTakenAsDroppedIsTakenWhenTheReceiverAcksIt) {
+  ConnectionModel m;
+  m.on_segment(0, facts(SYN, kC, 0), 1);
+  m.on_segment(1, facts(SYN | ACK, kS, kC + 1), 2);
+  m.on_segment(0, facts(ACK, kC + 1, kS + 1), 3);
+  SegmentFacts fin = facts(FIN | ACK, kC + 1, kS + 1);
+  fin.checksum_ok = false;
+  EXPECT_TRUE(m.on_segment(0, fin, 4).dropped_bad_checksum);
+  EXPECT_FALSE(m.side[1].fin_received);
+  const SegmentVerdict v = m.on_segment(1, facts(ACK, kS + 1, kC + 2), 5);
+  EXPECT_TRUE(v.fin_by_ack);
+  EXPECT_EQ(v.fin_event, 4u);
+  EXPECT_TRUE(m.side[1].fin_received);
+  EXPECT_EQ(m.side[1].state, TcpState::CloseWait);
+  EXPECT_EQ(m.next_calls(1).read, std::string("EOF"));
+}
