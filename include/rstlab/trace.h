@@ -102,7 +102,31 @@ struct CaptureInfo {
   uint64_t foreign = 0;      ///< Late segments of earlier runs on a shared lab, left out
 };
 
+/// Where a trace comes from.
+enum class TraceKind {
+  Run,      ///< a live run: calls, expectations, a recorder on the lab link
+  Capture,  ///< one connection of a capture (`rstlab analyze --flow`): packets only
+};
+
+/// What one endpoint's next calls return, predicted from a capture (TraceKind::Capture:
+/// there are no calls to observe).
+struct EndpointOutlook {
+  std::string role;  ///< "client a" / "server b" (a sent the SYN, as in the table)
+  Endpoint endpoint;
+  std::string next_read, next_write, so_error;
+  bool sigpipe = false;   ///< the write raises SIGPIPE
+  std::string why;
+  bool inferred = false;  ///< rests on state inferred from the other side's segments
+  std::string unknown;    ///< what the capture cannot tell
+};
+
+/// A file an HTML page links to, beside it.
+struct FileLink {
+  std::string href, what;
+};
+
 struct Trace {
+  TraceKind kind = TraceKind::Run;
   std::string scenario;
   std::string title;
   std::string story;
@@ -114,7 +138,14 @@ struct Trace {
   std::vector<std::string> failures;  ///< Unmet expectations and run errors, in order
   std::vector<Annotation> annotations;  ///< in event order
   std::optional<FirstObserver> first_observer;
+  /// TraceKind::Capture: the prediction per endpoint (client, server), the files the
+  /// HTML page links (only those written beside it), and the capture's files and frames
+  /// in words (several files read as one capture).
+  std::vector<EndpointOutlook> outlook;
+  std::vector<FileLink> files;
+  std::string frames_in;
 
+  bool from_capture() const { return kind == TraceKind::Capture; }
   bool passed() const { return failures.empty(); }
   /// Sorts events by time; ties keep insertion order.
   void sort_events();

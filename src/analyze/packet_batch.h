@@ -58,6 +58,8 @@ struct PacketBatch {
   std::vector<DecodedPacket> packets;  // `count` of them filled; grown up to kCapacity on first use
   size_t count = 0;
   bool keep_raw = false;               // copy each packet's bytes into `raw` (for --flow)
+  uint32_t file = 0;                   // several files: the one these packets come from
+  bool file_start = false;             // the first batch of that file (none spans two files)
   std::vector<uint8_t> raw;
 
   /// The next record to fill (count < kCapacity). A small capture touches a few records

@@ -8,9 +8,9 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
@@ -18,50 +18,14 @@
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
 #include "rstlab/render.h"
+#include "rstlab/wire.h"
+#include "analyze/capture_files.h"
+#include "analyze/report_json.h"
 #include "util/files.h"
+#include "util/json_writer.h"
 
 namespace rstlab {
 namespace {
-
-using ojson = nlohmann::ordered_json;
-
-ojson connection_json(const ConnectionReport& c) {
-  ojson j;
-  j["id"] = c.id;
-  j["a"] = c.a.str();
-  j["b"] = c.b.str();
-  j["ending"] = c.ending;
-  j["mid_stream"] = c.mid_stream;
-  j["anomaly"] = c.anomaly;
-  j["packets"] = c.packets;
-  j["first_frame"] = c.first_frame;
-  j["last_frame"] = c.last_frame;
-  ojson resets = ojson::array();
-  for (const auto& r : c.resets)
-    resets.push_back({{"frame", r.frame},
-                      {"from", r.from.str()},
-                      {"to", r.to.str()},
-                      {"reaction", rst_reaction_name(r.reaction)},
-                      {"cause", r.cause},
-                      {"errno", r.err ? ojson(errno_name(r.err)) : ojson(nullptr)},
-                      {"explanation", r.explanation}});
-  j["resets"] = std::move(resets);
-  ojson fins = ojson::array();
-  for (const auto& f : c.fins) fins.push_back({{"frame", f.frame}, {"from", f.from.str()}, {"to", f.to.str()}});
-  j["fins"] = std::move(fins);
-  ojson pred;
-  for (int s = 0; s < 2; ++s) {
-    const EndpointPrediction& p = c.predicted[s];
-    pred[(s == 0 ? c.a : c.b).str()] = {{"next_read", p.next_read},
-                                        {"next_write", p.next_write},
-                                        {"write_raises_sigpipe", p.write_raises_sigpipe},
-                                        {"so_error", p.so_error},
-                                        {"why", p.why}};
-  }
-  j["predicted"] = std::move(pred);
-  j["notes"] = c.notes;
-  return j;
-}
 
 /// The summary table, built in a buffer and written in large blocks: a capture can give
 /// hundreds of thousands of rows, and printf with field widths (or std::string's
@@ -152,14 +116,14 @@ void header(TableWriter& out) {
 }
 
 /// One connection's row; with `explain`, its reasons on indented lines under it.
-void row(TableWriter& out, const ConnectionReport& c, bool explain) {
+void row(TableWriter& out, const ConnectionReport& c, uint64_t id, bool explain) {
   const ResetReport* shown = nullptr;  // the reset that decided, else the last one
   for (const auto& r : c.resets) {
     shown = &r;
     if (r.reaction == RstReaction::Accepted) break;
   }
-  char id[24];
-  out.right(std::string_view(id, static_cast<size_t>(std::to_chars(id, id + sizeof id, c.id).ptr - id)), kIdW)
+  char idt[24];
+  out.right(std::string_view(idt, static_cast<size_t>(std::to_chars(idt, idt + sizeof idt, id).ptr - idt)), kIdW)
       .text("  ");
   out.endpoint(c.a, kEndpointW).endpoint(c.b, kEndpointW).cell(c.ending, kEndingW);
   uint64_t start = out.written();
@@ -177,6 +141,7 @@ void row(TableWriter& out, const ConnectionReport& c, bool explain) {
     start = out.written();
     out.text(p.next_read).text(" / ").text(p.next_write);
     if (p.write_raises_sigpipe) out.text("+SIGPIPE");
+    if (p.inferred) out.text("*");  // rests on inferred state: the footer says what that means
     if (s == 0) out.pad(start, kCallsW);
   }
   out.end_line();
@@ -188,6 +153,11 @@ void row(TableWriter& out, const ConnectionReport& c, bool explain) {
   for (int s = 0; s < 2; ++s)
     if (c.predicted[s].next_read != "ok" || c.predicted[s].next_write != "ok") {
       out.text(s == 0 ? "       a: " : "       b: ").text(c.predicted[s].why);
+      out.end_line();
+    }
+  for (int s = 0; s < 2; ++s)
+    if (!c.predicted[s].unknown.empty()) {
+      out.text(s == 0 ? "       a: unknown: " : "       b: unknown: ").text(c.predicted[s].unknown);
       out.end_line();
     }
   for (const auto& n : c.notes) {
@@ -209,91 +179,281 @@ void print_causes(const std::map<std::string_view, uint64_t>& causes) {
   }
 }
 
+/// JSON Lines into a buffer written in large blocks (as the table is).
+class JsonLines {
+ public:
+  JsonLines() { buf_.reserve(kFlushAt + (64 << 10)); }
+  std::string& buffer() { return buf_; }
+  /// After each line: writes the buffer out once it is large.
+  void line_done() {
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  void flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    buf_.clear();
+    std::fflush(stdout);
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 19;
+  std::string buf_;
+};
+
+/// --flow --json after the connection's line: one line per packet of it, in time order,
+/// with what the analysis says about it.
+void packet_lines(std::string& out, const Trace& t, const detail::CaptureGroup* files) {
+  const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
+  size_t next = 0;
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    const PacketEvent* p = t.events[i].packet();
+    if (!p) continue;
+    detail::JsonWriter j(out);
+    j.begin_object().field("type", "packet").field("frame", p->frame);
+    if (files) j.field("file", files->file_of(p->frame));
+    j.field("t_ns", static_cast<int64_t>(t.events[i].t_ns))
+        .field("t_us", static_cast<int64_t>((t.events[i].t_ns - t0) / 1000))
+        .field("dir", dir_name(p->dir))
+        .field("flags", tcp_flags_string(p->flags))
+        .field("seq", p->seq)
+        .field("ack", p->ack)
+        .field("len", p->len)
+        .field("win", static_cast<unsigned>(p->window))
+        .field("seq_abs", p->seq_abs)
+        .field("ack_abs", p->ack_abs)
+        .field("checksum_ok", p->checksum_ok);
+    j.key("notes").begin_array();
+    for (; next < t.annotations.size() && t.annotations[next].event <= i; ++next)
+      if (t.annotations[next].event == i) j.value(t.annotations[next].text);
+    j.end_array().end_object();
+    out += '\n';
+  }
+}
+
+/// --flow: one connection's story, as text, JSON Lines or files.
+void print_flow(const AnalyzeArgs& a, const ConnectionReport& c, uint64_t id, const detail::CaptureGroup& g,
+                const std::vector<CapturedPacket>& kept, bool several_files) {
+  ConnectionReport r = c;
+  r.id = id;
+  Trace t = connection_trace(r, g.link_type, kept, g.name());
+  if (several_files) t.capture.file = g.frames_in();  // where each frame number is
+  namespace fs = std::filesystem;
+  std::vector<std::string> written;
+  const std::tuple<const std::string*, std::string (*)(const Trace&), const char*> diagrams[] = {
+      {&a.svg, [](const Trace& x) { return render_svg(x); }, "the ladder diagram (SVG)"},
+      {&a.mermaid, render_mermaid, "the ladder as a Mermaid diagram"},
+      {&a.plantuml, render_plantuml, "the ladder as a PlantUML diagram"}};
+  for (const auto& [file, render, what] : diagrams) {
+    if (file->empty()) continue;
+    detail::write_file_atomic(*file, render(t));
+    std::fprintf(stderr, "rstlab: wrote %s\n", file->c_str());
+    written.push_back(*file);
+  }
+  if (!a.html.empty()) {
+    // The page links the files written beside it by this command, and nothing else.
+    const fs::path dir = fs::absolute(a.html).parent_path();
+    for (size_t i = 0, k = 0; i < 3; ++i) {
+      const std::string& file = *std::get<0>(diagrams[i]);
+      if (file.empty()) continue;
+      t.files.push_back({fs::proximate(fs::absolute(file), dir).generic_string(), std::get<2>(diagrams[i])});
+      ++k;
+    }
+    detail::write_file_atomic(a.html, render_html_report(t));
+    std::fprintf(stderr, "rstlab: wrote %s\n", a.html.c_str());
+    written.push_back(a.html);
+  }
+  if (!written.empty() && !a.json) return;
+  if (a.json) {
+    JsonLines out;
+    detail::append_connection_json(out.buffer(), r);
+    packet_lines(out.buffer(), t, several_files ? &g : nullptr);
+    out.flush();
+  } else {
+    std::fputs(render_text(t, ::isatty(STDOUT_FILENO)).c_str(), stdout);
+  }
+}
+
+/// "1 connection(s)" etc. for one capture (a group of files read as one).
+std::string counts_line(const detail::CaptureGroup& g, const AnalyzeStats& st, size_t shown, bool all) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                ": %llu packets (%llu TCP, %llu other), %llu connection(s), %llu RST(s), %llu FIN(s); %zu shown%s\n",
+                static_cast<unsigned long long>(st.packets), static_cast<unsigned long long>(st.tcp),
+                static_cast<unsigned long long>(st.not_tcp), static_cast<unsigned long long>(st.connections),
+                static_cast<unsigned long long>(st.resets), static_cast<unsigned long long>(st.fins), shown,
+                all ? "" : " (ended with a reset or an anomaly; --all shows every connection)");
+  std::string line = g.name() + buf;
+  if (g.files.size() > 1) line += "  one capture, its files in time order: " + g.frames_in() + "\n";
+  if (!g.separate.empty()) line += "  analysed on its own: " + g.separate + "\n";
+  return line;
+}
+
 }  // namespace
 
 int run_analyze(const AnalyzeArgs& a) {
-  AnalyzeOptions opt;
+  if (a.files.empty()) throw InputError("analyze: no capture file given");
+  AnalyzeOptions base;
   if (a.flow) {
-    opt.keep_flow = *a.flow;
-    opt.report_only = [id = *a.flow](const ConnectionReport& c) { return c.id == id; };
+    base.keep_flow = *a.flow;
   } else if (!a.json) {  // the table: only what it prints, words only where it prints them
-    if (!a.all) opt.report_only = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
-    opt.words = a.explain;
-    opt.explain_ok_endpoints = false;
+    if (!a.all) base.report_only = [](const ConnectionReport& c) { return !c.resets.empty() || c.anomaly; };
+    base.words = a.explain;
+    base.explain_ok_endpoints = false;
   }
   const bool tty = ::isatty(STDERR_FILENO);
   if (tty)
-    opt.progress = [](uint64_t n) {
+    base.progress = [](uint64_t n) {
       std::fprintf(stderr, "\r\033[Krstlab: %.1f M packets read...", static_cast<double>(n) / 1e6);
     };
+
+  // One file as it always was; several (or a folder) through the list of files.
+  std::error_code ec;
+  const bool single = a.files.size() == 1 && (a.files[0] == "-" || !std::filesystem::is_directory(a.files[0], ec));
+  std::vector<detail::CaptureFile> files;
+  if (!single) {
+    std::vector<std::string> skipped;
+    files = detail::list_capture_files(a.files, skipped);
+    if (!skipped.empty()) {
+      std::string list;
+      for (size_t i = 0; i < skipped.size() && i < 5; ++i) list += (i ? ", " : "") + skipped[i];
+      if (skipped.size() > 5) list += ", ...";
+      std::fprintf(stderr, "rstlab: note: left out %zu file(s) that are not pcap or pcapng: %s\n", skipped.size(),
+                   list.c_str());
+    }
+  }
+  const bool several = !single && files.size() > 1;
+
   const bool table = !a.json && !a.flow;
   size_t shown = 0;
   std::map<std::string_view, uint64_t> causes;  // of the RSTs in the table
   uint64_t mid_stream = 0;                      // rows without a handshake in the capture
-  std::optional<ConnectionReport> flow;
+  bool inferred = false;                        // a prediction in the table rests on inferred state
+  uint64_t offload = 0, connections = 0;
+  std::vector<std::string> footers;             // one per capture, after the table
   std::optional<TableWriter> out;
+  std::optional<JsonLines> json;
   if (table) {
     out.emplace();
     header(*out);
+  } else if (a.json && !a.flow) {
+    json.emplace();
   }
-  const auto sink = [&](const ConnectionReport& c) {  // after report_only
+  bool flow_found = false;
+  uint64_t id_offset = 0;                       // connections of the captures before this one
+  std::optional<ConnectionReport> flow;
+  size_t group_shown = 0;
+  const detail::CaptureGroup* current = nullptr;
+  std::vector<std::string_view> conn_files;     // JSON "files" of one connection
+
+  const auto begin = [&](const detail::CaptureGroup& g) {
+    current = &g;
+    if (!g.separate.empty())
+      std::fprintf(stderr, "rstlab: note: %s is analysed as a capture of its own: %s\n", g.files.front().c_str(),
+                   g.separate.c_str());
+    detail::GroupRun run;
+    run.options = base;
+    group_shown = 0;
     if (a.flow) {
-      flow = c;
-    } else if (a.json) {
-      std::cout << connection_json(c).dump() << '\n';
-    } else {
-      row(*out, c, a.explain);
-      ++shown;
-      for (const auto& r : c.resets) ++causes[r.cause];
-      mid_stream += c.mid_stream;
+      const bool here = *a.flow > id_offset;  // ids go on from one capture to the next
+      const uint64_t local = here ? *a.flow - id_offset : 0;
+      if (here) run.options.keep_flow = local;
+      else run.options.keep_flow.reset();
+      run.options.report_only = [local](const ConnectionReport& c) { return c.id == local; };
     }
+    run.sink = [&](const ConnectionReport& c) {  // after report_only
+      if (a.flow) {
+        flow = c;
+      } else if (json) {
+        const ConnectionReport* r = &c;
+        ConnectionReport shifted;
+        if (id_offset) {  // a later capture of several: ids continue
+          shifted = c;
+          shifted.id += id_offset;
+          r = &shifted;
+        }
+        if (several) {
+          conn_files.clear();
+          const detail::CaptureGroup& cg = *current;
+          for (size_t i = 0; i < cg.files.size(); ++i) {
+            const uint64_t from = cg.first_frame[i];
+            const uint64_t to = i + 1 < cg.first_frame.size() ? cg.first_frame[i + 1] - 1 : UINT64_MAX;
+            if (c.first_frame <= to && c.last_frame >= from) conn_files.push_back(cg.files[i]);
+          }
+        }
+        detail::append_connection_json(json->buffer(), *r, several ? &conn_files : nullptr);
+        json->line_done();
+      } else {
+        row(*out, c, c.id + id_offset, a.explain);
+        ++shown;
+        ++group_shown;
+        for (const auto& r : c.resets) ++causes[r.cause];
+        mid_stream += c.mid_stream;
+        inferred |= c.predicted[0].inferred || c.predicted[1].inferred;
+      }
+    };
+    return run;
+  };
+  const auto end = [&](const detail::CaptureGroup& g, const AnalyzeStats& st, std::vector<CapturedPacket>& kept) {
+    if (json) json->flush();
+    if (out) out->flush();
+    if (tty && st.packets >= (1u << 20)) std::fprintf(stderr, "\r\033[K");
+    const std::string name = g.name();
+    for (const auto& [file, what] : g.file_warnings)
+      std::fprintf(stderr, "rstlab: %s: warning: %s\n", file.c_str(), what.c_str());
+    for (const auto& [what, n] : st.warnings)
+      std::fprintf(stderr, "rstlab: %s: warning: %s%s\n", name.c_str(), what.c_str(),
+                   n > 1 || what.find("cut short") == std::string::npos
+                       ? (" (" + std::to_string(n) + " packets)").c_str()
+                       : "");
+    offload += st.offload_checksums;
+    connections += st.connections;
+    if (table) footers.push_back(counts_line(g, st, group_shown, a.all));
+    if (a.flow && flow) {
+      print_flow(a, *flow, *a.flow, g, kept, several);
+      flow_found = true;
+      return false;  // the connection is told: the files after it are not needed
+    }
+    id_offset += st.connections;
+    return true;
   };
 
-  std::vector<CapturedPacket> kept;
-  int dlt = 0;
-  const AnalyzeStats st = analyze_file(a.file, sink, opt, &kept, &dlt);
-  std::cout.flush();
-  if (out) out->flush();
-  if (tty && st.packets >= (1u << 20)) std::fprintf(stderr, "\r\033[K");
+  if (single) {
+    detail::CaptureGroup g;
+    g.files = {a.files[0]};
+    g.first_frame = {1};
+    detail::GroupRun run = begin(g);
+    std::vector<CapturedPacket> kept;
+    int dlt = 0;
+    const AnalyzeStats st = analyze_file(a.files[0], run.sink, run.options, &kept, &dlt);
+    g.link_type = dlt;
+    g.frames = st.packets;
+    std::cout.flush();
+    end(g, st, kept);
+  } else {
+    detail::analyze_files(files, begin, end, a.flow.has_value());
+  }
 
-  for (const auto& [what, n] : st.warnings)
-    std::fprintf(stderr, "rstlab: %s: warning: %s%s\n", a.file.c_str(), what.c_str(),
-                 n > 1 || what.find("cut short") == std::string::npos ? (" (" + std::to_string(n) + " packets)").c_str()
-                                                                      : "");
   if (a.flow) {
-    if (!flow) throw InputError(a.file + ": no connection " + std::to_string(*a.flow) + " (it has " +
-                                std::to_string(st.connections) + ")");
-    const Trace t = connection_trace(*flow, dlt, kept, a.file);
-    bool wrote = false;
-    const std::pair<const std::string*, std::string (*)(const Trace&)> outputs[] = {
-        {&a.svg, [](const Trace& x) { return render_svg(x); }},
-        {&a.mermaid, render_mermaid},
-        {&a.plantuml, render_plantuml},
-        {&a.html, [](const Trace& x) { return render_html_report(x); }}};
-    for (const auto& [file, render] : outputs) {
-      if (file->empty()) continue;
-      detail::write_file_atomic(*file, render(t));
-      std::fprintf(stderr, "rstlab: wrote %s\n", file->c_str());
-      wrote = true;
-    }
-    if (!wrote || a.json) {
-      if (a.json) std::cout << connection_json(*flow).dump(2) << '\n';
-      else std::fputs(render_text(t, ::isatty(STDOUT_FILENO)).c_str(), stdout);
-    }
+    if (!flow_found)
+      throw InputError((single ? a.files[0] : std::string("the files given")) + ": no connection " +
+                       std::to_string(*a.flow) + " (it has " + std::to_string(connections) + ")");
     return 0;
   }
   if (table) {
-    std::printf("\n%s: %llu packets (%llu TCP, %llu other), %llu connection(s), %llu RST(s), %llu FIN(s); %zu shown%s\n",
-                a.file.c_str(), static_cast<unsigned long long>(st.packets),
-                static_cast<unsigned long long>(st.tcp), static_cast<unsigned long long>(st.not_tcp),
-                static_cast<unsigned long long>(st.connections), static_cast<unsigned long long>(st.resets),
-                static_cast<unsigned long long>(st.fins), shown,
-                a.all ? "" : " (ended with a reset or an anomaly; --all shows every connection)");
+    std::fputs("\n", stdout);
+    for (const auto& f : footers) std::fputs(f.c_str(), stdout);
     print_causes(causes);
     if (mid_stream)
       std::printf("%llu of the connections listed started before the capture (no handshake in it): both "
                   "endpoints taken as ESTABLISHED, the first sequence numbers seen as in order.\n",
                   static_cast<unsigned long long>(mid_stream));
+    if (offload)
+      std::printf("captured on the sending host: %llu segments carry checksums the NIC completes later; they are "
+                  "treated as valid.\n",
+                  static_cast<unsigned long long>(offload));
+    if (inferred)
+      std::printf("* after a prediction: it rests on state inferred from the other side's segments (the capture "
+                  "lacks that endpoint's own, or its handshake)%s.\n",
+                  a.explain ? "" : "; --explain says what is unknown");
     std::printf("Next read / write: what each endpoint's next call returns as far as the wire tells "
                 "(ok = data or wait; closed = it sent the RST).\n%s--flow ID gives one connection's "
                 "annotated timeline.\n",

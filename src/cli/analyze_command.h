@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rstlab {
 
 struct AnalyzeArgs {
-  std::string file;
+  std::vector<std::string> files;  ///< files and folders, read as one capture where they are one
   bool all = false;
   bool json = false;
   bool explain = false;  ///< the table: each row's reasons under it

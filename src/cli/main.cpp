@@ -260,8 +260,9 @@ int main(int argc, char** argv) {
 
   AnalyzeArgs aa;
   auto* analyze = app.add_subcommand("analyze", "Explain every reset in a pcap/pcapng capture");
-  analyze->add_option("file", aa.file,
-                      "A pcap or pcapng file (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback); - reads standard input")
+  analyze->add_option("files", aa.files,
+                      "pcap or pcapng files (Ethernet, VLAN, Linux SLL/SLL2, raw IP, loopback), or folders of them; "
+                      "several are read as one capture in time order; - reads standard input")
       ->required();
   analyze->add_flag("--all", aa.all, "List every connection, not only those that ended with a reset or an anomaly");
   analyze->add_flag("--explain,-e", aa.explain,
@@ -279,10 +280,23 @@ int main(int argc, char** argv) {
       "next read and write return. Both endpoints are taken to be Linux. See docs/analyze.md.\n"
       "The table has one row per connection and ends with the causes it lists, each with its\n"
       "meaning; --explain adds each row's reasons under it, --flow ID one connection's timeline.\n"
+      "Several files (the rotations of tcpdump -C/-G/-W), or a folder of them, are read as one\n"
+      "capture in the order of their first packets: connections go on across files, frame\n"
+      "numbers too. A file that overlaps the one before it in time, or has another link type,\n"
+      "is analysed as a capture of its own, and the output says so.\n"
+      "--flow ID: one connection's timeline with the same causes and predictions as the table\n"
+      "('prediction from the capture'); with --json, JSON Lines: the connection's object (as\n"
+      "--json prints it), then one object per packet; --svg/--mermaid/--plantuml/--html write files.\n"
+      "Exit codes: 0 analysed (whatever the capture shows); 2 bad input (a file that cannot be\n"
+      "read, a folder without captures, an unsupported link type, no such connection, bad\n"
+      "options); 3 any other error.\n"
       "Examples:\n"
       "  rstlab analyze captures/broken-pipe-veth.pcap --explain\n"
       "  rstlab analyze big.pcapng --json | jq 'select(.ending==\"rst\")'\n"
-      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --svg flow1.svg");
+      "  rstlab analyze ring/trace.pcap0 ring/trace.pcap1 ring/trace.pcap2\n"
+      "  rstlab analyze rotated-captures/ --explain\n"
+      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --svg flow1.svg --html flow1.html\n"
+      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --json | jq -c 'select(.type==\"packet\")'");
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");

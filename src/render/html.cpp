@@ -18,7 +18,7 @@ const char* kStyle = R"(<style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1160px;color:#1d2530;padding:0 1em}
 h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #d0d4da;padding-bottom:.2em}
 .badge{font-size:.55em;padding:.2em .6em;border-radius:.4em;vertical-align:middle;color:#fff}
-.passed{background:#2e7d32}.failed{background:#c62828}
+.passed{background:#2e7d32}.failed{background:#c62828}.capture{background:#44546a}
 .title{font-size:1.15em;color:#44546a}.story{max-width:70em;line-height:1.5}
 .observer{background:#fff8dd;border:2px solid #e08a00;border-radius:8px;padding:.6em 1em}
 table{border-collapse:collapse;width:100%;font-size:.9em}
@@ -46,13 +46,34 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
   o << "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>rstlab: "
     << esc(t.scenario) << " (" << esc(t.link) << ")</title>\n"
     << kStyle << "</head>\n<body>\n<header>\n<h1>" << esc(t.scenario) << " <span class=\"badge "
-    << (t.passed() ? "passed\">PASSED" : "failed\">FAILED") << "</span></h1>\n"
+    << (t.from_capture() ? "capture\">prediction from the capture"
+                         : t.passed() ? "passed\">PASSED" : "failed\">FAILED")
+    << "</span></h1>\n"
     << "<p class=\"title\">" << esc(t.title) << "</p>\n";
   if (!t.story.empty()) o << "<p class=\"story\">" << esc(t.story) << "</p>\n";
   o << "<p>link <b>" << esc(t.link) << "</b>, " << family_name(t.family) << " &middot; client "
     << esc(t.client.kind) << " " << esc(t.client.endpoint.str()) << " &middot; server " << esc(t.server.kind) << " "
     << esc(t.server.endpoint.str()) << "</p>\n</header>\n";
-  if (t.first_observer) {
+  if (t.from_capture()) {
+    o << "<section class=\"observer\" id=\"prediction\"><h2>Prediction from the capture</h2>\n"
+      << "<p>What each endpoint's next call returns, as far as the wire tells.</p>\n<ul>\n";
+    bool inferred = false;
+    for (const EndpointOutlook& e : t.outlook) {
+      o << "<li><b>" << esc(e.role + " " + e.endpoint.str()) << "</b>: next read <b>" << esc(e.next_read)
+        << "</b>, next write <b>" << esc(e.next_write) << (e.sigpipe ? " +SIGPIPE" : "") << "</b>";
+      if (!e.so_error.empty() && e.so_error != "0") o << " (SO_ERROR " << esc(e.so_error) << ")";
+      if (e.inferred) o << " *";
+      inferred |= e.inferred;
+      if (!e.why.empty()) o << "<br>" << esc(e.why);
+      if (!e.unknown.empty()) o << "<br>unknown: " << esc(e.unknown);
+      o << "</li>\n";
+    }
+    o << "</ul>\n";
+    if (inferred)
+      o << "<p>* rests on state inferred from the other side's segments (that endpoint's own are not all in the "
+           "capture)</p>\n";
+    o << "</section>\n";
+  } else if (t.first_observer) {
     const auto& f = *t.first_observer;
     o << "<section class=\"observer\" id=\"first-observer\"><h2>First observer</h2>\n<p><b>"
       << esc(f.actor + " " + f.call + " -> " + f.result) << "</b></p>\n<p>" << esc(f.reason) << "</p></section>\n";
@@ -69,8 +90,9 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
   svg.erase(0, svg.find("<svg"));  // inline: no XML declaration
   o << "<h2>Ladder diagram</h2>\n<div class=\"diagram\" id=\"diagram\">\n" << svg << "</div>\n";
 
+  const bool expectations = !t.from_capture();  // a capture has none
   o << "<h2>Timeline</h2>\n<table id=\"timeline\">\n<tr><th>t (ms)</th><th>who</th><th>event</th>"
-    << "<th>expected</th><th>why (kernel rules)</th></tr>\n";
+    << (expectations ? "<th>expected</th>" : "") << "<th>why (kernel rules)</th></tr>\n";
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
   size_t next = 0;
   for (size_t i = 0; i < t.events.size(); ++i) {
@@ -100,7 +122,20 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
       expected = std::string("<span class=\"") + (e.met.value_or(false) ? "ok\">ok: " : "bad\">EXPECTED ") +
                  esc(e.expected) + "</span>";
     o << "<tr><td class=\"t\">" << ms(e.t_ns - t0) << "</td><td>" << esc(who) << "</td><td class=\"ev " << cls << "\">"
-      << esc(text) << "</td><td>" << expected << "</td><td>" << notes << "</td></tr>\n";
+      << esc(text) << "</td><td>" << (expectations ? expected + "</td><td>" : "") << notes << "</td></tr>\n";
+  }
+  if (t.from_capture()) {  // links only to files written beside this page
+    o << "</table>\n";
+    if (!t.files.empty()) {
+      o << "<h2>Files</h2>\n<ul id=\"files\">\n";
+      for (const FileLink& f : t.files)
+        o << "<li><a href=\"" << esc(f.href) << "\">" << esc(f.href) << "</a> - " << esc(f.what) << "</li>\n";
+      o << "</ul>\n";
+    }
+    o << "<footer>capture: " << t.capture.packets << " packets of this connection in " << esc(t.capture.file)
+      << (t.frames_in.empty() ? "" : " (" + esc(t.frames_in) + ")") << " &middot; made by rstlab</footer>\n"
+      << "</body>\n</html>\n";
+    return o.str();
   }
   o << "</table>\n<h2>Files</h2>\n<ul id=\"files\">\n"
     << "<li><a href=\"capture.pcap\">capture.pcap</a> - every segment on the lab link (Wireshark, tcpdump)</li>\n"

@@ -227,7 +227,7 @@ class Svg {
       x += 60 + static_cast<int>(std::string(name).size() * kCharW);
     }
     o << "<text x=\"" << kWidth - 20 << "\" y=\"" << y2 + 2 << "\" text-anchor=\"end\" fill=\"#9aa0a6\">"
-      << "rstlab - link " << esc(t_.link) << ", " << family_name(t_.family) << " - #N = frame in capture.pcap"
+      << "rstlab - link " << esc(t_.link) << ", " << family_name(t_.family) << (t_.from_capture() ? " - #N = frame in the capture" : " - #N = frame in capture.pcap")
       << "</text>\n";
   }
 

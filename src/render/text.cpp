@@ -30,6 +30,33 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
+/// A capture's footer: each endpoint's next read and write as the wire predicts them
+/// (the table's and the JSON's predictions, with their reasons), and where the packets are.
+void render_capture_footer(std::ostringstream& o, const Trace& t, const Palette& p) {
+  o << "\n" << p.bold() << "prediction from the capture" << p.reset()
+    << " (what each endpoint's next call returns, as far as the wire tells):\n";
+  bool inferred = false;
+  for (const EndpointOutlook& e : t.outlook) {
+    const bool bad = e.next_read != "ok" || e.next_write != "ok";
+    o << "  " << pad(e.role, 9) << pad(e.endpoint.str(), 24) << (bad ? p.red() : "") << "next read " << e.next_read
+      << ", next write " << e.next_write << (e.sigpipe ? " +SIGPIPE" : "") << p.reset();
+    if (e.so_error != "0" && !e.so_error.empty()) o << " (SO_ERROR " << e.so_error << ")";
+    if (e.inferred) {
+      o << " *";
+      inferred = true;
+    }
+    o << "\n";
+    if (!e.why.empty()) o << "    " << e.why << "\n";
+    if (!e.unknown.empty()) o << "    unknown: " << e.unknown << "\n";
+  }
+  if (inferred)
+    o << "  * rests on state inferred from the other side's segments (that endpoint's own are not all in the "
+         "capture)\n";
+  o << "\ncapture: " << t.capture.packets << " packets of this connection in " << t.capture.file;
+  if (!t.frames_in.empty()) o << " (" << t.frames_in << ")";
+  o << "\n";
+}
+
 }  // namespace
 
 std::string printable(const std::string& bytes) {
@@ -90,14 +117,22 @@ std::string syscall_line(const SyscallEvent& e) {
 std::string render_text(const Trace& t, bool color) {
   const Palette p{color};
   std::ostringstream o;
-  o << p.bold() << t.scenario << p.reset() << "  (link " << t.link << ", " << family_name(t.family)
-    << ")  " << (t.passed() ? p.green() : p.red()) << (t.passed() ? "PASSED" : "FAILED") << p.reset()
-    << "\n";
+  if (t.from_capture())  // no expectations to pass or fail: what the wire predicts
+    o << p.bold() << t.scenario << p.reset() << "  (" << t.link << ", " << family_name(t.family)
+      << ")  prediction from the capture\n";
+  else
+    o << p.bold() << t.scenario << p.reset() << "  (link " << t.link << ", " << family_name(t.family)
+      << ")  " << (t.passed() ? p.green() : p.red()) << (t.passed() ? "PASSED" : "FAILED") << p.reset()
+      << "\n";
   if (!t.title.empty()) o << t.title << "\n";
   o << "\n";
   for (const auto* a : {&t.client, &t.server}) {
-    o << "  " << pad(a == &t.client ? "client" : "server", 8) << pad(a->endpoint.str(), 24)
-      << (a->kind == "kernel" ? "kernel socket" : "crafted peer (libtins)");
+    // A capture's analysis names the endpoints a and b (a sent the SYN): both names here.
+    const char* role = a == &t.client ? (t.from_capture() ? "client a" : "client")
+                                      : (t.from_capture() ? "server b" : "server");
+    o << "  " << pad(role, t.from_capture() ? 9 : 8) << pad(a->endpoint.str(), 24)
+      << (a->kind == "kernel" ? (t.from_capture() ? "kernel socket (taken to be Linux)" : "kernel socket")
+                              : "crafted peer (libtins)");
     if (!a->sigpipe.empty()) o << ", SIGPIPE " << a->sigpipe;
     o << "\n";
   }
@@ -135,6 +170,10 @@ std::string render_text(const Trace& t, bool color) {
       o << std::string(21, ' ') << "| " << (key ? p.bold() : p.dim())
         << (a.kind == "mismatch" ? p.red() : "") << a.text << p.reset() << "\n";
     }
+  }
+  if (t.from_capture()) {
+    render_capture_footer(o, t, p);
+    return o.str();
   }
   if (t.first_observer) {
     const FirstObserver& f = *t.first_observer;

@@ -425,9 +425,11 @@ TEST_F(Cli, AnalyzeBadFilesSayWhatIsWrong) {
   EXPECT_EQ(exit_code(missing.status), 2);
   EXPECT_EQ(missing.err, "rstlab: " + (out_ / "missing.pcap").string() + ": No such file or directory\n");
   EXPECT_EQ(missing.out, "");
+  // A folder is read for the captures in it; this one has none (an empty file is not one).
   const auto dir = run({kBin, "analyze", out_.string()});
   EXPECT_EQ(exit_code(dir.status), 2);
-  EXPECT_NE(dir.err.find("Is a directory"), std::string::npos) << dir.err;
+  EXPECT_EQ(dir.err, "rstlab: " + out_.string() +
+                         ": no pcap or pcapng file in this folder (files are recognised by their first bytes)\n");
   EXPECT_EQ(dir.out, "");
 }
 
@@ -473,4 +475,175 @@ TEST_F(CliRoot, RunFolderIsWholeWhateverThePayloadBytes) {
   EXPECT_EQ(exit_code(f.status), 2);
   EXPECT_NE(f.err.find("raw.scn:2:11: this byte (0xe9) is not UTF-8"), std::string::npos) << f.err;
   EXPECT_FALSE(fs::exists(out_ / "r"));
+}
+
+namespace {
+
+/// `packets` with their times moved by `shift_ns` and their frame numbers cleared.
+std::vector<CapturedPacket> shifted(std::vector<CapturedPacket> packets, int64_t shift_ns) {
+  for (auto& p : packets) {
+    p.t_ns += shift_ns;
+    p.frame = 0;
+  }
+  return packets;
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_F(Cli, AnalyzeReadsSeveralFilesAsOneCapture) {
+  const std::string caps = std::string(RSTLAB_SOURCE_DIR) + "/captures/";
+  int dlt = 0, dlt2 = 0;
+  const auto pipe = read_capture(caps + "broken-pipe-veth.pcap", dlt);             // 8 packets, EPIPE at #8
+  const auto reset = read_capture(caps + "reset-by-peer-kernel-veth.pcap", dlt2);  // 6 packets, ECONNRESET at #6
+  ASSERT_EQ(dlt, dlt2);
+  ASSERT_EQ(pipe.size(), 8u);
+  fs::create_directories(out_ / "rotated");
+  const int64_t later = pipe.back().t_ns - reset.front().t_ns + 5'000'000'000;  // 5 s after the first connection
+  // Split at a connection boundary; named so that the names' order is not the time order.
+  write_pcap((out_ / "b-first.pcap").string(), dlt, pipe);
+  write_pcap((out_ / "a-second.pcap").string(), dlt, shifted(reset, later));
+  const auto two = run({kBin, "analyze", (out_ / "a-second.pcap").string(), (out_ / "b-first.pcap").string()});
+  EXPECT_EQ(exit_code(two.status), 0) << two.err;
+  EXPECT_EQ(two.err, "");
+  EXPECT_NE(two.out.find("    1  192.0.2.1:40001          192.0.2.2:8080           rst      #8 b>a accepted EPIPE"),
+            std::string::npos)
+      << two.out;
+  EXPECT_NE(two.out.find("    2  192.0.2.1:40001          192.0.2.2:8080           rst      #14 b>a accepted "
+                         "ECONNRESET close-unread-data"),
+            std::string::npos)
+      << "frame numbers go on across files\n"
+      << two.out;
+  EXPECT_NE(two.out.find(": 14 packets (14 TCP, 0 other), 2 connection(s), 2 RST(s)"), std::string::npos) << two.out;
+  EXPECT_NE(two.out.find("one capture, its files in time order: " + (out_ / "b-first.pcap").string() +
+                         " (frames 1-8), " + (out_ / "a-second.pcap").string() + " (9-14)"),
+            std::string::npos)
+      << two.out;
+
+  // Split in the middle of a connection: the second file alone starts mid-stream and its
+  // RST finds no FIN before it; read together, the connection is the whole file's.
+  const auto whole = run({kBin, "analyze", caps + "broken-pipe-veth.pcap"});
+  write_pcap((out_ / "rotated" / "trace.pcap0").string(), dlt, {pipe.begin(), pipe.begin() + 4});
+  write_pcap((out_ / "rotated" / "trace.pcap1").string(), dlt, {pipe.begin() + 4, pipe.end()});
+  std::ofstream(out_ / "rotated" / "README.txt") << "not a capture\n";
+  const auto alone = run({kBin, "analyze", (out_ / "rotated" / "trace.pcap1").string()});
+  EXPECT_NE(alone.out.find("started before the capture"), std::string::npos) << alone.out;
+  const auto halves = run({kBin, "analyze", (out_ / "rotated" / "trace.pcap0").string(),
+                           (out_ / "rotated" / "trace.pcap1").string()});
+  EXPECT_EQ(exit_code(halves.status), 0) << halves.err;
+  const auto first_line = [](const std::string& t) { return t.substr(0, t.find("\n\n")); };
+  EXPECT_EQ(first_line(halves.out), first_line(whole.out));
+  EXPECT_EQ(halves.out.find("started before the capture"), std::string::npos) << halves.out;
+  EXPECT_NE(halves.out.find("trace.pcap0 (frames 1-4), " + (out_ / "rotated" / "trace.pcap1").string() + " (5-8)"),
+            std::string::npos)
+      << halves.out;
+  // The folder: the same, the file that is no capture left out and said so.
+  const auto folder = run({kBin, "analyze", (out_ / "rotated").string()});
+  EXPECT_EQ(exit_code(folder.status), 0) << folder.err;
+  EXPECT_EQ(folder.out, halves.out);
+  EXPECT_NE(folder.err.find("left out 1 file(s) that are not pcap or pcapng: " +
+                            (out_ / "rotated" / "README.txt").string()),
+            std::string::npos)
+      << folder.err;
+  // --json: each connection says which files hold its frames.
+  const auto js = run({kBin, "analyze", "--json", (out_ / "rotated").string()});
+  EXPECT_EQ(exit_code(js.status), 0) << js.err;
+  const auto j = nlohmann::json::parse(js.out);
+  EXPECT_EQ(j["files"].size(), 2u) << js.out;
+  EXPECT_EQ(j["resets"][0]["frame"], 8);
+  // --flow: the frames' files in the footer, and per packet in JSON.
+  const auto flow = run({kBin, "analyze", "--flow", "1", "--json", (out_ / "rotated").string()});
+  EXPECT_EQ(exit_code(flow.status), 0) << flow.err;
+  EXPECT_NE(flow.out.find("\"frame\":5,\"file\":\"" + (out_ / "rotated" / "trace.pcap1").string() + "\""),
+            std::string::npos)
+      << flow.out;
+
+  // Overlapping files are two captures, each analysed on its own, and said so.
+  const auto overlap = run({kBin, "analyze", caps + "broken-pipe-veth.pcap", (out_ / "rotated" / "trace.pcap1").string()});
+  EXPECT_EQ(exit_code(overlap.status), 0) << overlap.err;
+  EXPECT_NE(overlap.err.find("trace.pcap1 is analysed as a capture of its own: its packets (from "), std::string::npos)
+      << overlap.err;
+  EXPECT_NE(overlap.out.find("  analysed on its own: its packets (from "), std::string::npos) << overlap.out;
+  EXPECT_EQ(count_of(overlap.out, " connection(s)"), 2u) << overlap.out;
+  EXPECT_NE(overlap.out.find("\n    2  "), std::string::npos) << "ids go on from one capture to the next\n" << overlap.out;
+
+  // Different link types: not one capture either.
+  const auto mixed = run({kBin, "analyze", caps + "broken-pipe-veth.pcap", caps + "broken-pipe-tun.pcap"});
+  EXPECT_EQ(exit_code(mixed.status), 0) << mixed.err;
+  EXPECT_NE(mixed.err.find("broken-pipe-tun.pcap is analysed as a capture of its own: its link type is 12 (RAW), " +
+                           caps + "broken-pipe-veth.pcap's 1 (EN10MB): not one capture"),
+            std::string::npos)
+      << mixed.err;
+  EXPECT_EQ(count_of(mixed.out, " connection(s)"), 2u) << mixed.out;
+
+  // An empty folder, standard input with other files.
+  fs::create_directories(out_ / "nothing");
+  const auto empty = run({kBin, "analyze", (out_ / "nothing").string()});
+  EXPECT_EQ(exit_code(empty.status), 2);
+  EXPECT_NE(empty.err.find("nothing: no pcap or pcapng file in this folder"), std::string::npos) << empty.err;
+  EXPECT_EQ(empty.out, "");
+  const auto stdin_too = run({kBin, "analyze", "-", caps + "broken-pipe-veth.pcap"});
+  EXPECT_EQ(exit_code(stdin_too.status), 2);
+  EXPECT_NE(stdin_too.err.find("standard input can only be read alone"), std::string::npos) << stdin_too.err;
+}
+
+TEST_F(Cli, AnalyzeFlowTellsTheTablesStory) {
+  // --flow: the same cause and predictions as the table, in capture words.
+  const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/reset-by-peer-kernel-veth.pcap";
+  const auto text = run({kBin, "analyze", cap, "--flow", "1"});
+  EXPECT_EQ(exit_code(text.status), 0) << text.err;
+  for (const char* part : {"prediction from the capture", "close-unread-data: b closed with unread data",
+                           "client a 192.0.2.1:40001         next read ECONNRESET, next write ECONNRESET",
+                           "server b 192.0.2.2:8080          next read closed, next write closed",
+                           "capture: 6 packets of this connection in "})
+    EXPECT_NE(text.out.find(part), std::string::npos) << part << "\n" << text.out;
+  for (const char* part : {"PASSED", "expectation", "by the interface", "first observer", "kernel reset the connection"})
+    EXPECT_EQ(text.out.find(part), std::string::npos) << part << "\n" << text.out;
+
+  // --flow --json: JSON Lines; the first is the connection as --json prints it.
+  const auto all = run({kBin, "analyze", cap, "--json"});
+  const auto js = run({kBin, "analyze", cap, "--flow", "1", "--json"});
+  EXPECT_EQ(exit_code(js.status), 0) << js.err;
+  std::istringstream lines(js.out);
+  std::string line;
+  std::vector<nlohmann::json> objects;
+  while (std::getline(lines, line)) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 7u) << js.out;
+  EXPECT_EQ(js.out.substr(0, js.out.find('\n') + 1), all.out);
+  for (size_t i = 1; i < objects.size(); ++i) {
+    EXPECT_EQ(objects[i]["type"], "packet");
+    EXPECT_EQ(objects[i]["frame"], i);
+  }
+  EXPECT_EQ(objects[6]["flags"], "R.");
+  EXPECT_EQ(objects[6]["notes"][0].get<std::string>().rfind("close-unread-data: ", 0), 0u) << objects[6];
+
+  // --html links only the files this command wrote beside it.
+  fs::create_directories(out_ / "page");
+  const auto html = run({kBin, "analyze", cap, "--flow", "1", "--html", (out_ / "page" / "c1.html").string(), "--svg",
+                         (out_ / "page" / "c1.svg").string(), "--plantuml", (out_ / "c1.puml").string()});
+  EXPECT_EQ(exit_code(html.status), 0) << html.err;
+  const std::string page = [&] {
+    std::ifstream in(out_ / "page" / "c1.html");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }();
+  std::vector<std::string> links;
+  for (size_t at = page.find("href=\""); at != std::string::npos; at = page.find("href=\"", at + 1))
+    links.push_back(page.substr(at + 6, page.find('"', at + 6) - at - 6));
+  EXPECT_EQ(links, (std::vector<std::string>{"c1.svg", "../c1.puml"})) << page;
+  for (const auto& l : links) EXPECT_TRUE(fs::exists(out_ / "page" / l)) << l;
+  EXPECT_NE(page.find("Prediction from the capture"), std::string::npos);
+  EXPECT_EQ(page.find("PASSED"), std::string::npos);
+  const auto lone = run({kBin, "analyze", cap, "--flow", "1", "--html", (out_ / "lone.html").string()});
+  EXPECT_EQ(exit_code(lone.status), 0) << lone.err;
+  std::ifstream in(out_ / "lone.html");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str().find("href="), std::string::npos) << "nothing else was written: nothing to link";
 }
