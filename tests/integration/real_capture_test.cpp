@@ -26,9 +26,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -153,9 +153,9 @@ struct CaptureSpec {
   std::string name;
   bool veth = false;
   At at = At::RstReceiver;
-  bool any = false;       ///< the "any" device instead of the interface
-  int dlt = -1;           ///< pcap_set_datalink after activation (-1: the device's default)
-  int snaplen = 262144;   ///< tcpdump's default
+  bool any = false;      ///< the "any" device instead of the interface
+  int dlt = -1;          ///< pcap_set_datalink after activation (-1: the device's default)
+  int snaplen = 262144;  ///< tcpdump's default
   pcap_direction_t direction = PCAP_D_INOUT;  ///< tcpdump -Q
   bool after_handshake = false;
   bool pcapng = false;
@@ -180,7 +180,8 @@ class LiveCapture {
     pcap_set_buffer_size(pcap_, 32 << 20);  // tcpdump -B 32768
     if (pcap_activate(pcap_) < 0) fail("pcap_activate " + device);
     if (spec.dlt >= 0 && pcap_set_datalink(pcap_, spec.dlt) < 0) fail("pcap_set_datalink");
-    if (spec.direction != PCAP_D_INOUT && pcap_setdirection(pcap_, spec.direction) < 0) fail("pcap_setdirection");
+    if (spec.direction != PCAP_D_INOUT && pcap_setdirection(pcap_, spec.direction) < 0)
+      fail("pcap_setdirection");
     if (pcap_setnonblock(pcap_, 1, err) < 0) fail("pcap_setnonblock");
   }
   ~LiveCapture() {
@@ -271,8 +272,8 @@ void send_marker(const std::string& to) {
   }
   detail::Fd s(::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s) throw std::runtime_error("socket for the end marker");
-  if (::sendto(s.get(), LiveCapture::kMarker, sizeof LiveCapture::kMarker - 1, 0, reinterpret_cast<sockaddr*>(&ss),
-               len) < 0)
+  if (::sendto(s.get(), LiveCapture::kMarker, sizeof LiveCapture::kMarker - 1, 0,
+               reinterpret_cast<sockaddr*>(&ss), len) < 0)
     throw std::runtime_error(std::string("sending the end marker: ") + std::strerror(errno));
 }
 
@@ -285,7 +286,9 @@ struct CaseSpec {
   bool rst_from_server = true;    ///< who sends the RST (for the capture point)
 };
 
-std::vector<std::string> probes(const std::string& c) { return {c + "/read", c + "/write", c + "/so_error"}; }
+std::vector<std::string> probes(const std::string& c) {
+  return {c + "/read", c + "/write", c + "/so_error"};
+}
 
 const std::vector<CaseSpec>& classic_cases() {
   static const std::vector<CaseSpec> cases = {
@@ -304,8 +307,8 @@ const std::vector<CaseSpec>& classic_cases() {
 /// clean connection of 4 MB.
 CaseSpec tso_case() {
   return {"Tso4MB",
-          {"reset-by-peer/read@4194304", "reset-by-peer/write@1048576", "reset-by-peer/so_error@1048576",
-           "clean@4194304"},
+          {"reset-by-peer/read@4194304", "reset-by-peer/write@1048576",
+           "reset-by-peer/so_error@1048576", "clean@4194304"},
           true};
 }
 
@@ -313,7 +316,8 @@ CaseSpec tso_case() {
 CaseSpec many_case() {
   CaseSpec c{"Many50Clean5Reset", {}, true};
   const char* p[] = {"read", "write", "so_error", "read", "write"};
-  for (int i = 0; i < 55; ++i) c.plan.push_back(i % 11 == 5 ? std::string("reset-by-peer/") + p[i / 11] : "clean");
+  for (int i = 0; i < 55; ++i)
+    c.plan.push_back(i % 11 == 5 ? std::string("reset-by-peer/") + p[i / 11] : "clean");
   return c;
 }
 
@@ -350,9 +354,10 @@ void start_program(Child& c, const std::vector<std::string>& argv, int keep_a, i
     dup2(o[1], 1);
     // The namespace handles (opened O_CLOEXEC by the lab code) at fixed numbers, inherited
     // (moved out of the way first: either may already sit at 3 or 4).
-    const int a = fcntl(keep_a, F_DUPFD_CLOEXEC, 100), b = fcntl(keep_b, F_DUPFD_CLOEXEC, 100);
-    dup2(a, 3);
-    dup2(b, 4);
+    const int ns_a = fcntl(keep_a, F_DUPFD_CLOEXEC, 100);
+    const int ns_b = fcntl(keep_b, F_DUPFD_CLOEXEC, 100);
+    dup2(ns_a, 3);
+    dup2(ns_b, 4);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -379,7 +384,8 @@ struct RunResult {
 };
 
 /// Plays `cs` under capture `cap` and writes the capture to `file`.
-RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family family, const std::string& file) {
+RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family family,
+                           const std::string& file) {
   Topology topo(cap.veth, family);
   const bool sender_is_server = cs.rst_from_server;
   const bool at_server = (cap.at == At::RstSender) == sender_is_server;
@@ -387,11 +393,15 @@ RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family fa
   const std::string dev = cap.any ? "any" : at_server ? topo.server_dev() : topo.client_dev();
 
   std::unique_ptr<LiveCapture> capture;
-  auto open_capture = [&] { capture = topo.in(cap_ns, [&] { return std::make_unique<LiveCapture>(cap, dev); }); };
+  auto open_capture = [&] {
+    capture = topo.in(cap_ns, [&] { return std::make_unique<LiveCapture>(cap, dev); });
+  };
   if (!cap.after_handshake) open_capture();
 
-  std::vector<std::string> argv = {kTcpPair, "--server", topo.server_addr(), "--client", topo.client_addr(),
-                                   "--plan", join(cs.plan, ","), "--server-netns", "4", "--client-netns", "3"};
+  std::vector<std::string> argv = {
+      kTcpPair, "--server",         topo.server_addr(), "--client", topo.client_addr(),
+      "--plan", join(cs.plan, ","), "--server-netns",   "4",        "--client-netns",
+      "3"};
   if (cap.after_handshake) argv.push_back("--after-handshake");
   Child child;
   start_program(child, argv, topo.client_ns(), topo.server_ns());
@@ -403,10 +413,13 @@ RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family fa
   const auto deadline = std::chrono::steady_clock::now() + kRunLimit;
   bool eof = false;
   while (!eof) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw std::runtime_error("the program did not finish in time; its output:\n" + rr.log);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw std::runtime_error("the program did not finish in time; its output:\n" + rr.log);
     pollfd p[2] = {{child.out, POLLIN, 0}, {capture ? capture->fd() : -1, POLLIN, 0}};
-    if (::poll(p, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) throw std::runtime_error("poll");
+    if (::poll(p, 2, static_cast<int>(left.count())) < 0 && errno != EINTR)
+      throw std::runtime_error("poll");
     if (capture && (p[1].revents & POLLIN)) capture->drain();
     if (p[0].revents & (POLLIN | POLLHUP)) {
       char buf[8192];
@@ -435,11 +448,15 @@ RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family fa
   ::waitpid(child.pid, &status, 0);
   child.pid = -1;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("tcp_pair ended with status " + std::to_string(status) + "; output:\n" + rr.log);
+    throw std::runtime_error("tcp_pair ended with status " + std::to_string(status) +
+                             "; output:\n" + rr.log);
+  if (!capture)
+    throw std::runtime_error("the program never reported its connections set up:\n" + rr.log);
   // Every segment the program waited for has passed the tap already (the RST reaches the
   // capture before the receiver's socket). The marker, sent now so that it passes the same
   // tap in the captured direction, comes out of the ring after all of them.
-  if (!cap.veth) topo.in(cap_ns, [&] { send_marker(topo.client_addr()); });
+  if (!cap.veth)
+    topo.in(cap_ns, [&] { send_marker(topo.client_addr()); });
   else if (cap.direction == PCAP_D_OUT)  // out of the capture's namespace
     topo.in(cap_ns, [&] { send_marker(at_server ? topo.client_addr() : topo.server_addr()); });
   else  // into it, from the other end
@@ -447,8 +464,8 @@ RunResult play_and_capture(const CaptureSpec& cap, const CaseSpec& cs, Family fa
             [&] { send_marker(at_server ? topo.server_addr() : topo.client_addr()); });
   const auto marker_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (capture->drain(); !capture->marker_seen(); capture->drain()) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(marker_deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        marker_deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) throw std::runtime_error("the end marker never came out of the capture");
     pollfd p{capture->fd(), POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(left.count()));
@@ -493,15 +510,16 @@ std::vector<json> analyze(const std::string& file, std::string& raw) {
 }
 
 std::string endpoint(const json& conn, const std::string& side) {
-  return Endpoint::parse(conn.at(side).get<std::string>() + ":" + std::to_string(conn.at(side + "_port").get<int>()))
+  return Endpoint::parse(conn.at(side).get<std::string>() + ":" +
+                         std::to_string(conn.at(side + "_port").get<int>()))
       .str();
 }
 
 /// The analyzer's first connection between these two endpoints (either may be "a") not
 /// yet taken: the kernel may reuse a client port at once after a reset (no TIME_WAIT),
 /// so the same pair can appear several times, in the program's order.
-const json* find_connection(const std::vector<json>& conns, std::set<const json*>& taken, const std::string& x,
-                            const std::string& y) {
+const json* find_connection(const std::vector<json>& conns, std::set<const json*>& taken,
+                            const std::string& x, const std::string& y) {
   for (const auto& c : conns) {
     const std::string a = Endpoint::parse(c.at("a")).str(), b = Endpoint::parse(c.at("b")).str();
     if (((a == x && b == y) || (a == y && b == x)) && taken.insert(&c).second) return &c;
@@ -516,28 +534,33 @@ std::string str_or(const json& j, const char* key, const std::string& fallback =
 
 /// Compares one connection's prediction with what the kernel did; returns the
 /// disagreements in words (empty: the analyzer was right).
-std::vector<std::string> compare(const CaptureSpec& cap, const Observed& o, const std::vector<json>& conns,
-                                 std::set<const json*>& taken) {
+std::vector<std::string> compare(const CaptureSpec& cap, const Observed& o,
+                                 const std::vector<json>& conns, std::set<const json*>& taken) {
   std::vector<std::string> bad;
   const std::string client = endpoint(o.conn, "client"), server = endpoint(o.conn, "server");
   const std::string kase = o.conn.at("case");
   const json* c = find_connection(conns, taken, client, server);
-  const std::string who = "#" + std::to_string(o.conn.at("n").get<int>()) + " " + kase + " (probe " +
-                          str_or(o.conn, "probe") + ", " + client + " -> " + server + ")";
+  const std::string who = "#" + std::to_string(o.conn.at("n").get<int>()) + " " + kase +
+                          " (probe " + str_or(o.conn, "probe") + ", " + client + " -> " + server +
+                          ")";
   if (!c) {
     bad.push_back(who + ": analyze reports no connection between these endpoints");
     return bad;
   }
   const json& resets = c->at("resets");
   if (kase == "clean") {
-    if (!resets.empty()) bad.push_back(who + ": clean connection, but analyze lists RSTs: " + resets.dump());
+    if (!resets.empty())
+      bad.push_back(who + ": clean connection, but analyze lists RSTs: " + resets.dump());
     if (!cap.one_sided() && str_or(*c, "ending") != "fin")
-      bad.push_back(who + ": clean connection (FIN both ways), analyze says ending " + str_or(*c, "ending"));
-    if (str_or(*c, "anomaly") == "true") bad.push_back(who + ": clean connection marked as an anomaly: " + c->dump());
+      bad.push_back(who + ": clean connection (FIN both ways), analyze says ending " +
+                    str_or(*c, "ending"));
+    if (str_or(*c, "anomaly") == "true")
+      bad.push_back(who + ": clean connection marked as an anomaly: " + c->dump());
     return bad;
   }
   const bool from_server = o.conn.at("rst_from") == "server";
-  const std::string sender = from_server ? server : client, receiver = from_server ? client : server;
+  const std::string sender = from_server ? server : client,
+                    receiver = from_server ? client : server;
   if (cap.after_handshake && str_or(*c, "mid_stream") != "true")
     bad.push_back(who + ": the capture started after the handshake but mid_stream is not true");
 
@@ -545,17 +568,19 @@ std::vector<std::string> compare(const CaptureSpec& cap, const Observed& o, cons
   // socket report the error: the RST was accepted.)
   const json* rst = nullptr;
   for (const auto& r : resets)
-    if (Endpoint::parse(r.at("from")).str() == sender && Endpoint::parse(r.at("to")).str() == receiver) rst = &r;
+    if (Endpoint::parse(r.at("from")).str() == sender &&
+        Endpoint::parse(r.at("to")).str() == receiver)
+      rst = &r;
   if (!rst) {
-    bad.push_back(who + ": no RST from " + sender + " to " + receiver + " in analyze's report (resets: " +
-                  resets.dump() + ")");
+    bad.push_back(who + ": no RST from " + sender + " to " + receiver +
+                  " in analyze's report (resets: " + resets.dump() + ")");
   } else {
     if (str_or(*rst, "reaction") != "accepted")
-      bad.push_back(who + ": RST judged '" + str_or(*rst, "reaction") + "' (cause " + str_or(*rst, "cause") +
-                    "); the receiver's kernel accepted it");
+      bad.push_back(who + ": RST judged '" + str_or(*rst, "reaction") + "' (cause " +
+                    str_or(*rst, "cause") + "); the receiver's kernel accepted it");
     if (o.result.at("probe") == "so_error" && str_or(*rst, "errno", "0") != o.result.at("value"))
-      bad.push_back(who + ": RST stores errno " + str_or(*rst, "errno", "null") + " says analyze; SO_ERROR was " +
-                    o.result.at("value").get<std::string>());
+      bad.push_back(who + ": RST stores errno " + str_or(*rst, "errno", "null") +
+                    " says analyze; SO_ERROR was " + o.result.at("value").get<std::string>());
   }
 
   // The receiver's next call, as measured.
@@ -568,23 +593,29 @@ std::vector<std::string> compare(const CaptureSpec& cap, const Observed& o, cons
     return bad;
   }
   const std::string probe = o.result.at("probe"), value = o.result.at("value");
-  const std::string field = probe == "read" ? "next_read" : probe == "write" ? "next_write" : "so_error";
+  const std::string field = probe == "read"    ? "next_read"
+                            : probe == "write" ? "next_write"
+                                               : "so_error";
   if (str_or(*rp, field.c_str()) != value)
-    bad.push_back(who + ": predicted " + field + " = " + str_or(*rp, field.c_str()) + ", observed " + value +
-                  " (why: " + str_or(*rp, "why", "") + ")");
+    bad.push_back(who + ": predicted " + field + " = " + str_or(*rp, field.c_str()) +
+                  ", observed " + value + " (why: " + str_or(*rp, "why", "") + ")");
   if (probe == "write" && str_or(*rp, "write_raises_sigpipe") != o.result.at("sigpipe").dump())
-    bad.push_back(who + ": predicted write_raises_sigpipe = " + str_or(*rp, "write_raises_sigpipe") + ", observed " +
-                  o.result.at("sigpipe").dump());
+    bad.push_back(who +
+                  ": predicted write_raises_sigpipe = " + str_or(*rp, "write_raises_sigpipe") +
+                  ", observed " + o.result.at("sigpipe").dump());
   if (cap.one_sided() && str_or(*rp, "inferred", "false") != "true")
-    bad.push_back(who + ": none of the receiver's own segments are in the capture, but its prediction is not "
-                        "marked \"inferred\": true");
+    bad.push_back(
+        who +
+        ": none of the receiver's own segments are in the capture, but its prediction is not "
+        "marked \"inferred\": true");
 
   // The RST's sender had closed its socket (a refused SYN finds none at all).
   for (auto it = pred.begin(); it != pred.end(); ++it) {
     if (Endpoint::parse(it.key()).str() != sender) continue;
     if (str_or(it.value(), "next_read") != "closed" || str_or(it.value(), "next_write") != "closed")
-      bad.push_back(who + ": the RST's sender " + sender + " had closed its socket; analyze predicts read " +
-                    str_or(it.value(), "next_read") + " / write " + str_or(it.value(), "next_write"));
+      bad.push_back(
+          who + ": the RST's sender " + sender + " had closed its socket; analyze predicts read " +
+          str_or(it.value(), "next_read") + " / write " + str_or(it.value(), "next_write"));
   }
   return bad;
 }
@@ -612,7 +643,8 @@ std::vector<CaptureSpec> capture_points() {
     s.dlt = DLT_LINUX_SLL2;
   });
   add("Lo_Snap96", false, At::RstReceiver, [](CaptureSpec& s) { s.snaplen = 96; });
-  add("Lo_AfterHandshake", false, At::RstReceiver, [](CaptureSpec& s) { s.after_handshake = true; });
+  add("Lo_AfterHandshake", false, At::RstReceiver,
+      [](CaptureSpec& s) { s.after_handshake = true; });
   add("Lo_Pcapng", false, At::RstReceiver, [](CaptureSpec& s) { s.pcapng = true; });
   add("Veth_Sender", true, At::RstSender);
   add("Veth_Receiver", true, At::RstReceiver);
@@ -625,9 +657,11 @@ std::vector<CaptureSpec> capture_points() {
     s.dlt = DLT_LINUX_SLL;
   });
   add("Veth_Receiver_Snap96", true, At::RstReceiver, [](CaptureSpec& s) { s.snaplen = 96; });
-  add("Veth_Receiver_InOnly", true, At::RstReceiver, [](CaptureSpec& s) { s.direction = PCAP_D_IN; });
+  add("Veth_Receiver_InOnly", true, At::RstReceiver,
+      [](CaptureSpec& s) { s.direction = PCAP_D_IN; });
   add("Veth_Sender_OutOnly", true, At::RstSender, [](CaptureSpec& s) { s.direction = PCAP_D_OUT; });
-  add("Veth_Receiver_AfterHandshake", true, At::RstReceiver, [](CaptureSpec& s) { s.after_handshake = true; });
+  add("Veth_Receiver_AfterHandshake", true, At::RstReceiver,
+      [](CaptureSpec& s) { s.after_handshake = true; });
   return v;
 }
 
@@ -640,11 +674,13 @@ std::string known_failure(const CaptureSpec& cap, const CaseSpec& cs, Family fam
   // an abort; tcp_send_active_reset) leaves the sending host with the offload-pending
   // checksum, on lo and on veth, on either side of the veth: analyze calls it
   // "ignored bad-checksum" and predicts ok / ok / 0 where the receiver got the errno.
-  static const std::set<std::string> socket_rst = {"ResetByPeer",   "LingerAbort", "RstAfterFin",
-                                                   "AbortInFlight", "Tso4MB",      "Many50Clean5Reset"};
-  if (socket_rst.count(cs.name)) why.push_back("socket RST with offload-pending checksum judged bad-checksum");
+  static const std::set<std::string> socket_rst = {
+      "ResetByPeer", "LingerAbort", "RstAfterFin", "AbortInFlight", "Tso4MB", "Many50Clean5Reset"};
+  if (socket_rst.count(cs.name))
+    why.push_back("socket RST with offload-pending checksum judged bad-checksum");
   // Every IPv6 RST, even the ones sent without a socket (broken pipe, refused).
-  else if (family == Family::V6) why.push_back("IPv6 RST with offload-pending checksum judged bad-checksum");
+  else if (family == Family::V6)
+    why.push_back("IPv6 RST with offload-pending checksum judged bad-checksum");
   // One direction only: the receiver has no state ("ignored: no connection there to
   // reset"), a lone RST|ACK answering a SYN is taken as a reset of an established
   // connection (ECONNRESET, not ECONNREFUSED), and nothing is marked "inferred".
@@ -673,8 +709,10 @@ class RealCapture : public ::testing::Test {
     EXPECT_EQ(test::host_links(), links_) << "the host's interfaces changed";
     EXPECT_EQ(test::named_netns(), named_) << "a named namespace appeared";
     const char* keep = std::getenv("RSTLAB_KEEP_CAPTURES");
-    if (keep && *keep && std::string(keep) != "0") std::cout << "capture kept in " << dir_ << "\n";
-    else fs::remove_all(dir_);
+    if (keep && *keep && std::string(keep) != "0")
+      std::cout << "capture kept in " << dir_ << "\n";
+    else
+      fs::remove_all(dir_);
   }
 
   void TestBody() override {
@@ -697,8 +735,9 @@ class RealCapture : public ::testing::Test {
     std::set<const json*> taken;
     for (const auto& o : rr.conns)
       for (auto& w : compare(cap_, o, conns, taken)) wrong.push_back(std::move(w));
-    EXPECT_TRUE(wrong.empty()) << wrong.size() << " disagreement(s) between analyze and the kernel ("
-                               << rr.packets << " packets, link type " << rr.link_type << "):\n  "
+    EXPECT_TRUE(wrong.empty()) << wrong.size()
+                               << " disagreement(s) between analyze and the kernel (" << rr.packets
+                               << " packets, link type " << rr.link_type << "):\n  "
                                << join(wrong, "\n  ");
   }
 
@@ -711,8 +750,7 @@ class RealCapture : public ::testing::Test {
 };
 
 void register_one(const CaptureSpec& cap, const CaseSpec& cs, Family family) {
-  const std::string name =
-      cap.name + "_" + cs.name + (family == Family::V4 ? "_IPv4" : "_IPv6");
+  const std::string name = cap.name + "_" + cs.name + (family == Family::V4 ? "_IPv4" : "_IPv6");
   const std::string why = known_failure(cap, cs, family);
   const std::string full = why.empty() ? name : "DISABLED_" + name;
   ::testing::RegisterTest("RealCapture", full.c_str(), nullptr, nullptr, __FILE__, __LINE__,

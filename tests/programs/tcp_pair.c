@@ -25,7 +25,7 @@
 //   {"event":"call","n":0,"side":"client","call":"write","ret":1,"errno":"0","sigpipe":false}
 //   {"event":"result","n":0,"receiver":"client","probe":"read","value":"ECONNRESET","sigpipe":false,
 //    "drained":0,"closed":"server"}
-//   {"event":"established","count":3}   (--after-handshake: then one byte on stdin starts the plays)
+//   {"event":"established","count":3}   (--after-handshake; one byte on stdin then starts)
 //   {"event":"done"}
 // "value" uses analyze's words: read -> ok (data, or it would wait), EOF, or an errno
 // name; write -> ok or an errno name; so_error -> 0 or an errno name.
@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -48,7 +49,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/sockios.h>
 
 enum { kDeadlineMs = 5000, kMaxConns = 256 };
 
@@ -64,23 +64,9 @@ static int g_current = -1;  // connection being played (for error reports)
 // Reporting
 
 static const char* errno_name(int e) {
-  switch (e) {
-    case 0: return "0";
-    case EPIPE: return "EPIPE";
-    case ECONNRESET: return "ECONNRESET";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ECONNABORTED: return "ECONNABORTED";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ENOTCONN: return "ENOTCONN";
-    case EAGAIN: return "EAGAIN";
-    case EINPROGRESS: return "EINPROGRESS";
-    case EBADF: return "EBADF";
-    case EINVAL: return "EINVAL";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    case ENETUNREACH: return "ENETUNREACH";
-    case EADDRINUSE: return "EADDRINUSE";
-    default: return "EOTHER";
-  }
+  if (e == 0) return "0";
+  const char* name = strerrorname_np(e);  // glibc 2.32+
+  return name ? name : "EUNKNOWN";
 }
 
 static void fail(const char* fmt, ...) {
@@ -95,7 +81,9 @@ static void fail(const char* fmt, ...) {
   exit(1);
 }
 
-static void fail_errno(const char* what) { fail("%s: %s (%s)", what, strerror(errno), errno_name(errno)); }
+static void fail_errno(const char* what) {
+  fail("%s: %s (%s)", what, strerror(errno), errno_name(errno));
+}
 
 /// SIGPIPE is blocked for the whole run: a write that raises it leaves it pending, and
 /// this takes it back (true when one was raised since the last call).
@@ -107,9 +95,12 @@ static bool took_sigpipe(void) {
   return sigtimedwait(&set, NULL, &zero) == SIGPIPE;
 }
 
-static void report_call(int n, const char* side, const char* call, long ret, int err, bool sigpipe) {
-  printf("{\"event\":\"call\",\"n\":%d,\"side\":\"%s\",\"call\":\"%s\",\"ret\":%ld,\"errno\":\"%s\",\"sigpipe\":%s}\n",
-         n, side, call, ret, ret < 0 ? errno_name(err) : "0", sigpipe ? "true" : "false");
+static void report_call(int n, const char* side, const char* call, long ret, int err,
+                        bool sigpipe) {
+  printf(
+      "{\"event\":\"call\",\"n\":%d,\"side\":\"%s\",\"call\":\"%s\",\"ret\":%ld,\"errno\":\"%s\","
+      "\"sigpipe\":%s}\n",
+      n, side, call, ret, ret < 0 ? errno_name(err) : "0", sigpipe ? "true" : "false");
 }
 
 // ---------------------------------------------------------------------------------
@@ -276,7 +267,7 @@ enum Probe { kNone, kRead, kWrite, kSoError };
 struct Conn {
   char kase[32];
   enum Probe probe;
-  long bulk;  // bytes client -> server before the story
+  long bulk;           // bytes client -> server before the story
   int client, server;  // -1 once closed (or never accepted)
 };
 
@@ -333,10 +324,14 @@ static void print_conn(int n) {
     addr_text(&ss, pt, sizeof pt, &pp);
   }
   const char* recv_side = rst_receiver(c->kase);
-  printf("{\"event\":\"conn\",\"n\":%d,\"case\":\"%s\",\"probe\":\"%s\",\"client\":\"%s\",\"client_port\":%d,"
-         "\"server\":\"%s\",\"server_port\":%d,\"rst_from\":\"%s\"}\n",
-         n, c->kase, probe_name(c->probe), lt, lp, pt, pp,
-         !*recv_side ? "" : !strcmp(recv_side, "client") ? "server" : "client");
+  printf(
+      "{\"event\":\"conn\",\"n\":%d,\"case\":\"%s\",\"probe\":\"%s\",\"client\":\"%s\",\"client_"
+      "port\":%d,"
+      "\"server\":\"%s\",\"server_port\":%d,\"rst_from\":\"%s\"}\n",
+      n, c->kase, probe_name(c->probe), lt, lp, pt, pp,
+      !*recv_side                    ? ""
+      : !strcmp(recv_side, "client") ? "server"
+                                     : "client");
 }
 
 static void close_side(int* fd) {
@@ -358,7 +353,11 @@ static void probe(int n, const char* side, int fd, const char* closed) {
     const long r = read(fd, b, sizeof b);
     const int err = errno;
     report_call(n, side, "read", r, err, false);
-    snprintf(value, sizeof value, "%s", r > 0 ? "ok" : r == 0 ? "EOF" : err == EAGAIN ? "ok" : errno_name(err));
+    snprintf(value, sizeof value, "%s",
+             r > 0           ? "ok"
+             : r == 0        ? "EOF"
+             : err == EAGAIN ? "ok"
+                             : errno_name(err));
   } else if (c->probe == kWrite) {
     const long r = write_once(n, side, fd, 1, &sigpipe);
     const int err = errno;
@@ -367,12 +366,17 @@ static void probe(int n, const char* side, int fd, const char* closed) {
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) fail_errno("SO_ERROR");
-    report_call(n, side, "so_error", err, 0, false);
+    printf(
+        "{\"event\":\"call\",\"n\":%d,\"side\":\"%s\",\"call\":\"so_error\",\"ret\":0,\"value\":\"%"
+        "s\"}\n",
+        n, side, errno_name(err));
     snprintf(value, sizeof value, "%s", errno_name(err));
   }
-  printf("{\"event\":\"result\",\"n\":%d,\"receiver\":\"%s\",\"probe\":\"%s\",\"value\":\"%s\",\"sigpipe\":%s,"
-         "\"drained\":%ld,\"closed\":\"%s\"}\n",
-         n, side, probe_name(c->probe), value, sigpipe ? "true" : "false", drained, closed);
+  printf(
+      "{\"event\":\"result\",\"n\":%d,\"receiver\":\"%s\",\"probe\":\"%s\",\"value\":\"%s\","
+      "\"sigpipe\":%s,"
+      "\"drained\":%ld,\"closed\":\"%s\"}\n",
+      n, side, probe_name(c->probe), value, sigpipe ? "true" : "false", drained, closed);
 }
 
 static void play(int n) {
@@ -404,9 +408,11 @@ static void play(int n) {
     report_call(n, "server", "read", r, errno, false);
     if (r != 0) fail("clean: the server read %ld, not EOF", r);
     close_side(&c->server);  // FIN
-    printf("{\"event\":\"result\",\"n\":%d,\"receiver\":\"\",\"probe\":\"none\",\"value\":\"clean\",\"sigpipe\":false,"
-           "\"drained\":0,\"closed\":\"both\"}\n",
-           n);
+    printf(
+        "{\"event\":\"result\",\"n\":%d,\"receiver\":\"\",\"probe\":\"none\",\"value\":\"clean\","
+        "\"sigpipe\":false,"
+        "\"drained\":0,\"closed\":\"both\"}\n",
+        n);
   } else if (!strcmp(k, "broken-pipe")) {
     // The server reads one byte and closes (FIN); the client writes again: the closed
     // socket answers RST, which lands in CLOSE_WAIT (EPIPE).
@@ -456,7 +462,8 @@ static void play(int n) {
 
 static void parse_plan(const char* plan) {
   char* copy = strdup(plan);
-  for (char* save = NULL, *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
+       item = strtok_r(NULL, ",", &save)) {
     if (g_count == kMaxConns) fail("more than %d connections in the plan", kMaxConns);
     struct Conn* c = &g_conns[g_count++];
     c->client = c->server = -1;
@@ -471,11 +478,15 @@ static void parse_plan(const char* plan) {
     if (slash) {
       *slash = 0;
       const char* p = slash + 1;
-      c->probe = !strcmp(p, "read") ? kRead : !strcmp(p, "write") ? kWrite : !strcmp(p, "so_error") ? kSoError : kNone;
+      c->probe = !strcmp(p, "read")       ? kRead
+                 : !strcmp(p, "write")    ? kWrite
+                 : !strcmp(p, "so_error") ? kSoError
+                                          : kNone;
       if (c->probe == kNone) fail("unknown probe '%s'", p);
     }
     snprintf(c->kase, sizeof c->kase, "%s", item);
-    if (strcmp(item, "clean") && c->probe == kNone) fail("case '%s' needs a probe (read, write or so_error)", item);
+    if (strcmp(item, "clean") && c->probe == kNone)
+      fail("case '%s' needs a probe (read, write or so_error)", item);
   }
   free(copy);
 }
@@ -492,16 +503,25 @@ int main(int argc, char** argv) {
     }
     if (!v) fail("%s needs a value", a);
     ++i;
-    if (!strcmp(a, "--server")) g_server_addr = v;
-    else if (!strcmp(a, "--client")) g_client_addr = v;
-    else if (!strcmp(a, "--plan")) plan = v;
-    else if (!strcmp(a, "--port")) g_port = atoi(v);
-    else if (!strcmp(a, "--server-netns")) g_server_ns = atoi(v);
-    else if (!strcmp(a, "--client-netns")) g_client_ns = atoi(v);
-    else if (!strcmp(a, "--bulk")) g_bulk = atol(v);
-    else fail("unknown option %s", a);
+    if (!strcmp(a, "--server"))
+      g_server_addr = v;
+    else if (!strcmp(a, "--client"))
+      g_client_addr = v;
+    else if (!strcmp(a, "--plan"))
+      plan = v;
+    else if (!strcmp(a, "--port"))
+      g_port = atoi(v);
+    else if (!strcmp(a, "--server-netns"))
+      g_server_ns = atoi(v);
+    else if (!strcmp(a, "--client-netns"))
+      g_client_ns = atoi(v);
+    else if (!strcmp(a, "--bulk"))
+      g_bulk = atol(v);
+    else
+      fail("unknown option %s", a);
   }
-  if (!g_server_addr || !g_client_addr || !plan) fail("usage: tcp_pair --server ADDR --client ADDR --plan CASE/PROBE,...");
+  if (!g_server_addr || !g_client_addr || !plan)
+    fail("usage: tcp_pair --server ADDR --client ADDR --plan CASE/PROBE,...");
   g_family = strchr(g_server_addr, ':') ? AF_INET6 : AF_INET;
 
   sigset_t set;
@@ -516,7 +536,8 @@ int main(int argc, char** argv) {
     // Every connection is set up first; the capture starts only after that.
     for (int n = 0; n < g_count; ++n) {
       g_current = n;
-      if (!strcmp(g_conns[n].kase, "refused")) fail("a refused connection has no handshake to start after");
+      if (!strcmp(g_conns[n].kase, "refused"))
+        fail("a refused connection has no handshake to start after");
       establish(n);
     }
     printf("{\"event\":\"established\",\"count\":%d}\n", g_count);
