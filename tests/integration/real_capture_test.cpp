@@ -13,7 +13,7 @@
 // Cases the analyzer still gets wrong are registered with a DISABLED_ prefix and the
 // reason (see known_failure()); run them with --gtest_also_run_disabled_tests.
 // RSTLAB_KEEP_CAPTURES=1 keeps each test's capture and the program's log (the path is
-// printed).
+// printed); RSTLAB_ANALYZE_BINARY=PATH checks another rstlab's analyzer.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -52,7 +52,12 @@ using namespace rstlab;
 
 namespace {
 
-const std::string kBin = RSTLAB_BINARY;
+/// The rstlab whose analyzer is checked: this build's, or RSTLAB_ANALYZE_BINARY (to check
+/// another branch's analyzer against the same captures without rebuilding the tests).
+std::string analyzer_binary() {
+  const char* other = std::getenv("RSTLAB_ANALYZE_BINARY");
+  return other && *other ? other : RSTLAB_BINARY;
+}
 const std::string kTcpPair = RSTLAB_TCP_PAIR;
 constexpr auto kRunLimit = std::chrono::seconds(20);
 
@@ -489,7 +494,8 @@ bool netns_fd_open(ino_t inode) {
 
 /// analyze --json's connections, one JSON object each.
 std::vector<json> analyze(const std::string& file, std::string& raw) {
-  const std::string cmd = kBin + " analyze --json '" + file + "' 2>'" + file + ".stderr'";
+  const std::string cmd =
+      "'" + analyzer_binary() + "' analyze --json '" + file + "' 2>'" + file + ".stderr'";
   FILE* f = ::popen(cmd.c_str(), "r");
   if (!f) throw std::runtime_error("cannot run " + cmd);
   char buf[8192];

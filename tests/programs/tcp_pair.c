@@ -401,13 +401,18 @@ static void play(int n) {
   if (!strcmp(k, "clean")) {
     transfer(c->client, c->server, 100);
     transfer(c->server, c->client, 100);
-    close_side(&c->client);  // FIN
+    // Both FINs are waited for where they arrive: a capture that sees a segment only on
+    // arrival (lo) has it by the time the program goes on. shutdown, not close, so the
+    // client's socket is still there to report the server's FIN.
+    if (shutdown(c->client, SHUT_WR) < 0) fail_errno("shutdown");
     wait_for(c->server, POLLRDHUP, "the client's FIN");
     char b[8];
     const long r = read(c->server, b, sizeof b);
     report_call(n, "server", "read", r, errno, false);
     if (r != 0) fail("clean: the server read %ld, not EOF", r);
     close_side(&c->server);  // FIN
+    wait_for(c->client, POLLRDHUP, "the server's FIN");
+    close_side(&c->client);
     printf(
         "{\"event\":\"result\",\"n\":%d,\"receiver\":\"\",\"probe\":\"none\",\"value\":\"clean\","
         "\"sigpipe\":false,"
