@@ -35,7 +35,6 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -107,6 +106,7 @@ class Topology {
   std::string client_addr() const { return veth_ ? address(1).str() : v6_ ? "::1" : "127.0.0.1"; }
   std::string server_addr() const { return veth_ ? address(2).str() : v6_ ? "::1" : "127.0.0.1"; }
   std::string client_dev() const { return veth_ ? "rst0" : "lo"; }
+  std::string server_dev() const { return veth_ ? "rst1" : "lo"; }
   /// The namespaces' inodes (to check afterwards that nothing holds them any more).
   std::vector<ino_t> inodes() const {
     std::vector<ino_t> v;
@@ -116,7 +116,6 @@ class Topology {
     }
     return v;
   }
-  std::string server_dev() const { return veth_ ? "rst1" : "lo"; }
 
   /// Runs `f` with the calling thread inside namespace `ns`, then returns.
   template <typename F>
