@@ -468,7 +468,6 @@ struct Analyzer::Impl {
   void apply_reset_verdict(Conn& c, ConnectionReport& r, ResetReport& rst, int from, SegmentVerdict& v) {
     rst.reaction = v.reaction;
     rst.err = v.err;
-    rst.explanation.reserve(rst.explanation.size() + v.why.size() + 96);
     if (v.dropped_bad_checksum) {
       rst.reaction = RstReaction::Ignored;
       rst.cause = "bad-checksum";
