@@ -646,8 +646,8 @@ struct Analyzer::Impl {
       p.inferred = m.inferred;
       if (m.inferred && options.words)
         p.unknown = m.own_segments
-                        ? "the capture starts after the handshake: window scaling and anything sent before its first "
-                          "segment are unknown"
+                        ? "the capture starts after the handshake (or after its SYN): window scaling and anything it "
+                          "sent before its first segment in the capture are unknown"
                         : "none of its own segments are in the capture (one direction only, or a tap on the other "
                           "side): its state comes from the other side's segments; its receive window, whatever it "
                           "sent and whether its application already closed are unknown";
