@@ -26,6 +26,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 
 DEADLINE_MS = 5000
 MARKER = b"rstlab-real-captures-end"
@@ -126,24 +127,36 @@ def capture(name, out_dir):
         if not chunk:
             raise RuntimeError("tcpdump exited: " + line.decode(errors="replace"))
         line += chunk
+    # Read the pcap stream up to the marker while the story runs: a pipe tcpdump cannot
+    # write to would stall it, and a full capture buffer would drop the marker.
+    result = {}
+
+    def read_until_marker():
+        f = tcpdump.stdout
+        result["header"] = f.read(24)
+        records = []
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return  # tcpdump stopped first: no "records", the caller fails
+            caplen = struct.unpack_from("<I", rec, 8)[0]
+            data = f.read(caplen)
+            if MARKER in data:
+                result["records"] = records
+                return
+            records.append(rec + data)
+
+    reader = threading.Thread(target=read_until_marker)
+    reader.start()
     observed = [story(family, 40001, "read"), story(family, 40002, "write")]
     m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     m.sendto(MARKER, ("127.0.0.1", 9))
     m.close()
-
-    # Read the pcap stream up to the marker.
-    f = tcpdump.stdout
-    header = f.read(24)
-    records = []
-    while True:
-        rec = f.read(16)
-        if len(rec) < 16:
-            raise RuntimeError("tcpdump stopped before the marker")
-        caplen = struct.unpack_from("<I", rec, 8)[0]
-        data = f.read(caplen)
-        if MARKER in data:
-            break
-        records.append(rec + data)
+    reader.join(DEADLINE_MS / 1000)
+    if "records" not in result:
+        tcpdump.kill()
+        raise RuntimeError("the marker never reached the capture")
+    header, records = result["header"], result["records"]
     tcpdump.send_signal(signal.SIGINT)
     tcpdump.communicate(timeout=DEADLINE_MS / 1000)
     with open(os.path.join(out_dir, name + ".pcap"), "wb") as out:

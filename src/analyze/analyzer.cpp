@@ -468,7 +468,6 @@ struct Analyzer::Impl {
   void apply_reset_verdict(Conn& c, ConnectionReport& r, ResetReport& rst, int from, SegmentVerdict& v) {
     rst.reaction = v.reaction;
     rst.err = v.err;
-    rst.explanation.reserve(rst.explanation.size() + v.why.size() + 96);
     if (v.dropped_bad_checksum) {
       rst.reaction = RstReaction::Ignored;
       rst.cause = "bad-checksum";
@@ -647,8 +646,8 @@ struct Analyzer::Impl {
       p.inferred = m.inferred;
       if (m.inferred && options.words)
         p.unknown = m.own_segments
-                        ? "the capture starts after the handshake: window scaling and anything sent before its first "
-                          "segment are unknown"
+                        ? "the capture starts after the handshake (or after its SYN): window scaling and anything it "
+                          "sent before its first segment in the capture are unknown"
                         : "none of its own segments are in the capture (one direction only, or a tap on the other "
                           "side): its state comes from the other side's segments; its receive window, whatever it "
                           "sent and whether its application already closed are unknown";
