@@ -115,6 +115,10 @@ class ConnectionModel {
   /// A capture that starts mid-stream: both endpoints are taken as ESTABLISHED (and
   /// marked inferred: nothing before the first segment is known).
   void assume_established();
+  /// A capture whose first segment is an RST|ACK with seq 0 (how Linux refuses a SYN,
+  /// tcp_v4_send_reset): side `syn_sender` sent a SYN the capture missed, with ISN
+  /// `ack - 1`, and waits in SYN_SENT; the other side has no socket. Both are inferred.
+  void assume_refused_syn(int syn_sender, uint32_t ack);
   /// Back to a connection not yet seen (keeps track_receive_queue, with_reasons and event_name).
   void reset();
   /// How reasons name an event ("#8": frame 8 of the capture, by default the index).

@@ -195,8 +195,16 @@ struct Analyzer::Impl {
     c.k.first_frame = d.frame;
     const bool syn = d.has(tcpflag::SYN);
     const bool missed_syn = syn && d.has(tcpflag::ACK);  // a SYN|ACK first: the SYN's sender is its destination
-    c.k.a_is_lower = missed_syn != d.src_is_lower;
-    if (!syn) {
+    // An RST|ACK with seq 0 first: Linux refusing a SYN the capture missed (one direction
+    // captured, or the capture started just after the SYN). Its destination sent the SYN.
+    const bool refusal = !syn && d.has(tcpflag::RST) && d.has(tcpflag::ACK) && d.facts.seq == 0 && d.facts.len == 0;
+    c.k.a_is_lower = (missed_syn || refusal) != d.src_is_lower;
+    if (refusal) {
+      c.model.assume_refused_syn(0, d.facts.ack);
+      if (options.words)
+        report_of(n).notes.push_back("the capture starts with an RST|ACK of seq 0, how Linux refuses a SYN: a's SYN "
+                                     "(ISN = ack - 1) is taken as sent and not captured");
+    } else if (!syn) {
       c.k.mid_stream = true;
       c.model.assume_established();
       if (options.words)

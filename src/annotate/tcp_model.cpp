@@ -43,6 +43,18 @@ void ConnectionModel::assume_established() {
   }
 }
 
+void ConnectionModel::assume_refused_syn(int syn_sender, uint32_t ack) {
+  EndpointModel& a = side[syn_sender];
+  a.state = TcpState::SynSent;
+  a.seen = true;
+  a.inferred = true;
+  a.isn = ack - 1;
+  a.snd_nxt = ack;
+  EndpointModel& b = side[1 - syn_sender];
+  b.state = TcpState::Closed;
+  b.inferred = true;
+}
+
 void ConnectionModel::reset() {
   side[0] = side[1] = EndpointModel{};
   challenge_pending_[0] = challenge_pending_[1] = false;

@@ -597,7 +597,7 @@ TEST_F(Cli, AnalyzeFlowTellsTheTablesStory) {
   const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/reset-by-peer-kernel-veth.pcap";
   const auto text = run({kBin, "analyze", cap, "--flow", "1"});
   EXPECT_EQ(exit_code(text.status), 0) << text.err;
-  for (const char* part : {"prediction from the capture", "close-unread-data: b closed with unread data",
+  for (const char* part : {"prediction from the capture", "close-unread-data: b ACKed a's last bytes but its application never read them",
                            "client a 192.0.2.1:40001         next read ECONNRESET, next write ECONNRESET",
                            "server b 192.0.2.2:8080          next read closed, next write closed",
                            "capture: 6 packets of this connection in "})

@@ -11,8 +11,6 @@
 // next write (one probe per connection: the first call after a reset consumes the
 // stored error).
 //
-// Cases the analyzer still gets wrong are registered with a DISABLED_ prefix and the
-// reason (see known_failure()); run them with --gtest_also_run_disabled_tests.
 // RSTLAB_KEEP_CAPTURES=1 keeps each test's capture and the program's log (the path is
 // printed); RSTLAB_ANALYZE_BINARY=PATH checks another rstlab's analyzer.
 #include <arpa/inet.h>
@@ -785,29 +783,6 @@ std::vector<CaptureSpec> capture_points() {
   return v;
 }
 
-/// Cases the current analyzer gets wrong, with why; they are registered DISABLED_ (run
-/// them with --gtest_also_run_disabled_tests). Measured on this branch's analyzer; when the
-/// fixes of issue 16 land, delete the matching lines - every case is expected to pass.
-std::string known_failure(const CaptureSpec& cap, const CaseSpec& cs, Family family) {
-  std::vector<std::string> why;
-  // An RST that the kernel sends from a socket (close with unread data, SO_LINGER {1,0},
-  // an abort; tcp_send_active_reset) leaves the sending host with the offload-pending
-  // checksum, on lo and on veth, on either side of the veth: analyze calls it
-  // "ignored bad-checksum" and predicts ok / ok / 0 where the receiver got the errno.
-  static const std::set<std::string> socket_rst = {
-      "ResetByPeer", "LingerAbort", "RstAfterFin", "AbortInFlight", "Tso4MB", "Many50Clean5Reset"};
-  if (socket_rst.count(cs.name))
-    why.push_back("socket RST with offload-pending checksum judged bad-checksum");
-  // Every IPv6 RST, even the ones sent without a socket (broken pipe, refused).
-  else if (family == Family::V6)
-    why.push_back("IPv6 RST with offload-pending checksum judged bad-checksum");
-  // One direction only: the receiver has no state ("ignored: no connection there to
-  // reset"), a lone RST|ACK answering a SYN is taken as a reset of an established
-  // connection (ECONNRESET, not ECONNREFUSED), and nothing is marked "inferred".
-  if (cap.one_sided()) why.push_back("one-direction capture: receiver's state not inferred");
-  return join(why, "; ");
-}
-
 class RealCapture : public ::testing::Test {
  public:
   RealCapture(CaptureSpec cap, CaseSpec cs, Family family)
@@ -838,8 +813,6 @@ class RealCapture : public ::testing::Test {
   void TestBody() override {
     if (cap_.dumpcap && std::system("command -v dumpcap >/dev/null 2>&1") != 0)
       GTEST_SKIP() << "dumpcap is not installed (Debian: wireshark-common)";
-    const std::string known = known_failure(cap_, cs_, family_);
-    if (!known.empty()) std::cout << "known to fail on the current analyzer: " << known << "\n";
     const std::string file = (dir_ / (cap_.pcapng ? "capture.pcapng" : "capture.pcap")).string();
     const RunResult rr = play_and_capture(cap_, cs_, family_, file);
     // The namespaces, the program and the capture are gone with the run.
@@ -873,9 +846,7 @@ class RealCapture : public ::testing::Test {
 
 void register_one(const CaptureSpec& cap, const CaseSpec& cs, Family family) {
   const std::string name = cap.name + "_" + cs.name + (family == Family::V4 ? "_IPv4" : "_IPv6");
-  const std::string why = known_failure(cap, cs, family);
-  const std::string full = why.empty() ? name : "DISABLED_" + name;
-  ::testing::RegisterTest("RealCapture", full.c_str(), nullptr, nullptr, __FILE__, __LINE__,
+  ::testing::RegisterTest("RealCapture", name.c_str(), nullptr, nullptr, __FILE__, __LINE__,
                           [=]() -> ::testing::Test* { return new RealCapture(cap, cs, family); });
 }
 
