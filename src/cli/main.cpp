@@ -294,7 +294,7 @@ int report_parse_error(const CLI::ParseError& e, int argc, char** argv) {
   std::string what = e.what();
   for (char& c : what)
     if (c == '\n') c = ' ';
-  static const std::regex missing_value(R"(^(\S+): \d+ required \S+ missing$)");
+  static const std::regex missing_value(R"(^(\S+): \d+ required .* missing$)");
   if (command.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
     what = "a command is required: " + commands_in_words();
   else
@@ -308,12 +308,17 @@ int report_parse_error(const CLI::ParseError& e, int argc, char** argv) {
   return kExitInput;
 }
 
-/// The first word that is not an option must name a command; CLI11 alone would say "A
-/// subcommand is required" for a typo. Returns false (after saying why) when it does not.
+/// The first word must name a command (only --help may come before it); CLI11 alone would
+/// say "A subcommand is required" for a typo. Returns false (after saying why) when not.
 bool command_is_known(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word.empty() || word[0] == '-') continue;
+    if (word == "-h" || word == "--help") return true;
+    if (!word.empty() && word[0] == '-') {
+      std::fprintf(stderr, "rstlab: unknown option '%s'; options come after the command (see rstlab --help)\n",
+                   word.c_str());
+      return false;
+    }
     for (const auto& c : kCommands)
       if (c == word) return true;
     const auto near = detail::closest_names(word, kCommands, 1);
