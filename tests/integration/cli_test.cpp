@@ -560,3 +560,27 @@ TEST_F(Cli, DiagramOnACaptureSaysToAnalyzeIt) {
                        "' (its --flow ID --svg F draws one connection)\n");
   EXPECT_EQ(f.out, "");
 }
+
+TEST_F(CliRoot, SummaryTableStaysAlignedWithALongName) {
+  // Columns sized from their content: a 45-character scenario name beside a short one.
+  fs::create_directories(out_);
+  const fs::path scn = out_ / "long.scn";
+  std::ofstream(scn) << "scenario an-idle-connection-reset-seen-by-a-later-write\nclient kernel sigpipe=ignore\n"
+                        "server peer\nclient connect => 0\nserver rst\nclient write \"a\" => ECONNRESET\n";
+  const auto f = run({kBin, "run", "broken-pipe", scn.string(), "--link", "tun", "--out", (out_ / "r").string()});
+  EXPECT_EQ(exit_code(f.status), 0) << f.err;
+  std::istringstream in(f.out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l) && !l.empty();) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 3u) << f.out;
+  for (const char* head : {"LINK", "FIRST OBSERVER", "RESULT", "EXPECT", "OUTPUT"}) {
+    const size_t at = lines[0].find(head);
+    ASSERT_NE(at, std::string::npos) << head;
+    for (size_t k = 1; k < lines.size(); ++k) {
+      ASSERT_GT(lines[k].size(), at) << f.out;
+      EXPECT_EQ(lines[k].substr(at - 2, 2), "  ") << head << ":\n" << f.out;
+      EXPECT_NE(lines[k][at], ' ') << head << ":\n" << f.out;
+    }
+  }
+  EXPECT_NE(lines[2].find("client write -> ECONNRESET"), std::string::npos) << f.out;
+}
