@@ -4,7 +4,7 @@
 /// the segments between them (and, in live traces, from their own calls). It decides
 /// what each RST and FIN does to its receiver and predicts what the receiver's next
 /// read, write and SO_ERROR return. Live annotation and capture analysis share it.
-/// The rules are those of ../shared/notes/kernel-rules.md (Linux tcp_input.c,
+/// The rules are those of docs/kernel-rules.md (Linux tcp_input.c,
 /// tcp_reset(), tcp_recvmsg(), tcp_sendmsg()).
 
 #include <cstdint>

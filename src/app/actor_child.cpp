@@ -2,7 +2,7 @@
 // The actor child: receives one call at a time, makes it on a real socket, and
 // reports exactly what the kernel said. SIGPIPE is kept blocked around each call so
 // that the errno can be reported before the signal is allowed to act (see
-// kernel-rules: the kernel raises SIGPIPE inside the write, then returns EPIPE).
+// docs/kernel-rules.md, SIGPIPE: the kernel raises SIGPIPE inside the write, then returns EPIPE).
 #include <fcntl.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>

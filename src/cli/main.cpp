@@ -1,31 +1,38 @@
 // SPDX-License-Identifier: MIT
 // rstlab's command line. Every error ends here as one line on stderr and an exit code:
-// 0 all expectations met, 1 an expectation failed, 2 bad input, 3 the lab could not be built.
+// 0 all expectations met, 1 an expectation failed, 2 bad input, 3 the lab could not be built
+// or run, 4 an internal error (see ExitStatus in rstlab/error.h).
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "cli/analyze_command.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
+#include "rstlab/exit_status.h"
 #include "rstlab/trace_json.h"
 #include "rstlab/outputs.h"
 #include "rstlab/render.h"
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
+#include "rstlab/table.h"
 #include "util/files.h"
+#include "util/suggest.h"
 
 namespace {
 
 using namespace rstlab;
 
-constexpr int kExitFailed = 1, kExitInput = 2, kExitSetup = 3;
+const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze"};
 
 const char* kDescription =
     "rstlab - which write() or read() first feels a TCP reset, and why.\n"
@@ -110,10 +117,10 @@ int cmd_list(bool json) {
                 << "\n";
     return 0;
   }
-  std::printf("%-26s %-14s %-5s %s\n", "NAME", "CLIENT/SERVER", "IP", "TITLE");
+  std::vector<std::vector<std::string>> rows;
   for (const auto& s : catalogue())
-    std::printf("%-26s %-14s %-5s %s\n", s.name.c_str(), actor_kinds(s).c_str(),
-                s.family == Family::V4 ? "v4" : "v6", s.title.c_str());
+    rows.push_back({s.name, actor_kinds(s), s.family == Family::V4 ? "v4" : "v6", s.title});
+  std::fputs(render_table({"NAME", "CLIENT/SERVER", "IP", "TITLE"}, rows).c_str(), stdout);
   std::printf("\n%zu scenarios. 'rstlab show NAME' prints one with its story.\n", catalogue().size());
   return 0;
 }
@@ -129,25 +136,26 @@ int cmd_show(const std::string& name) {
   return 0;
 }
 
-struct Row {
-  std::string name, link, dir, observer;
-  bool passed;
-  size_t met = 0, failed = 0;
-};
-
-Row summarise(const RunResult& r, const std::string& dir) {
-  Row row{r.trace.scenario, r.trace.link, dir, "-", r.trace.passed()};
+RunSummaryRow summarise(const RunResult& r, const std::string& dir) {
+  RunSummaryRow row;
+  row.scenario = r.trace.scenario;
+  row.link = r.trace.link;
+  row.dir = dir;
+  row.passed = r.trace.passed();
   for (const auto& e : r.trace.events)
-    if (e.met) (*e.met ? row.met : row.failed)++;
-  if (const auto& f = r.trace.first_observer) row.observer = f->actor + " " + f->call + " -> " + f->result;
+    if (e.met) {
+      ++row.total;
+      if (*e.met) ++row.met;
+    }
+  if (const auto& f = r.trace.first_observer) row.first_observer = f->actor + " " + f->call + " -> " + f->result;
   return row;
 }
 
-nlohmann::ordered_json row_json(const Row& row, const Trace& t) {
-  nlohmann::ordered_json j = {{"scenario", row.name},
+nlohmann::ordered_json row_json(const RunSummaryRow& row, const Trace& t) {
+  nlohmann::ordered_json j = {{"scenario", row.scenario},
                       {"link", row.link},
                       {"passed", row.passed},
-                      {"expectations", {{"met", row.met}, {"failed", row.failed}}},
+                      {"expectations", {{"met", row.met}, {"failed", row.total - row.met}}},
                       {"failures", t.failures},
                       {"dir", row.dir}};
   if (const auto& f = t.first_observer)
@@ -164,8 +172,24 @@ struct DiagramArgs {
   std::string output;
 };
 
+/// "pcap" or "pcapng" when `bytes` start like a capture file, else nullptr.
+const char* capture_kind(const std::string& bytes) {
+  if (bytes.size() < 4) return nullptr;
+  const auto b = [&bytes](size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  const uint32_t le = b(0) | b(1) << 8 | b(2) << 16 | static_cast<uint32_t>(b(3)) << 24;
+  const uint32_t be = b(3) | b(2) << 8 | b(1) << 16 | static_cast<uint32_t>(b(0)) << 24;
+  for (uint32_t magic : {le, be})
+    if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) return "pcap";  // microsecond / nanosecond stamps
+  if (le == 0x0a0d0d0a) return "pcapng";                              // a section header block
+  return nullptr;
+}
+
 int cmd_diagram(const DiagramArgs& a) {
-  const Trace t = trace_from_json(detail::read_file(a.trace), a.trace);
+  const std::string bytes = detail::read_file(a.trace);
+  if (const char* kind = capture_kind(bytes))
+    throw InputError(a.trace + ": this is a capture (" + kind + "), not a trace.json: use 'rstlab analyze " +
+                     a.trace + "' (its --flow ID --svg F draws one connection)");
+  const Trace t = trace_from_json(bytes, a.trace);
   const TimeMode mode = a.time == "proportional" ? TimeMode::Proportional : TimeMode::EventOrder;
   std::string text;
   if (a.format == "svg") text = render_svg(t, mode);
@@ -182,14 +206,27 @@ int cmd_diagram(const DiagramArgs& a) {
   return 0;
 }
 
+/// Refuses an --out that cannot become a writable folder, before any lab is built.
+void check_output_folder(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(out, ec);
+  while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+  if (!fs::is_directory(p, ec))
+    throw InputError("--out " + out + ": " + p.string() + " is not a directory");
+  if (::access(p.c_str(), W_OK | X_OK) != 0)
+    throw InputError("--out " + out + ": cannot write in " + p.string() + ": " + std::strerror(errno));
+}
+
 int cmd_run(const RunArgs& a, LabCache& labs) {
   const std::vector<Scenario> todo = gather(a);
+  check_output_folder(a.out);
   size_t total = 0;
   for (const Scenario& s : todo) total += a.link.empty() ? s.links.size() : links_from(a.link).size();
   const bool single = total == 1 && !a.json;
   const bool tty_out = ::isatty(STDOUT_FILENO), tty_err = ::isatty(STDERR_FILENO);
 
-  std::vector<Row> rows;
+  std::vector<RunSummaryRow> rows;
   for (const Scenario& s : todo) {
     for (LinkKind link : a.link.empty() ? s.links : links_from(a.link)) {
       RunOptions opt;
@@ -213,20 +250,87 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
   const std::string index = write_index(a.out);
   size_t failed = 0;
   for (const auto& r : rows) failed += r.passed ? 0 : 1;
-  if (a.json) return failed ? kExitFailed : 0;
+  if (a.json) return failed ? kExitFailed : kExitOk;
   if (single) {
     std::printf("\nwrote %s/: trace.txt, trace.json, capture.pcap(ng), diagram.{svg,mmd,puml}, index.html\n",
                 rows[0].dir.c_str());
-    return failed ? kExitFailed : 0;
+    return failed ? kExitFailed : kExitOk;
   }
-  std::printf("%-26s %-5s %-46s %-7s %-7s %s\n", "SCENARIO", "LINK", "FIRST OBSERVER", "RESULT", "EXPECT",
-              "OUTPUT");
-  for (const auto& r : rows)
-    std::printf("%-26s %-5s %-46s %-7s %3zu/%-3zu %s\n", r.name.c_str(), r.link.c_str(), r.observer.c_str(),
-                r.passed ? "passed" : "FAILED", r.met, r.met + r.failed, r.dir.c_str());
+  std::fputs(render_run_summary(rows).c_str(), stdout);
   std::printf("\n%zu run%s, %zu failed. Report: %s\n", rows.size(), rows.size() == 1 ? "" : "s", failed,
               index.c_str());
-  return failed ? kExitFailed : 0;
+  return failed ? kExitFailed : kExitOk;
+}
+
+/// "list, show, run, diagram and analyze".
+std::string commands_in_words() {
+  std::string s;
+  for (size_t k = 0; k < kCommands.size(); ++k)
+    s += (k == 0 ? "" : k + 1 == kCommands.size() ? " and " : ", ") + kCommands[k];
+  return s;
+}
+
+/// A CLI11 check that a value is one of `values`; its message is what follows "--link: ".
+CLI::Validator one_of(std::vector<std::string> values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
+  return CLI::Validator(
+      [values, list](std::string& in) {
+        for (const auto& v : values)
+          if (in == v) return std::string();
+        const auto near = detail::closest_names(in, values, 1);
+        return "'" + in + "' is not one of " + list + (near.empty() ? "" : "; did you mean '" + near[0] + "'?");
+      },
+      "{" + list + "}", "one of");
+}
+
+/// One line for a command-line mistake CLI11 found: "rstlab: run: --link: ... (see rstlab
+/// run --help)". CLI11's own report is two lines without our prefix.
+int report_parse_error(const CLI::ParseError& e, int argc, char** argv) {
+  std::string command;
+  for (int i = 1; i < argc && command.empty(); ++i)
+    for (const auto& c : kCommands)
+      if (c == argv[i]) command = c;
+  std::string what = e.what();
+  for (char& c : what)
+    if (c == '\n') c = ' ';
+  static const std::regex missing_value(R"(^(\S+): \d+ required .* missing$)");
+  if (command.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
+    what = "a command is required: " + commands_in_words();
+  else
+    what = std::regex_replace(what, missing_value, "$1 needs a value");
+  if (what.size() > 1 && std::isupper(static_cast<unsigned char>(what[0])) &&
+      std::islower(static_cast<unsigned char>(what[1])))
+    what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  const std::string prefix = command.empty() ? "" : command + ": ";
+  const std::string help = command.empty() ? "rstlab --help" : "rstlab " + command + " --help";
+  std::fprintf(stderr, "rstlab: %s%s (see %s)\n", prefix.c_str(), what.c_str(), help.c_str());
+  return kExitInput;
+}
+
+/// The first word must name a command (only --help may come before it); CLI11 alone would
+/// say "A subcommand is required" for a typo. Returns false (after saying why) when not.
+bool command_is_known(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "-h" || word == "--help") return true;
+    if (!word.empty() && word[0] == '-') {
+      std::fprintf(stderr, "rstlab: unknown option '%s'; options come after the command (see rstlab --help)\n",
+                   word.c_str());
+      return false;
+    }
+    for (const auto& c : kCommands)
+      if (c == word) return true;
+    const auto near = detail::closest_names(word, kCommands, 1);
+    if (!near.empty())
+      std::fprintf(stderr, "rstlab: unknown command '%s'; did you mean '%s'? (see rstlab --help)\n", word.c_str(),
+                   near[0].c_str());
+    else
+      std::fprintf(stderr, "rstlab: unknown command '%s'; the commands are %s (see rstlab --help)\n", word.c_str(),
+                   commands_in_words().c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -234,29 +338,37 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
 int main(int argc, char** argv) {
   CLI::App app(kDescription, "rstlab");
   app.require_subcommand(1);
-  app.footer("Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input,\n"
-             "3 the lab could not be built (rstlab needs root: it creates network namespaces).\n"
+  app.footer("Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (a\n"
+             "command line, a scenario, a file, an output path), 3 the lab could not be built or\n"
+             "run (rstlab needs root: it creates network namespaces), 4 an internal error (a bug:\n"
+             "please report it). Each command's --help gives the statuses it can return.\n"
              "Scenario language: docs/scenario-language.md. Outputs: docs/output-formats.md.");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "List the built-in scenarios");
   list->add_flag("--json", list_json, "One JSON object per scenario (JSON Lines)");
+  list->footer("Exit status: 0 listed, 2 a bad option, 4 an internal error (a bug: please report it).");
 
   std::string show_name;
   auto* show = app.add_subcommand("show", "Print a scenario's file: its story and steps");
   show->add_option("scenario", show_name, "A built-in name or a .scn file")->required();
+  show->footer("Exit status: 0 printed, 2 no such scenario, a bad .scn file (file:line:column: what\n"
+               "is wrong) or a bad option, 4 an internal error (a bug: please report it).");
 
   DiagramArgs da;
   auto* diagram = app.add_subcommand("diagram", "Re-render a saved trace.json as a diagram or report");
   diagram->add_option("trace", da.trace, "A trace.json written by 'rstlab run'")->required();
   diagram->add_option("--format,-f", da.format, "svg, mermaid, plantuml, html or text")
-      ->check(CLI::IsMember({"svg", "mermaid", "plantuml", "html", "text"}))
+      ->check(one_of({"svg", "mermaid", "plantuml", "html", "text"}))
       ->capture_default_str();
   diagram->add_option("--time", da.time, "Vertical axis: order (one row per event) or proportional (time)")
-      ->check(CLI::IsMember({"order", "proportional"}))
+      ->check(one_of({"order", "proportional"}))
       ->capture_default_str();
   diagram->add_option("-o,--output", da.output, "Output file (default: standard output)");
-  diagram->footer("Example: rstlab diagram out/broken-pipe/veth/trace.json -f svg --time proportional -o bp.svg");
+  diagram->footer("Example: rstlab diagram out/broken-pipe/veth/trace.json -f svg --time proportional -o bp.svg\n"
+                  "Exit status: 0 written, 2 bad input (a missing, truncated or foreign file, a capture\n"
+                  "instead of a trace, an output file that cannot be written, a bad option), 4 an\n"
+                  "internal error (a bug: please report it).");
 
   AnalyzeArgs aa;
   auto* analyze = app.add_subcommand("analyze", "Explain every reset in a pcap/pcapng capture");
@@ -296,7 +408,11 @@ int main(int argc, char** argv) {
       "  rstlab analyze ring/trace.pcap0 ring/trace.pcap1 ring/trace.pcap2\n"
       "  rstlab analyze rotated-captures/ --explain\n"
       "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --svg flow1.svg --html flow1.html\n"
-      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --json | jq -c 'select(.type==\"packet\")'");
+      "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --json | jq -c 'select(.type==\"packet\")'\n"
+      "Exit status: 0 analysed (whatever the capture holds), 2 bad input (a missing, empty or\n"
+      "damaged file, not a capture, files that cannot be read as one capture, no such --flow,\n"
+      "an output file that cannot be written, a bad option), 4 an internal error (a bug:\n"
+      "please report it).");
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
@@ -305,7 +421,7 @@ int main(int argc, char** argv) {
   run->add_option("--link", ra.link,
                   "veth (raw-socket peer on a veth pair), tun, or both; default: the scenario's own "
                   "'link' line, veth if it has none")
-      ->check(CLI::IsMember({"veth", "tun", "both"}));
+      ->check(one_of({"veth", "tun", "both"}));
   run->add_option("--out", ra.out, "Parent folder: each run writes OUT/<scenario>/<link>/")->capture_default_str();
   run->add_flag("--json", ra.json, "Machine output: one JSON object per run (JSON Lines) on stdout");
   run->add_flag("--hold", ra.hold, "Pause once the lab is built (for tests)")->group("");
@@ -313,13 +429,19 @@ int main(int argc, char** argv) {
       "One run prints its annotated timeline; several print a summary table. Each run folder\n"
       "holds trace.txt, trace.json (jq), capture.pcap and capture.pcapng (Wireshark; the pcapng\n"
       "carries the annotations as packet comments), diagram.svg, diagram.mmd (Mermaid),\n"
-      "diagram.puml (PlantUML) and index.html; OUT/index.html lists every run under OUT.");
+      "diagram.puml (PlantUML) and index.html; OUT/index.html lists every run under OUT.\n"
+      "Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (an unknown\n"
+      "scenario, a bad .scn file - then nothing runs -, an --out that cannot be written, a bad\n"
+      "option), 3 the lab could not be built or run (rstlab needs root: it creates network\n"
+      "namespaces; a tun or veth device could not be made), 4 an internal error (a bug:\n"
+      "please report it).");
 
+  if (!command_is_known(argc, argv)) return kExitInput;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    return report_parse_error(e, argc, argv);
   }
   try {
     if (app.got_subcommand("list")) return cmd_list(list_json);
@@ -329,14 +451,12 @@ int main(int argc, char** argv) {
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "rstlab: %s\n", e.what());
-    return kExitInput;
-  } catch (const SetupError& e) {
-    std::fprintf(stderr, "rstlab: %s\n", e.what());
-    return kExitSetup;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "rstlab: %s\n", e.what());
-    return kExitSetup;
+    const Failure f = failure_for(e);
+    std::fprintf(stderr, "rstlab: %s\n", f.message.c_str());
+    return f.status;
+  } catch (...) {
+    std::fprintf(stderr, "rstlab: internal error: an unknown exception; please report it\n");
+    return kExitInternal;
   }
 }

@@ -3,6 +3,7 @@
 // cmake/embed_scenarios.cmake) and parsed on first use.
 #include "rstlab/error.h"
 #include "rstlab/scenario.h"
+#include "util/suggest.h"
 
 namespace rstlab {
 
@@ -23,14 +24,22 @@ const std::vector<Scenario>& catalogue() {
 }
 
 namespace {
+/// The item named `name`; otherwise one line with the closest names, then how to see them all.
 template <class T, class Name>
 const T& find_by_name(const std::vector<T>& items, const std::string& name, Name name_of) {
-  std::string names;
+  std::vector<std::string> names;
   for (const auto& s : items) {
     if (name_of(s) == name) return s;
-    names += (names.empty() ? "" : ", ") + name_of(s);
+    names.push_back(name_of(s));
   }
-  throw InputError("no scenario named '" + name + "' (built-in: " + names + ")");
+  const auto near = detail::closest_names(name, names);
+  throw InputError("no scenario named '" + name + "'" +
+                   (near.empty() ? "" : "; did you mean " + detail::alternatives(near) + "?") + " ('rstlab list' shows all " +
+                   std::to_string(names.size()) + ")");
+}
+
+std::string without_extension(const std::string& file) {
+  return file.size() > 4 && file.compare(file.size() - 4, 4, ".scn") == 0 ? file.substr(0, file.size() - 4) : file;
 }
 }  // namespace
 
@@ -39,7 +48,7 @@ const Scenario& find_scenario(const std::string& name) {
 }
 
 const CatalogueEntry& find_scenario_source(const std::string& name) {
-  return find_by_name(catalogue_sources(), name + ".scn", [](const CatalogueEntry& e) { return e.file; });
+  return find_by_name(catalogue_sources(), name, [](const CatalogueEntry& e) { return without_extension(e.file); });
 }
 
 }  // namespace rstlab

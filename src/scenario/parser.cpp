@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "rstlab/trace.h"
 #include "util/files.h"
 #include "util/utf8.h"
+#include "util/suggest.h"
 
 namespace rstlab {
 namespace {
@@ -551,10 +553,16 @@ class Parser {
       e.value = t.text;
     } else if (t.kind == Token::Kind::Word && t.text.size() > 1 && t.text[0] == 'E') {
       const auto err = errno_from_name(t.text);
-      if (!err) fail_at(t, "unknown errno " + found(t));
+      if (!err) {
+        // Errno names share their first letters (ECONN...): allow half the word in edits.
+        const auto near = detail::closest_names(t.text, all_errno_names(), 3, std::max<size_t>(2, t.text.size() / 2));
+        fail_at(t, "unknown errno " + found(t) +
+                       (near.empty() ? "" : "; did you mean " + detail::alternatives(near, 0) + "?") +
+                       " (docs/scenario-language.md lists every Linux errno name)");
+      }
       if (call == KernelCall::GetSoError) {
         e.kind = Expectation::Kind::Value;
-        e.value = t.text;
+        e.value = errno_name(*err);  // as the actor reports it: an alias (EWOULDBLOCK) by its first name
       } else {
         e.kind = Expectation::Kind::Errno;
         e.err = *err;

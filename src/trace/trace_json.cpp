@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rstlab/trace_json.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "rstlab/error.h"
@@ -250,8 +251,19 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    // nlohmann reports the byte offset; that is the most precise location it has.
-    throw InputError(source + ": not valid JSON (" + std::string(e.what()) + ")");
+    // nlohmann reports the byte offset of the offending character; people want a line and
+    // a column, and its own message ends with the raw bytes it last read (binary noise
+    // from a capture): keep only the reason ("invalid literal", "unexpected end of input").
+    const size_t at = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    const size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    const size_t column = line_start == std::string::npos || at == 0 ? at + 1 : at - line_start;
+    std::string why = e.what();
+    if (const size_t colon = why.find(": "); colon != std::string::npos) why.erase(0, colon + 2);
+    if (const size_t dash = why.find(" - "); dash != std::string::npos) why.erase(0, dash + 3);
+    if (const size_t semi = why.find(';'); semi != std::string::npos) why.resize(semi);
+    throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid JSON (" + why +
+                     ")");
   }
   const Reader r(source);
   if (!j.is_object()) r.fail("top level", "expected a JSON object");

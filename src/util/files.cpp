@@ -22,7 +22,7 @@ void commit_temp(const std::string& tmp, const std::string& path) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     std::remove(tmp.c_str());
-    throw Error("cannot write " + path + ": " + std::strerror(e));
+    throw InputError("cannot write " + path + ": " + std::strerror(e));
   }
 }
 
@@ -30,12 +30,12 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = temp_name_for(path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+    if (!out) throw InputError("cannot write " + path + ": " + std::strerror(errno));
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
     if (!out) {
       std::remove(tmp.c_str());
-      throw Error("cannot write " + path + ": write failed");
+      throw InputError("cannot write " + path + ": write failed");
     }
   }
   commit_temp(tmp, path);
@@ -44,6 +44,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::error_code ec;  // a directory opens, then reads as nothing at all
+  if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": cannot open: " + std::strerror(EISDIR));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw InputError(path + ": read error");

@@ -10,7 +10,7 @@ namespace rstlab::detail {
 std::string temp_name_for(const std::string& path);
 /// Renames `tmp` to `path`; removes `tmp` and throws on failure.
 void commit_temp(const std::string& tmp, const std::string& path);
-/// Writes `content` to `path` atomically. Throws Error naming the file.
+/// Writes `content` to `path` atomically. Throws InputError naming the file (a bad output path).
 void write_file_atomic(const std::string& path, const std::string& content);
 /// Reads a whole file. Throws InputError naming the file.
 std::string read_file(const std::string& path);

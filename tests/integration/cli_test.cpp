@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "host_state.h"
 #include "rstlab/capture.h"
+#include "rstlab/scenario.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -152,7 +154,7 @@ TEST_F(Cli, ListsTheCatalogue) {
 TEST_F(Cli, UnknownScenarioIsOneClearLine) {
   const auto f = run({kBin, "run", "no-such-thing", "--out", out_.string()});
   EXPECT_EQ(exit_code(f.status), 2);
-  EXPECT_EQ(f.err.rfind("rstlab: no scenario named 'no-such-thing' (built-in: broken-pipe,", 0), 0u) << f.err;
+  EXPECT_EQ(f.err.rfind("rstlab: no scenario named 'no-such-thing' ('rstlab list' shows all ", 0), 0u) << f.err;
   EXPECT_FALSE(fs::exists(out_));
 }
 
@@ -314,7 +316,7 @@ TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
     fs::path file;
     std::string says;
   } cases[] = {{out_ / "missing.json", "missing.json: cannot open: No such file or directory"},
-               {truncated, "truncated.json: not valid JSON"},
+               {truncated, "not valid JSON ("},
                {foreign, "foreign.json: top level: not an rstlab trace"}};
   for (const auto& c : cases) {
     const auto f = run({kBin, "diagram", c.file.string(), "-o", target.string()});
@@ -326,6 +328,9 @@ TEST_F(Cli, DiagramRefusesBadInputAndWritesNothing) {
   }
   for (const auto& e : fs::directory_iterator(out_))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  const auto t = run({kBin, "diagram", truncated.string()});
+  EXPECT_TRUE(std::regex_match(t.err, std::regex("rstlab: .*truncated\\.json:[0-9]+:[0-9]+: not valid JSON \\([a-z :]+\\)\n")))
+      << "the file, its line and column, the reason: " << t.err;
 }
 
 TEST_F(Cli, AnalyzeTableIsTheReviewedText) {
@@ -496,6 +501,47 @@ size_t count_of(const std::string& text, const std::string& part) {
 
 }  // namespace
 
+namespace {
+
+/// One command's whole answer, as a golden file holds it: the command line, what it
+/// printed on each stream and its exit status. Paths under the source tree and the
+/// test's own folder are written as relative and OUT/ so the files do not depend on
+/// where the tree is, and the catalogue's size as N.
+std::string transcript(const std::vector<std::string>& args, const fs::path& out) {
+  std::vector<std::string> argv = {kBin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto f = run(argv);
+  std::string text = "$ rstlab";
+  for (const auto& a : args) text += " " + a;
+  text += "\n";
+  if (!f.out.empty()) text += "--- stdout\n" + f.out;
+  text += "--- stderr\n" + f.err + "--- exit " + std::to_string(exit_code(f.status)) + "\n";
+  for (const std::string& dir : {std::string(RSTLAB_SOURCE_DIR) + "/", out.string() + "/"}) {
+    const std::string as = dir == out.string() + "/" ? "OUT/" : "";
+    for (size_t at; (at = text.find(dir)) != std::string::npos;) text.replace(at, dir.size(), as);
+  }
+  // The catalogue grows; its size is checked by the unit tests, not by these words.
+  const std::string all = "shows all " + std::to_string(catalogue().size()) + ")";
+  for (size_t at; (at = text.find(all)) != std::string::npos;) text.replace(at, all.size(), "shows all N)");
+  return text;
+}
+
+void expect_golden(const std::string& name, const std::string& text) {
+  const fs::path golden = fs::path(RSTLAB_TEST_DATA) / "golden" / "cli" / (name + ".txt");
+  if (std::getenv("RSTLAB_UPDATE_GOLDEN")) {
+    fs::create_directories(golden.parent_path());
+    std::ofstream(golden, std::ios::binary) << text;
+    return;
+  }
+  std::ifstream in(golden, std::ios::binary);
+  ASSERT_TRUE(in) << golden << " is missing (RSTLAB_UPDATE_GOLDEN=1 writes it)";
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(text, want.str()) << name << ": the message changed: review it, then RSTLAB_UPDATE_GOLDEN=1";
+}
+
+}  // namespace
+
 TEST_F(Cli, AnalyzeReadsSeveralFilesAsOneCapture) {
   const std::string caps = std::string(RSTLAB_SOURCE_DIR) + "/captures/";
   int dlt = 0, dlt2 = 0;
@@ -646,4 +692,100 @@ TEST_F(Cli, AnalyzeFlowTellsTheTablesStory) {
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str().find("href="), std::string::npos) << "nothing else was written: nothing to link";
+}
+
+TEST_F(Cli, MistakesGetOneLineThatSaysWhatWasMeant) {
+  // Each mistake: one line on stderr, "rstlab: " first, nothing on stdout, exit 2, and
+  // the reviewed words (tests/data/golden/cli/NAME.txt, byte for byte).
+  fs::create_directories(out_);
+  std::ofstream(out_ / "typo.scn") << "scenario typo\nclient kernel\nserver peer\nclient connect => 0\n"
+                                      "client read 10 => ECONNRESTE\n";
+  std::ofstream(out_ / "notjson.json") << "{\n  \"format\": \"rstlab-trace/1\",\n  \"scenario\": tru\n}\n";
+  const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/";
+  const std::pair<const char*, std::vector<std::string>> cases[] = {
+      {"command-typo", {"analize", "x"}},
+      {"command-unknown", {"frobnicate"}},
+      {"command-missing", {}},
+      {"option-before-command", {"--version"}},
+      {"scenario-typo", {"run", "brokn-pipe"}},
+      {"scenario-unknown", {"run", "zzzzzzzzzz"}},
+      {"show-unknown", {"show", "nope"}},
+      {"show-missing", {"show"}},
+      {"option-not-one-of", {"run", "broken-pipe", "--link", "foo"}},
+      {"option-typo", {"run", "broken-pipe", "--link", "tnu"}},
+      {"option-no-value", {"run", "--out"}},
+      {"option-no-value-of-a-set", {"run", "--link"}},
+      {"option-unknown", {"list", "--bogus"}},
+      {"diagram-bad-format", {"diagram", "x.json", "-f", "pdf"}},
+      {"diagram-on-pcap", {"diagram", cap + "broken-pipe-veth.pcap"}},
+      {"diagram-on-pcapng", {"diagram", cap + "broken-pipe-veth.pcapng"}},
+      {"diagram-not-json", {"diagram", (out_ / "notjson.json").string()}},
+      {"errno-typo", {"show", (out_ / "typo.scn").string()}},
+      {"out-not-a-folder", {"run", "broken-pipe", "--out", "/dev/null/x"}},
+  };
+  for (const auto& [name, args] : cases) {
+    const std::string text = transcript(args, out_);
+    expect_golden(name, text);
+    EXPECT_NE(text.find("--- stderr\nrstlab: "), std::string::npos) << name << ":\n" << text;
+    EXPECT_EQ(text.find("--- stdout"), std::string::npos) << name << ":\n" << text;
+    EXPECT_NE(text.find("--- exit 2\n"), std::string::npos) << name << ":\n" << text;
+    const size_t err = text.find("--- stderr\n") + 11;
+    EXPECT_EQ(std::count(text.begin() + static_cast<long>(err), text.end(), '\n'), 2) << "one line: " << text;
+  }
+}
+
+TEST_F(Cli, EachHelpGivesItsOwnExitStatuses) {
+  // The end of every --help, from "Exit status", reviewed; run and analyze name theirs,
+  // list and show do not claim statuses they never return.
+  std::string text;
+  for (const char* command : {"", "list", "show", "run", "diagram", "analyze"}) {
+    std::vector<std::string> argv = {kBin};
+    if (*command) argv.push_back(command);
+    argv.push_back("--help");
+    const auto f = run(argv);
+    EXPECT_EQ(exit_code(f.status), 0) << command;
+    const size_t at = f.out.find("Exit status:");
+    ASSERT_NE(at, std::string::npos) << command << ":\n" << f.out;
+    std::string tail = f.out.substr(at);
+    text += std::string("$ rstlab ") + command + (*command ? " " : "") + "--help\n" + tail;
+    std::replace(tail.begin(), tail.end(), '\n', ' ');
+    const bool runs = std::string(command) == "run" || !*command;
+    EXPECT_EQ(tail.find("1 an expectation failed") != std::string::npos, runs) << command << ":\n" << tail;
+    EXPECT_EQ(tail.find("3 the lab") != std::string::npos, runs) << command << ":\n" << tail;
+    EXPECT_NE(tail.find("4 an internal error"), std::string::npos) << command;
+  }
+  expect_golden("help-exit-status", text);
+}
+
+TEST_F(Cli, DiagramOnACaptureSaysToAnalyzeIt) {
+  const std::string cap = std::string(RSTLAB_SOURCE_DIR) + "/captures/broken-pipe-veth.pcapng";
+  const auto f = run({kBin, "diagram", cap});
+  EXPECT_EQ(exit_code(f.status), 2);
+  EXPECT_EQ(f.err, "rstlab: " + cap + ": this is a capture (pcapng), not a trace.json: use 'rstlab analyze " + cap +
+                       "' (its --flow ID --svg F draws one connection)\n");
+  EXPECT_EQ(f.out, "");
+}
+
+TEST_F(CliRoot, SummaryTableStaysAlignedWithALongName) {
+  // Columns sized from their content: a 45-character scenario name beside a short one.
+  fs::create_directories(out_);
+  const fs::path scn = out_ / "long.scn";
+  std::ofstream(scn) << "scenario an-idle-connection-reset-seen-by-a-later-write\nclient kernel sigpipe=ignore\n"
+                        "server peer\nclient connect => 0\nserver rst\nclient write \"a\" => ECONNRESET\n";
+  const auto f = run({kBin, "run", "broken-pipe", scn.string(), "--link", "tun", "--out", (out_ / "r").string()});
+  EXPECT_EQ(exit_code(f.status), 0) << f.err;
+  std::istringstream in(f.out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l) && !l.empty();) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 3u) << f.out;
+  for (const char* head : {"LINK", "FIRST OBSERVER", "RESULT", "EXPECT", "OUTPUT"}) {
+    const size_t at = lines[0].find(head);
+    ASSERT_NE(at, std::string::npos) << head;
+    for (size_t k = 1; k < lines.size(); ++k) {
+      ASSERT_GT(lines[k].size(), at) << f.out;
+      EXPECT_EQ(lines[k].substr(at - 2, 2), "  ") << head << ":\n" << f.out;
+      EXPECT_NE(lines[k][at], ' ') << head << ":\n" << f.out;
+    }
+  }
+  EXPECT_NE(lines[2].find("client write -> ECONNRESET"), std::string::npos) << f.out;
 }

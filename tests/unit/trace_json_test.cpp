@@ -121,7 +121,8 @@ TEST(TraceJson, BadInputNamesFileAndProblem) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("{\"events\": [").find("t.json: not valid JSON"), std::string::npos);
+  EXPECT_EQ(message("{\"events\": ["), "t.json:1:13: not valid JSON (unexpected end of input)");
+  EXPECT_EQ(message("{\n  \"a\": tru\n}"), "t.json:2:11: not valid JSON (invalid literal)") << "line and column, no raw bytes";
   EXPECT_NE(message("[1,2]").find("expected a JSON object"), std::string::npos);
   EXPECT_NE(message("{\"format\":\"x\"}").find("not an rstlab trace"), std::string::npos);
   std::string text = trace_to_json(sample());
