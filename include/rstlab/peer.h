@@ -57,7 +57,8 @@ class Peer {
   std::string connect(const Endpoint& remote);
 
   // --- input ----------------------------------------------------------------
-  /// Takes every packet waiting on the link and reacts to it.
+  /// Takes the packets waiting on the link, up to a batch, and reacts to them (call
+  /// again while the link stays readable). Returns how many were for this connection.
   size_t service();
 
   // --- scripted actions (each returns a one-line description for the trace) --

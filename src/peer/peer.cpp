@@ -81,8 +81,12 @@ uint64_t Peer::received_from(const Endpoint& src) const {
 }
 
 size_t Peer::service() {
+  // A bounded batch, like the tun relay's: every ACK the peer sends lets the kernel send
+  // more at once, so "until nothing waits" could last a whole bulk transfer while the
+  // recorder's ring, and the step waiting for its condition, went unserviced.
+  constexpr size_t kBatch = 64;
   size_t n = 0;
-  while (link_.receive(buf_)) {
+  for (size_t taken = 0; taken < kBatch && link_.receive(buf_); ++taken) {
     auto seg = parse(buf_);
     if (!seg || seg->tcp.dst != self_ || seg->tcp.src != remote_) continue;
     ++n;

@@ -33,6 +33,7 @@ std::string call_args(const CallRequest& c) {
   if (c.msg_flags & MSG_NOSIGNAL) flags += "|MSG_NOSIGNAL";
   if (c.msg_flags & MSG_DONTWAIT) flags += "|MSG_DONTWAIT";
   if (c.msg_flags & MSG_PEEK) flags += "|MSG_PEEK";
+  if (c.msg_flags & MSG_WAITALL) flags += "|MSG_WAITALL";
   if (!flags.empty()) flags = ", " + flags.substr(1);
   switch (c.call) {
     case KernelCall::Connect: return c.remote.str() + (c.nonblocking ? ", O_NONBLOCK" : "");

@@ -95,6 +95,11 @@ class LiveRun {
     trace_.capture.if_dropped -= ifdrop_base_;
     if (trace_.capture.dropped || trace_.capture.if_dropped)
       trace_.failures.push_back("the capture dropped packets: the trace is incomplete");
+    size_t truncated = 0;
+    for (const auto& p : recorder_.packets()) truncated += p.data.size() < p.wire_len;
+    if (truncated)
+      trace_.failures.push_back("the capture cut " + std::to_string(truncated) +
+                                " packets short (larger than the interface's MTU): the trace is incomplete");
     out.link_type = recorder_.link_type();
     out.packets = connection_packets(trace_, out.link_type, recorder_.packets(), trace_.capture.foreign);
     trace_.capture.file = "capture.pcap";

@@ -381,7 +381,7 @@ class Parser {
       q.use_send_recv = v == "recv";
       q.count = number(c, "the number of bytes to read");
       if (q.count == 0 || q.count > (1 << 20)) fail(c.t[c.i - 1].col, "read between 1 and 1048576 bytes");
-      if (q.use_send_recv) flags({{"peek", MSG_PEEK}, {"dontwait", MSG_DONTWAIT}});
+      if (q.use_send_recv) flags({{"peek", MSG_PEEK}, {"dontwait", MSG_DONTWAIT}, {"waitall", MSG_WAITALL}});
     } else if (v == "shutdown") {
       q.call = KernelCall::Shutdown;
       const Token& h = next(c, "rd, wr or rdwr");
