@@ -96,6 +96,8 @@ class Peer {
 
  private:
   void handle(const PeerSegment& s);
+  /// After the connection is gone (reset or aborted): an RST for `in`, built the Linux way.
+  void answer_for_no_socket(const PeerSegment& in);
   void transmit(uint8_t flags, const std::string& payload = {}, bool mss = false);
 
   PeerLink& link_;

@@ -87,6 +87,32 @@ server read 10 => EOF
   EXPECT_LT(seconds, 20.0);
 }
 
+TEST_P(Engine, ClosedPeerAnswersEverySegmentWithRst) {
+  // As a Linux socket does (checked kernel against kernel): each data segment that
+  // arrives after close gets its own RST, seq = the segment's ack.
+  const RunResult r = run(R"(scenario closed-peer
+client kernel sigpipe=ignore
+server peer
+client connect => 0
+server close
+client write 100000 bytes
+client write "x" => EPIPE +SIGPIPE
+)");
+  for (const auto& f : r.trace.failures) ADD_FAILURE() << f;
+  int data = 0, rsts = 0;
+  for (const auto& e : r.trace.events)
+    if (const auto* p = e.packet()) {
+      if (p->dir == Dir::ClientToServer && p->len > 0) ++data;
+      if (p->dir == Dir::ServerToClient && (p->flags & tcpflag::RST)) {
+        ++rsts;
+        EXPECT_EQ(p->flags, tcpflag::RST);
+        EXPECT_EQ(p->seq, 2u);  // relative: after the SYN and the FIN
+      }
+    }
+  EXPECT_GT(data, 1);
+  EXPECT_EQ(rsts, data);
+}
+
 INSTANTIATE_TEST_SUITE_P(Live, Engine, ::testing::Values(LinkKind::Veth, LinkKind::Tun),
                          [](const auto& i) { return std::string(link_name(i.param)); });
 
