@@ -49,6 +49,13 @@ std::pair<uint64_t, uint64_t> near_device_drops() {
   return {0, 0};
 }
 
+std::vector<const SyscallEvent*> calls(const Trace& t, const std::string& actor) {
+  std::vector<const SyscallEvent*> out;
+  for (const auto& e : t.events)
+    if (const auto* s = e.syscall(); s && s->actor == actor) out.push_back(s);
+  return out;
+}
+
 TEST_P(Engine, MultiMegabyteTransferLosesNothing) {
   // 4 MB from one kernel socket to the other; the reader takes it in four MSG_WAITALL
   // receives. Over tun every packet crosses rstlab's relay and the recorder's ring.
@@ -85,6 +92,63 @@ server read 10 => EOF
   for (const auto& [seq, len] : sent) bytes += len;
   EXPECT_EQ(bytes, 4000000u);
   EXPECT_LT(seconds, 20.0);
+}
+
+TEST_P(Engine, RstCutsABlockingWriteShortBetweenKernels) {
+  // The server has closed; the client's big write fills the send buffer and waits; the
+  // server's kernel answers the data with RST, which ends the write with a short count.
+  const RunResult r = run(R"(scenario cut
+client kernel sigpipe=ignore
+server kernel
+server listen => 0
+client connect => 0
+server accept
+server close => 0
+client write 100000 bytes
+client write "x" => EPIPE +SIGPIPE
+)");
+  for (const auto& f : r.trace.failures) ADD_FAILURE() << f;
+  const auto c = calls(r.trace, "client");
+  ASSERT_EQ(c.size(), 3u);
+  ASSERT_TRUE(c[1]->ret);
+  ASSERT_GT(*c[1]->ret, 0);
+  ASSERT_LT(*c[1]->ret, 100000);
+  ASSERT_TRUE(r.trace.first_observer);
+  EXPECT_EQ(r.trace.events[r.trace.first_observer->event].syscall(), c[1]);
+  EXPECT_NE(r.trace.first_observer->result.find(" of 100000 bytes (cut short)"), std::string::npos)
+      << r.trace.first_observer->result;
+  EXPECT_NE(r.trace.first_observer->reason.find("arrived while it waited (accepted in CLOSE_WAIT -> sk_err = EPIPE)"),
+            std::string::npos)
+      << r.trace.first_observer->reason;
+  for (const auto& a : r.trace.annotations) EXPECT_NE(a.kind, "mismatch") << a.text;
+}
+
+TEST_P(Engine, RstFromTheCraftedPeerCutsABackgroundWriteShort) {
+  // The peer takes data without acknowledging it, so the 5 MB write fills the send
+  // buffer and waits (the initial window, ten segments, is all that leaves); once data
+  // has arrived the peer resets the connection.
+  const RunResult r = run(R"(scenario cut-bg
+client kernel sigpipe=ignore
+server peer
+client connect => 0
+server autoack off
+client write 5000000 bytes &
+server recv 10000
+server rst
+client wait
+client write "x" => ECONNRESET
+)");
+  for (const auto& f : r.trace.failures) ADD_FAILURE() << f;
+  const auto c = calls(r.trace, "client");
+  ASSERT_EQ(c.size(), 3u);
+  ASSERT_TRUE(c[1]->ret);
+  ASSERT_GE(*c[1]->ret, 10000);
+  ASSERT_LT(*c[1]->ret, 5000000);
+  ASSERT_TRUE(r.trace.first_observer);
+  EXPECT_EQ(r.trace.events[r.trace.first_observer->event].syscall(), c[1]);
+  EXPECT_NE(r.trace.first_observer->reason.find("accepted in ESTABLISHED -> sk_err = ECONNRESET) and ended it"),
+            std::string::npos)
+      << r.trace.first_observer->reason;
 }
 
 TEST_P(Engine, ClosedPeerAnswersEverySegmentWithRst) {
