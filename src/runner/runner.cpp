@@ -13,6 +13,7 @@
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
 #include "rstlab/peer.h"
+#include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
 
@@ -300,7 +301,7 @@ class LiveRun {
           fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) + " bytes arrived");
         const std::string got = p.read(want);
         add_action(who, "recv", std::to_string(got.size()) + " byte" + (got.size() == 1 ? "" : "s") +
-                                    ": \"" + got + "\"", now_ns(), &step);
+                                    ": \"" + printable(got) + "\"", now_ns(), &step);
         break;
       }
       case StepOp::PeerSend: add_action(who, "send", p.send_data(step.data), t, &step); break;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "rstlab/error.h"
+#include "rstlab/render.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "util/files.h"
@@ -407,7 +408,7 @@ class Parser {
     }
     std::vector<std::string> words;
     for (size_t k = text_from; k < c.i; ++k)
-      words.push_back(c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+      words.push_back(c.t[k].kind == Token::Kind::String ? "\"" + printable(c.t[k].text) + "\"" : c.t[k].text);
     for (const auto& w : words) s.text += (s.text.empty() ? "" : " ") + w;
     if (c.peek() && c.peek()->kind == Token::Kind::Arrow) {
       const Token& arrow = next(c, "'=>'");
@@ -661,7 +662,7 @@ class Parser {
     }
     for (size_t k = first; k < c.i; ++k)
       e.text += (e.text.empty() ? "" : " ") +
-                (c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+                (c.t[k].kind == Token::Kind::String ? "\"" + printable(c.t[k].text) + "\"" : c.t[k].text);
     (void)arrow;
     return e;
   }
