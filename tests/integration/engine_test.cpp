@@ -39,7 +39,8 @@ std::pair<uint64_t, uint64_t> near_device_drops() {
   std::string line;
   while (std::getline(f, line)) {
     const auto colon = line.find(':');
-    if (colon == std::string::npos || line.substr(0, colon).find(kNearIface) == std::string::npos) continue;
+    if (colon == std::string::npos || line.substr(0, colon).find(kNearIface) == std::string::npos)
+      continue;
     std::istringstream fields(line.substr(colon + 1));
     uint64_t v[16] = {};
     for (auto& x : v) fields >> x;
@@ -75,7 +76,8 @@ client wait => 4000000
 client close => 0
 server read 10 => EOF
 )");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& f : r.trace.failures) ADD_FAILURE() << f;
   EXPECT_TRUE(r.trace.passed());
   EXPECT_EQ(r.trace.capture.dropped, 0u);
@@ -87,7 +89,8 @@ server read 10 => EOF
   EXPECT_EQ(tx_drop, 0u);
   std::map<uint32_t, uint32_t> sent;
   for (const auto& e : r.trace.events)
-    if (const auto* p = e.packet(); p && p->dir == Dir::ClientToServer && p->len > 0) sent[p->seq] = p->len;
+    if (const auto* p = e.packet(); p && p->dir == Dir::ClientToServer && p->len > 0)
+      sent[p->seq] = p->len;
   uint64_t bytes = 0;
   for (const auto& [seq, len] : sent) bytes += len;
   EXPECT_EQ(bytes, 4000000u);
@@ -117,7 +120,8 @@ client write "x" => EPIPE +SIGPIPE
   EXPECT_EQ(r.trace.events[r.trace.first_observer->event].syscall(), c[1]);
   EXPECT_NE(r.trace.first_observer->result.find(" of 100000 bytes (cut short)"), std::string::npos)
       << r.trace.first_observer->result;
-  EXPECT_NE(r.trace.first_observer->reason.find("arrived while it waited (accepted in CLOSE_WAIT -> sk_err = EPIPE)"),
+  EXPECT_NE(r.trace.first_observer->reason.find(
+                "arrived while it waited (accepted in CLOSE_WAIT -> sk_err = EPIPE)"),
             std::string::npos)
       << r.trace.first_observer->reason;
   for (const auto& a : r.trace.annotations) EXPECT_NE(a.kind, "mismatch") << a.text;
@@ -146,7 +150,8 @@ client write "x" => ECONNRESET
   ASSERT_LT(*c[1]->ret, 5000000);
   ASSERT_TRUE(r.trace.first_observer);
   EXPECT_EQ(r.trace.events[r.trace.first_observer->event].syscall(), c[1]);
-  EXPECT_NE(r.trace.first_observer->reason.find("accepted in ESTABLISHED -> sk_err = ECONNRESET) and ended it"),
+  EXPECT_NE(r.trace.first_observer->reason.find(
+                "accepted in ESTABLISHED -> sk_err = ECONNRESET) and ended it"),
             std::string::npos)
       << r.trace.first_observer->reason;
 }

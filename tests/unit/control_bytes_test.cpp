@@ -61,15 +61,22 @@ void expect_clean(const std::string& out, const std::string& what, bool esc_ok =
   for (size_t i = 0; i < out.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(out[i]);
     if (c == '\n' || (esc_ok && c == 0x1b && i + 1 < out.size() && out[i + 1] == '[')) continue;
-    ASSERT_FALSE(c < 0x20 || c == 0x7f) << what << ": control byte " << int(c) << " at " << i << " in\n" << out;
+    ASSERT_FALSE(c < 0x20 || c == 0x7f)
+        << what << ": control byte " << int(c) << " at " << i << " in\n"
+        << out;
   }
   // Valid UTF-8: every lead byte has its continuation bytes.
   for (size_t i = 0; i < out.size();) {
     const unsigned char c = static_cast<unsigned char>(out[i]);
-    const size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    const size_t n = c < 0x80             ? 1
+                     : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3
+                     : (c & 0xf8) == 0xf0 ? 4
+                                          : 0;
     ASSERT_NE(n, 0u) << what << ": invalid UTF-8 byte " << int(c) << " at " << i;
     for (size_t k = 1; k < n; ++k)
-      ASSERT_EQ(static_cast<unsigned char>(out[i + k]) & 0xc0, 0x80) << what << ": invalid UTF-8 at " << i;
+      ASSERT_EQ(static_cast<unsigned char>(out[i + k]) & 0xc0, 0x80)
+          << what << ": invalid UTF-8 at " << i;
     i += n;
   }
 }
@@ -78,7 +85,8 @@ void expect_clean(const std::string& out, const std::string& what, bool esc_ok =
 
 TEST(ControlBytes, VisibleEscapesControlsAndBrokenUtf8Only) {
   EXPECT_EQ(detail::visible(kNasty), "GET /\\r\\n\\x1b[2J\\x07\\xff\\xc3(\\x00z");
-  EXPECT_EQ(detail::visible("caf\xc3\xa9 \\n stays"), "caf\xc3\xa9 \\n stays");  // é and a written \n
+  EXPECT_EQ(detail::visible("caf\xc3\xa9 \\n stays"),
+            "caf\xc3\xa9 \\n stays");                    // é and a written \n
   EXPECT_EQ(detail::visible("\xc2\x9b"), "\\xc2\\x9b");  // a C1 control (CSI) is a control too
   EXPECT_EQ(detail::visible("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a UTF-16 surrogate is not UTF-8
 }
@@ -94,7 +102,8 @@ TEST(ControlBytes, TraceTextKeepsOneLinePerEntry) {
   // The expectation stays on the line of its call.
   const size_t line = plain.find("read(10) = 7");
   ASSERT_NE(line, std::string::npos);
-  EXPECT_NE(plain.substr(line, plain.find('\n', line) - line).find("EXPECTED \"GET /\\r\\n"), std::string::npos)
+  EXPECT_NE(plain.substr(line, plain.find('\n', line) - line).find("EXPECTED \"GET /\\r\\n"),
+            std::string::npos)
       << plain;
   EXPECT_NE(plain.find("title\\r\\nsecond line\\x1b\n"), std::string::npos);
   EXPECT_NE(plain.find("  - client read 10: expected \"GET /\\r\\n"), std::string::npos);
@@ -128,7 +137,8 @@ TEST(ControlBytes, DiagramsStayValidText) {
 
 TEST(ControlBytes, ParserKeepsStringsEscapedInStepAndExpectationText) {
   const Scenario s = parse_scenario(
-      "scenario s\nclient kernel\nserver peer\nclient connect\nclient write \"GET /\\r\\n\\xff\" => 8\n"
+      "scenario s\nclient kernel\nserver peer\nclient connect\nclient write \"GET /\\r\\n\\xff\" "
+      "=> 8\n"
       "client read 10 => \"ok\\r\\n\"\n",
       "s.scn");
   ASSERT_EQ(s.steps.size(), 3u);
