@@ -335,8 +335,10 @@ class Annotator {
     const std::string counts = std::to_string(*c.ret) + " of " + std::to_string(*requested_bytes(c.args)) + " bytes";
     const std::optional<size_t> ended = m.pending_err ? m.err_cause : m.wr_shut ? m.wr_cause : std::nullopt;
     if (!ended || t_.events[*ended].t_ns < c.t_start_ns) {
-      reason = "the write returned after copying " + counts + ": it waited for room in the send buffer and was "
-               "cut short (nothing the rules follow ended it)";
+      reason = has(c.args, "MSG_DONTWAIT")
+                   ? "MSG_DONTWAIT: the send copied what fitted in the send buffer, " + counts + ", without waiting"
+                   : "the write returned after copying " + counts + ": it waited for room in the send buffer and "
+                     "was cut short (nothing the rules follow ended it)";
       return;
     }
     cause = ended;
