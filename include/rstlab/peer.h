@@ -57,7 +57,8 @@ class Peer {
   std::string connect(const Endpoint& remote);
 
   // --- input ----------------------------------------------------------------
-  /// Takes every packet waiting on the link and reacts to it.
+  /// Takes the packets waiting on the link, up to a batch, and reacts to them (call
+  /// again while the link stays readable). Returns how many were for this connection.
   size_t service();
 
   // --- scripted actions (each returns a one-line description for the trace) --
@@ -95,6 +96,8 @@ class Peer {
 
  private:
   void handle(const PeerSegment& s);
+  /// After the connection is gone (reset or aborted): an RST for `in`, built the Linux way.
+  void answer_for_no_socket(const PeerSegment& in);
   void transmit(uint8_t flags, const std::string& payload = {}, bool mss = false);
 
   PeerLink& link_;

@@ -2,6 +2,7 @@
 // Explains a live trace: walks its events in time order, feeding packets and calls to
 // the connection model, and writes down what each RST, FIN and call means.
 #include <algorithm>
+#include <map>
 #include <queue>
 #include <cerrno>
 
@@ -36,6 +37,30 @@ std::string result_text(const SyscallEvent& s) {
   if (s.call == "getsockopt") r = "SO_ERROR " + s.value;
   if (s.fate == SignalFate::Killed) r += " (killed)";
   return r;
+}
+
+/// The bytes a write asked for, from its arguments as the trace prints them ("100000 bytes"
+/// or an escaped string, see printable()); nullopt when they say neither.
+std::optional<uint64_t> requested_bytes(const std::string& args) {
+  if (!args.empty() && args[0] == '"') {
+    uint64_t n = 0;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == '"') return n;
+      if (args[i] == '\\') i += i + 1 < args.size() && args[i + 1] == 'x' ? 3 : 1;
+      ++n;
+    }
+    return std::nullopt;
+  }
+  const size_t digits = args.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string::npos || args.compare(digits, 6, " bytes") != 0) return std::nullopt;
+  return std::stoull(args.substr(0, digits));
+}
+
+/// A write that returned fewer bytes than it asked for: it blocked and something ended it.
+bool cut_short(const SyscallEvent& c) {
+  if (!c.ret || *c.ret < 0) return false;
+  const auto want = requested_bytes(c.args);
+  return want && static_cast<uint64_t>(*c.ret) < *want;
 }
 
 bool abnormal(const SyscallEvent& s) {
@@ -178,6 +203,11 @@ class Annotator {
     if (c.call == "connect") return !has(c.args, "O_NONBLOCK");
     if (c.call == "poll") return !has(c.args, ", 0 ms");
     if (c.call == "read" || c.call == "recv") return !pipe_[s] && model_.predict_read(s).result == "block";
+    // A write that the rules let through when it started but that came back short or
+    // failed had to wait for room in the send buffer: what ended it happened while it
+    // waited, so it is judged when it returns.
+    if ((c.call == "write" || c.call == "send") && !pipe_[s])
+      return model_.predict_write(s, false).result == "ok" && (cut_short(c) || (c.ret && *c.ret < 0));
     return false;
   }
 
@@ -236,6 +266,8 @@ class Annotator {
     } else if (c.call == "write" || c.call == "send") {
       if (c.err && *c.err == ETIMEDOUT) {
         timed_out(m, i, reason);
+      } else if (cut_short(c)) {
+        short_write(c, m, i, cause, reason);
       } else {
         Prediction p = model_.predict_write(s);
         std::string predicted = p.result == "ok" ? "ok" : p.result;
@@ -244,6 +276,8 @@ class Annotator {
           p.reason += "; MSG_NOSIGNAL: no signal";
         }
         check(p, predicted);
+        if (cause && t_.events[*cause].t_ns > c.t_start_ns)
+          reason += "; the write had been waiting for room in the send buffer when it arrived";
         if (c.err && *c.err == m.pending_err) model_.consume(s);
       }
       if (c.fate == SignalFate::Killed) reason += "; SIGPIPE's default action kills the process (signal 13)";
@@ -281,8 +315,46 @@ class Annotator {
     } else if (c.call == "setsockopt" && has(c.args, "TCP_USER_TIMEOUT")) {
       reason = "TCP_USER_TIMEOUT: unacknowledged data older than this aborts the connection";
     }
+    if (const auto& lp = left_pending_[s]; lp && cause == lp->first && lp->second != i && c.err) {
+      // Not the first call after the RST, but the first to report it.
+      const std::string after = " is the first call after it, so it reports ";
+      if (const size_t at = reason.find(after); at != std::string::npos)
+        reason.replace(at, after.size(), " is the first call to report it (the write cut short before it returned "
+                                         "its count and left the error pending), so it reports ");
+      left_pending_[s].reset();
+    }
     if (!reason.empty()) note(i, "call", reason);
-    if (abnormal(c)) observations_.push_back({i, cause, reason});
+    if (abnormal(c) || short_writes_.count(i)) observations_.push_back({i, cause, reason});
+  }
+
+  /// A blocking write that returned fewer bytes than it asked for. tcp_sendmsg() waits
+  /// for room in the send buffer; when an error or a shut send side ends the wait after
+  /// some bytes were copied, it returns their count and leaves sk_err for the next call.
+  void short_write(const SyscallEvent& c, const EndpointModel& m, size_t i, std::optional<size_t>& cause,
+                   std::string& reason) {
+    const std::string counts = std::to_string(*c.ret) + " of " + std::to_string(*requested_bytes(c.args)) + " bytes";
+    const std::optional<size_t> ended = m.pending_err ? m.err_cause : m.wr_shut ? m.wr_cause : std::nullopt;
+    if (!ended || t_.events[*ended].t_ns < c.t_start_ns) {
+      reason = has(c.args, "MSG_DONTWAIT")
+                   ? "MSG_DONTWAIT: the send copied what fitted in the send buffer, " + counts + ", without waiting"
+                   : "the write returned after copying " + counts + ": it waited for room in the send buffer and "
+                     "was cut short (nothing the rules follow ended it)";
+      return;
+    }
+    cause = ended;
+    const Event& e = t_.events[*ended];
+    const bool rst = e.packet() && (e.packet()->flags & tcpflag::RST);
+    reason = "the write blocked, waiting for room in the send buffer, after copying " + counts + "; the " +
+             (rst ? "RST " : "") + ref(*ended) + " arrived while it waited";
+    if (m.pending_err)
+      reason += " (accepted in " + std::string(tcp_state_label(m.err_state)) + " -> sk_err = " +
+                errno_name(m.pending_err) + ") and ended it: a write that has copied bytes returns their count, "
+                "so this short count is the reset's first effect; the error stays pending and the next call "
+                "reports it";
+    else
+      reason += " and shut the send side: the write returns the bytes it had copied";
+    short_writes_[i] = counts + " (cut short)";
+    if (m.pending_err) left_pending_[c.actor == "client" ? 0 : 1] = {*ended, i};
   }
 
   void timed_out(EndpointModel& m, size_t i, std::string& reason) {
@@ -331,7 +403,8 @@ class Annotator {
     f.event = chosen->event;
     f.actor = c.actor;
     f.call = c.call;
-    f.result = result_text(c);
+    const auto short_write = short_writes_.find(chosen->event);
+    f.result = short_write != short_writes_.end() ? short_write->second : result_text(c);
     f.reason = chosen->reason;
     f.cause = chosen->cause;
     t_.first_observer = f;
@@ -362,6 +435,9 @@ class Annotator {
   std::optional<size_t> close_event_[2];
   std::optional<size_t> principal_, fin_principal_;
   std::vector<Observation> observations_;
+  std::map<size_t, std::string> short_writes_;
+  /// (the RST, the short write) when a short write left the RST's error pending.
+  std::optional<std::pair<size_t, size_t>> left_pending_[2];  ///< writes an error cut short: "78192 of 100000 bytes (cut short)"
 };
 
 }  // namespace

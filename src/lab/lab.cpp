@@ -29,6 +29,14 @@ Address lab_address(Family f, uint8_t host) {
   return Address::v6(b);
 }
 
+// A tun device drops what its reader has not taken once its ring (txqueuelen packets,
+// 500 by default) is full. The runner reads it from one thread that also relays,
+// records and drives the actors, so a bulk transfer can outpace it for a moment: with
+// 500, a 4 MB write lost ~50 segments at the near device. Everything a socket has in
+// flight fits in 8192 packets (tcp_wmem's 4 MB limit is < 3000 full segments), so the
+// ring absorbs the burst and TCP's own windows do the pacing.
+constexpr int kTunQueue = 8192;
+
 int prefix_len(Family f) { return f == Family::V4 ? 24 : 64; }
 
 }  // namespace
@@ -62,6 +70,7 @@ Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl
       detail::prepare_netns(v6 && kernel_far);
       if (config.link == LinkKind::Tun) {
         far_tun = detail::create_tun(kFarIface);
+        detail::set_tx_queue_len(kFarIface, kTunQueue);
         detail::add_address(kFarIface, far_addr(), prefix_len(config.family));
         detail::set_link_up(kFarIface);
       }
@@ -71,6 +80,7 @@ Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl
 
     if (config.link == LinkKind::Tun) {
       Fd tun = detail::create_tun(kNearIface);
+      detail::set_tx_queue_len(kNearIface, kTunQueue);
       detail::add_address(kNearIface, near_addr(), prefix_len(config.family));
       detail::set_link_up(kNearIface);
       if (kernel_far) impl_->relay.emplace(std::move(tun), std::move(far_tun));

@@ -179,6 +179,14 @@ void set_link_up(const std::string& ifname) {
   if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0) throw_errno("SIOCSIFFLAGS " + ifname);
 }
 
+void set_tx_queue_len(const std::string& ifname, int packets) {
+  Fd s = control_socket();
+  ifreq ifr;
+  fill_ifreq(ifr, ifname);
+  ifr.ifr_qlen = packets;
+  if (::ioctl(s.get(), SIOCSIFTXQLEN, &ifr) < 0) throw_errno("SIOCSIFTXQLEN " + ifname);
+}
+
 Mac link_mac(const std::string& ifname) {
   Fd s = control_socket();
   ifreq ifr;

@@ -50,6 +50,9 @@ bool write_sysctl(const std::string& path, const std::string& value);
 void prepare_netns(bool ipv6);
 
 void set_link_up(const std::string& ifname);
+/// Sets how many packets the device queues for transmission (SIOCSIFTXQLEN). For a tun
+/// device this is the ring its reader takes packets from: once full, the kernel drops.
+void set_tx_queue_len(const std::string& ifname, int packets);
 Mac link_mac(const std::string& ifname);
 int link_index(const std::string& ifname);
 /// Turns off tx checksum offload, TSO, GSO and GRO: captured checksums are then real

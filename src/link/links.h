@@ -27,8 +27,9 @@ class TunRelay {
   TunRelay(Fd a, Fd b) : a_(std::move(a)), b_(std::move(b)) {}
   int fd_a() const { return a_.get(); }
   int fd_b() const { return b_.get(); }
-  /// Forwards every packet waiting on `from` to the other device.
-  void pump(int from);
+  /// Forwards up to a batch of the packets waiting on `from` to the other device (call
+  /// again while `from` stays readable); returns how many it forwarded.
+  size_t pump(int from);
 
  private:
   Fd a_, b_;

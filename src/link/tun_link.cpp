@@ -10,6 +10,7 @@ namespace rstlab::detail {
 namespace {
 
 constexpr size_t kMaxPacket = 65536;
+constexpr size_t kRelayBatch = 64;
 
 class TunLink final : public PeerLink {
  public:
@@ -45,18 +46,24 @@ std::unique_ptr<PeerLink> make_tun_link(Fd tun_fd) {
   return std::make_unique<TunLink>(std::move(tun_fd));
 }
 
-void TunRelay::pump(int from) {
+size_t TunRelay::pump(int from) {
   const int to = from == a_.get() ? b_.get() : a_.get();
   uint8_t buf[kMaxPacket];
-  for (;;) {
+  // A bounded batch: each packet written into a device is processed at once and may make
+  // its kernel send more (ACKs release data), all captured on the near device. Returning
+  // after a batch lets the runner's poll loop drain the recorder before the next one, so
+  // the capture ring never has to hold more than a few batches.
+  for (size_t count = 0; count < kRelayBatch;) {
     ssize_t n = ::read(from, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
+      if (errno == EAGAIN) return count;
       throw_errno("read from tun relay");
     }
     if (::write(to, buf, static_cast<size_t>(n)) < 0) throw_errno("write to tun relay");
+    ++count;
   }
+  return kRelayBatch;
 }
 
 }  // namespace rstlab::detail

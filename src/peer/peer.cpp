@@ -81,8 +81,12 @@ uint64_t Peer::received_from(const Endpoint& src) const {
 }
 
 size_t Peer::service() {
+  // A bounded batch, like the tun relay's: every ACK the peer sends lets the kernel send
+  // more at once, so "until nothing waits" could last a whole bulk transfer while the
+  // recorder's ring, and the step waiting for its condition, went unserviced.
+  constexpr size_t kBatch = 64;
   size_t n = 0;
-  while (link_.receive(buf_)) {
+  for (size_t taken = 0; taken < kBatch && link_.receive(buf_); ++taken) {
     auto seg = parse(buf_);
     if (!seg || seg->tcp.dst != self_ || seg->tcp.src != remote_) continue;
     ++n;
@@ -107,7 +111,13 @@ void Peer::transmit(uint8_t flags, const std::string& payload, bool mss) {
 
 void Peer::handle(const PeerSegment& in) {
   const TcpSegment& t = in.tcp;
-  if (reset_) return;  // a reset connection answers nothing more (no socket left)
+  if (reset_) {
+    // No socket is left: Linux finds none for the segment and answers anything but an
+    // RST with one (tcp_v4_rcv -> no_tcp_socket -> tcp_v4_send_reset), every time: no
+    // rate limit applies to these. So each data segment still in flight gets its own.
+    if (closed_socket_rst_) answer_for_no_socket(in);
+    return;
+  }
   if (t.has(tcpflag::RST)) {
     reset_ = true;
     established_ = false;
@@ -166,6 +176,19 @@ void Peer::handle(const PeerSegment& in) {
   } else if (auto_ack_) {
     transmit(tcpflag::ACK);  // duplicate or out of order: re-advertise rcv_nxt
   }
+}
+
+void Peer::answer_for_no_socket(const PeerSegment& in) {
+  TcpSegment view = in.tcp;
+  view.payload_len = static_cast<uint32_t>(in.payload.size());
+  auto rst = linux_reset_for(view);
+  if (!rst) return;  // an RST is never answered
+  rst->ip_id = ip_id_++;
+  if (on_auto_action)
+    on_auto_action("a segment for a connection that is gone: answered with " + tcp_flags_string(rst->flags) +
+                   (rst->flags & tcpflag::ACK ? " (ack = the segment's end)" : " (seq = the segment's ack)") +
+                   ", as Linux answers a segment that finds no socket");
+  link_.send(build_segment(*rst));
 }
 
 std::string Peer::send_data(const std::string& data) {

@@ -12,7 +12,7 @@
 namespace rstlab {
 namespace {
 
-std::string esc(const std::string& s) { return detail::xml_escape(s); }
+std::string esc(const std::string& s) { return detail::xml_escape(detail::visible(s)); }
 
 const char* kStyle = R"(<style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1160px;color:#1d2530;padding:0 1em}

@@ -11,9 +11,11 @@
 namespace rstlab {
 namespace {
 
+using detail::visible;
+
 std::string actor_line(const ActorInfo& a) {
   const std::string kind = a.kind == "kernel" ? "kernel socket" : a.kind == "peer" ? "crafted peer" : "none";
-  return kind + " " + a.endpoint.str();
+  return kind + " " + visible(a.endpoint.str());
 }
 
 /// Breaks a long text into lines of about `width` characters.
@@ -24,11 +26,12 @@ std::string wrapped(const std::string& text, size_t width) {
 }
 
 std::string call_note(const Trace& t, size_t i, const SyscallEvent& s, const Event& e) {
-  std::string n = syscall_line(s);
-  if (!s.state.empty()) n += " [" + s.state + "]";
-  if (e.met && !*e.met) n += " EXPECTED " + e.expected;
+  // The pieces are made visible() before the label's own line breaks are added.
+  std::string n = visible(syscall_line(s));
+  if (!s.state.empty()) n += " [" + visible(s.state) + "]";
+  if (e.met && !*e.met) n += " EXPECTED " + visible(e.expected);
   if (t.first_observer && t.first_observer->event == i)
-    n += "\n" + wrapped("FIRST OBSERVER: " + t.first_observer->reason, 64);
+    n += "\n" + wrapped("FIRST OBSERVER: " + visible(t.first_observer->reason), 64);
   return n;
 }
 
@@ -56,8 +59,8 @@ std::string mm(const std::string& s) {
 
 std::string render_mermaid(const Trace& t) {
   std::ostringstream o;
-  o << "%% rstlab: " << t.scenario << " (" << t.link << ", " << family_name(t.family) << ")\n"
-    << "%% " << mm(t.title) << "\n"
+  o << "%% rstlab: " << mm(visible(t.scenario)) << " (" << mm(visible(t.link)) << ", " << family_name(t.family) << ")\n"
+    << "%% " << mm(visible(t.title)) << "\n"
     << "sequenceDiagram\n"
     << "    participant C as client - " << mm(actor_line(t.client)) << "\n"
     << "    participant S as server - " << mm(actor_line(t.server)) << "\n";
@@ -69,7 +72,7 @@ std::string render_mermaid(const Trace& t) {
                           : p->len > 0                ? "->>"
                                                       : "-->>";
       std::string label = packet_label(*p) + " #" + std::to_string(p->frame);
-      const std::string verdict = packet_verdict(t, i);
+      const std::string verdict = visible(packet_verdict(t, i));
       if (!verdict.empty()) label += " - " + verdict;
       o << "    " << (cs ? "C" : "S") << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
     } else if (const auto* s = e.syscall()) {
@@ -80,7 +83,7 @@ std::string render_mermaid(const Trace& t) {
       if (observer) o << "    end\n";
     } else if (const auto* a = e.action()) {
       o << "    Note " << (a->actor == "client" ? "left of C" : "right of S") << ": "
-        << mm("peer " + a->action + ": " + a->detail) << "\n";
+        << mm(visible("peer " + a->action + ": " + a->detail)) << "\n";
     }
   }
   return o.str();
@@ -113,8 +116,8 @@ const char* pu_colour(const PacketEvent& p) {
 std::string render_plantuml(const Trace& t) {
   std::ostringstream o;
   o << "@startuml\n"
-    << "' rstlab: " << t.scenario << " (" << t.link << ", " << family_name(t.family) << ")\n"
-    << "title " << pu(t.scenario + "\n" + t.title) << "\n"
+    << "' rstlab: " << visible(t.scenario) << " (" << visible(t.link) << ", " << family_name(t.family) << ")\n"
+    << "title " << pu(visible(t.scenario) + "\n" + visible(t.title)) << "\n"
     << "skinparam monochrome false\n"
     << "skinparam shadowing false\n"
     << "skinparam defaultFontName monospace\n"
@@ -125,7 +128,7 @@ std::string render_plantuml(const Trace& t) {
     if (const auto* p = e.packet()) {
       const bool cs = p->dir == Dir::ClientToServer;
       std::string label = packet_label(*p) + "  #" + std::to_string(p->frame);
-      const std::string verdict = packet_verdict(t, i);
+      const std::string verdict = visible(packet_verdict(t, i));
       if (!verdict.empty()) label += "\n" + verdict;
       o << (cs ? "C" : "S") << " -[" << pu_colour(*p) << "]> " << (cs ? "S" : "C") << " : " << pu(label) << "\n";
     } else if (const auto* s = e.syscall()) {
@@ -135,7 +138,7 @@ std::string render_plantuml(const Trace& t) {
         << pu(call_note(t, i, *s, e)) << "\n";
     } else if (const auto* a = e.action()) {
       o << "note " << (a->actor == "client" ? "left of C" : "right of S") << " #eef2f8 : "
-        << pu("peer " + a->action + ": " + a->detail) << "\n";
+        << pu(visible("peer " + a->action + ": " + a->detail)) << "\n";
     }
   }
   o << "@enduml\n";

@@ -17,7 +17,7 @@ constexpr int kWidth = 1220, kLeft = 450, kRight = 860, kTop = 118, kRow = 34, k
 constexpr double kCharW = 7.25;  // 12 px monospace
 const char* kFont = "font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"";
 
-std::string esc(const std::string& s) { return detail::xml_escape(s); }
+std::string esc(const std::string& s) { return detail::xml_escape(detail::visible(s)); }
 
 std::string fit(const std::string& s, size_t chars) {
   return s.size() <= chars ? s : s.substr(0, chars - 3) + "...";

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "render/text_util.h"
 #include "rstlab/render.h"
 #include "rstlab/wire.h"
 
@@ -52,7 +53,7 @@ void render_capture_footer(std::ostringstream& o, const Trace& t, const Palette&
   if (inferred)
     o << "  * rests on state inferred from the other side's segments (that endpoint's own are not all in the "
          "capture)\n";
-  o << "\ncapture: " << t.capture.packets << " packets of this connection in " << t.capture.file;
+  o << "\ncapture: " << t.capture.packets << " packets of this connection in " << detail::visible(t.capture.file);
   if (!t.frames_in.empty()) o << " (" << t.frames_in << ")";
   o << "\n";
 }
@@ -117,23 +118,27 @@ std::string syscall_line(const SyscallEvent& e) {
 std::string render_text(const Trace& t, bool color) {
   const Palette p{color};
   std::ostringstream o;
+  // Every piece that may carry bytes from a scenario or a trace file goes through
+  // visible(): a CR or LF in an expectation must not break the line, nor an ESC drive
+  // the terminal.
+  using detail::visible;
   if (t.from_capture())  // no expectations to pass or fail: what the wire predicts
-    o << p.bold() << t.scenario << p.reset() << "  (" << t.link << ", " << family_name(t.family)
+    o << p.bold() << visible(t.scenario) << p.reset() << "  (" << visible(t.link) << ", " << family_name(t.family)
       << ")  prediction from the capture\n";
   else
-    o << p.bold() << t.scenario << p.reset() << "  (link " << t.link << ", " << family_name(t.family)
-      << ")  " << (t.passed() ? p.green() : p.red()) << (t.passed() ? "PASSED" : "FAILED") << p.reset()
-      << "\n";
-  if (!t.title.empty()) o << t.title << "\n";
+    o << p.bold() << visible(t.scenario) << p.reset() << "  (link " << visible(t.link) << ", "
+      << family_name(t.family) << ")  " << (t.passed() ? p.green() : p.red()) << (t.passed() ? "PASSED" : "FAILED")
+      << p.reset() << "\n";
+  if (!t.title.empty()) o << visible(t.title) << "\n";
   o << "\n";
   for (const auto* a : {&t.client, &t.server}) {
     // A capture's analysis names the endpoints a and b (a sent the SYN): both names here.
     const char* role = a == &t.client ? (t.from_capture() ? "client a" : "client")
                                       : (t.from_capture() ? "server b" : "server");
-    o << "  " << pad(role, t.from_capture() ? 9 : 8) << pad(a->endpoint.str(), 24)
+    o << "  " << pad(role, t.from_capture() ? 9 : 8) << pad(visible(a->endpoint.str()), 24)
       << (a->kind == "kernel" ? (t.from_capture() ? "kernel socket (taken to be Linux)" : "kernel socket")
                               : "crafted peer (libtins)");
-    if (!a->sigpipe.empty()) o << ", SIGPIPE " << a->sigpipe;
+    if (!a->sigpipe.empty()) o << ", SIGPIPE " << visible(a->sigpipe);
     o << "\n";
   }
   o << "\n" << p.dim() << "     t (ms)  who      event" << p.reset() << "\n";
@@ -157,10 +162,10 @@ std::string render_text(const Trace& t, bool color) {
       text = "peer " + a->action + ": " + a->detail;
       colour = p.dim();
     }
-    o << ms(e.t_ns - t0) << "  " << pad(who, 8) << " " << colour << text << p.reset();
+    o << ms(e.t_ns - t0) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();
     if (!e.expected.empty()) {
       const bool ok = e.met.value_or(false);
-      o << "   " << (ok ? p.green() : p.red()) << (ok ? "ok: " : "EXPECTED ") << e.expected << p.reset();
+      o << "   " << (ok ? p.green() : p.red()) << (ok ? "ok: " : "EXPECTED ") << visible(e.expected) << p.reset();
     }
     o << "\n";
     const size_t index = static_cast<size_t>(&e - t.events.data());
@@ -168,7 +173,7 @@ std::string render_text(const Trace& t, bool color) {
       const Annotation& a = t.annotations[next_note];
       const bool key = a.kind == "observer" || a.kind == "mismatch";
       o << std::string(21, ' ') << "| " << (key ? p.bold() : p.dim())
-        << (a.kind == "mismatch" ? p.red() : "") << a.text << p.reset() << "\n";
+        << (a.kind == "mismatch" ? p.red() : "") << visible(a.text) << p.reset() << "\n";
     }
   }
   if (t.from_capture()) {
@@ -177,12 +182,12 @@ std::string render_text(const Trace& t, bool color) {
   }
   if (t.first_observer) {
     const FirstObserver& f = *t.first_observer;
-    o << "\n" << p.bold() << "first observer: " << f.actor << " " << f.call << " -> " << f.result << p.reset()
-      << "\n  " << f.reason << "\n";
+    o << "\n" << p.bold() << "first observer: " << visible(f.actor + " " + f.call + " -> " + f.result) << p.reset()
+      << "\n  " << visible(f.reason) << "\n";
   } else {
     o << "\nfirst observer: none - no call saw a reset, FIN or local shutdown\n";
   }
-  o << "\ncapture: " << t.capture.packets << " packets in " << t.capture.file << ", "
+  o << "\ncapture: " << t.capture.packets << " packets in " << visible(t.capture.file) << ", "
     << t.capture.dropped << " dropped by the capture, " << t.capture.if_dropped
     << " by the interface\n";
   if (t.passed()) {
@@ -190,7 +195,7 @@ std::string render_text(const Trace& t, bool color) {
   } else {
     o << p.red() << "result: " << t.failures.size() << " problem" << (t.failures.size() == 1 ? "" : "s")
       << p.reset() << "\n";
-    for (const auto& f : t.failures) o << "  - " << f << "\n";
+    for (const auto& f : t.failures) o << "  - " << visible(f) << "\n";
   }
   return o.str();
 }

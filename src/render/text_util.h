@@ -7,6 +7,11 @@
 
 namespace rstlab::detail {
 
+/// Text made safe to print: control bytes (CR, LF, ESC...) become \r, \n, \t or \xNN and
+/// bytes that are not valid UTF-8 become \xNN, so no output breaks a line, moves a
+/// terminal's cursor or stops being valid text. Everything else, backslashes included,
+/// is left as it is (the text may already be escaped, as the scenario's strings are).
+std::string visible(const std::string& s);
 /// Escapes & < > " for XML and HTML text and attributes.
 std::string xml_escape(const std::string& s);
 /// Breaks text into lines of at most about `width` characters, at spaces.

@@ -33,6 +33,7 @@ std::string call_args(const CallRequest& c) {
   if (c.msg_flags & MSG_NOSIGNAL) flags += "|MSG_NOSIGNAL";
   if (c.msg_flags & MSG_DONTWAIT) flags += "|MSG_DONTWAIT";
   if (c.msg_flags & MSG_PEEK) flags += "|MSG_PEEK";
+  if (c.msg_flags & MSG_WAITALL) flags += "|MSG_WAITALL";
   if (!flags.empty()) flags = ", " + flags.substr(1);
   switch (c.call) {
     case KernelCall::Connect: return c.remote.str() + (c.nonblocking ? ", O_NONBLOCK" : "");
@@ -56,6 +57,8 @@ std::string describe_result(const CallRequest& c, const CallResult& r) {
   std::string s;
   if (r.ret < 0) s = errno_name(r.err);
   else if (c.call == KernelCall::Read && r.ret == 0) s = "EOF";
+  else if (c.call == KernelCall::Read && r.value.size() > 64)  // a bulk read: its count and a glimpse
+    s = std::to_string(r.ret) + " bytes \"" + printable(r.value.substr(0, 64)) + "...\"";
   else if (c.call == KernelCall::Read) s = "\"" + printable(r.value) + "\"";
   else if (c.call == KernelCall::GetSoError || c.call == KernelCall::Poll) s = r.value;
   else s = std::to_string(r.ret);

@@ -13,6 +13,7 @@
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
 #include "rstlab/peer.h"
+#include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
 
@@ -95,6 +96,11 @@ class LiveRun {
     trace_.capture.if_dropped -= ifdrop_base_;
     if (trace_.capture.dropped || trace_.capture.if_dropped)
       trace_.failures.push_back("the capture dropped packets: the trace is incomplete");
+    size_t truncated = 0;
+    for (const auto& p : recorder_.packets()) truncated += p.data.size() < p.wire_len;
+    if (truncated)
+      trace_.failures.push_back("the capture cut " + std::to_string(truncated) +
+                                " packets short (larger than the interface's MTU): the trace is incomplete");
     out.link_type = recorder_.link_type();
     out.packets = connection_packets(trace_, out.link_type, recorder_.packets(), trace_.capture.foreign);
     trace_.capture.file = "capture.pcap";
@@ -295,7 +301,7 @@ class LiveRun {
           fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) + " bytes arrived");
         const std::string got = p.read(want);
         add_action(who, "recv", std::to_string(got.size()) + " byte" + (got.size() == 1 ? "" : "s") +
-                                    ": \"" + got + "\"", now_ns(), &step);
+                                    ": \"" + printable(got) + "\"", now_ns(), &step);
         break;
       }
       case StepOp::PeerSend: add_action(who, "send", p.send_data(step.data), t, &step); break;

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "rstlab/error.h"
+#include "rstlab/render.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "util/files.h"
@@ -188,9 +189,16 @@ class Parser {
     Cursor c{tokens, 0, static_cast<int>(line.size()) + 1};
     const Token& first = tokens[0];
     if (first.kind != Token::Kind::Word)
-      fail_at(first, "expected a keyword (scenario, title, story, client, server, link, family, rto_min, after), found " +
+      fail_at(first, "expected a keyword (scenario, title, story, client, server, link, family, rto_min, after, "
+                     "repeat), found " +
                          found(first));
     const std::string& kw = first.text;
+    const bool declaration = (kw == "client" || kw == "server") && tokens.size() >= 2 &&
+                             tokens[1].kind == Token::Kind::Word &&
+                             (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none");
+    if (block_ && (declaration || kw == "scenario" || kw == "title" || kw == "story" || kw == "rto_min" ||
+                   kw == "link" || kw == "family"))
+      fail_at(first, "only steps can be repeated: '" + kw + "' belongs above the steps, outside the repeat block");
     if (kw == "scenario") {
       c.i = 1;
       sc_.name = word(c, "a scenario name");
@@ -242,6 +250,10 @@ class Parser {
       no_more(c, "the family");
       return;
     }
+    if (kw == "repeat" || kw == "}") {
+      repeat(c, line);
+      return;
+    }
     if ((kw == "client" || kw == "server") && tokens.size() >= 2 &&
         (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none") &&
         tokens[1].kind == Token::Kind::Word) {
@@ -258,9 +270,85 @@ class Parser {
     if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
       if (after) fail_at(actor, "expected an actor (client or server), found " + found(actor));
       fail_at(first, "unknown keyword '" + kw +
-                         "' (expected scenario, title, story, client, server, link, family, rto_min or after)");
+                         "' (expected scenario, title, story, client, server, link, family, rto_min, after or "
+                         "repeat)");
     }
     step(c, actor, after);
+  }
+
+  // ---- repeat ---------------------------------------------------------------
+  // `repeat N STEP` repeats one step; `repeat N {` ... `}` repeats the steps between.
+  // The copies keep their line numbers, so a failing copy points at the line written.
+  struct Background {
+    CallRequest call;
+    int line, col;
+  };
+  struct Block {
+    int64_t count;
+    size_t first;  // index of its first step in sc_.steps
+    int line, col;
+    std::map<Role, Background> background;  // background calls open when it began
+  };
+  static constexpr int64_t kMaxRepeat = 10000;
+  static constexpr size_t kMaxSteps = 100000;
+
+  void repeat(Cursor& c, const std::string& line) {
+    const Token& kw = c.t[0];
+    if (kw.text == "}") {
+      if (!block_) fail_at(kw, "'}' without an open 'repeat N {'");
+      c.i = 1;
+      no_more(c, "'}'");
+      const Block b = *block_;
+      block_.reset();
+      close_repeat(b, kw);
+      return;
+    }
+    if (block_) fail_at(kw, "a repeat inside a repeat block is not supported (the block opened on line " +
+                                std::to_string(block_->line) + ")");
+    c.i = 1;
+    const Token& n = next(c, "a repeat count (1 to " + std::to_string(kMaxRepeat) + ")");
+    const int64_t count = number(n, "a repeat count (1 to " + std::to_string(kMaxRepeat) + ")");
+    if (count < 1 || count > kMaxRepeat)
+      fail_at(n, "a repeat count goes from 1 to " + std::to_string(kMaxRepeat) + ", found " + n.text);
+    const Token* what = c.peek();
+    if (!what) fail(c.end_col, "expected '{' or a step after 'repeat " + n.text + "', found the end of the line");
+    Block b{count, sc_.steps.size(), line_, kw.col, background_};
+    if (what->kind == Token::Kind::Word && what->text == "{") {
+      ++c.i;
+      no_more(c, "'{' (the repeated steps go on the lines below, up to a line holding '}')");
+      block_ = b;
+      return;
+    }
+    if (what->kind == Token::Kind::Word && (what->text == "repeat" || what->text == "}"))
+      fail_at(*what, "a repeat inside a repeat is not supported");
+    // One step: the rest of the line, parsed in place (blanks keep its columns).
+    std::string rest = line.substr(static_cast<size_t>(what->col - 1));
+    parse_line(std::string(static_cast<size_t>(what->col - 1), ' ') + rest);
+    if (sc_.steps.size() != b.first + 1) fail_at(*what, "expected a step after 'repeat " + n.text + "'");
+    close_repeat(b, kw);
+  }
+
+  /// Copies the steps parsed since `b` opened until there are `b.count` rounds of them.
+  void close_repeat(const Block& b, const Token& at) {
+    const size_t len = sc_.steps.size() - b.first;
+    if (len == 0) {
+      line_ = b.line;
+      fail(b.col, "this repeat block holds no step");
+    }
+    // A background call must start and be collected within one round, or the copies
+    // would start a second one before the first is collected.
+    if (background_.size() != b.background.size() ||
+        !std::equal(background_.begin(), background_.end(), b.background.begin(),
+                    [](const auto& x, const auto& y) { return x.first == y.first && x.second.line == y.second.line; })) {
+      if (b.count > 1)
+        fail_at(at, "a repeated background call must be collected ('wait') inside the repeat, and a 'wait' "
+                    "inside it must collect a call started inside it");
+    }
+    if (len * static_cast<size_t>(b.count) > kMaxSteps)
+      fail_at(at, "this repeat makes " + std::to_string(len * static_cast<size_t>(b.count)) +
+                      " steps; a scenario holds at most " + std::to_string(kMaxSteps));
+    for (int64_t round = 1; round < b.count; ++round)
+      for (size_t k = 0; k < len; ++k) sc_.steps.push_back(sc_.steps[b.first + k]);
   }
 
   void declare(Cursor& c) {
@@ -331,7 +419,7 @@ class Parser {
     }
     std::vector<std::string> words;
     for (size_t k = text_from; k < c.i; ++k)
-      words.push_back(c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+      words.push_back(c.t[k].kind == Token::Kind::String ? "\"" + printable(c.t[k].text) + "\"" : c.t[k].text);
     for (const auto& w : words) s.text += (s.text.empty() ? "" : " ") + w;
     if (c.peek() && c.peek()->kind == Token::Kind::Arrow) {
       const Token& arrow = next(c, "'=>'");
@@ -393,7 +481,7 @@ class Parser {
       q.use_send_recv = v == "recv";
       q.count = number(c, "the number of bytes to read");
       if (q.count == 0 || q.count > (1 << 20)) fail(c.t[c.i - 1].col, "read between 1 and 1048576 bytes");
-      if (q.use_send_recv) flags({{"peek", MSG_PEEK}, {"dontwait", MSG_DONTWAIT}});
+      if (q.use_send_recv) flags({{"peek", MSG_PEEK}, {"dontwait", MSG_DONTWAIT}, {"waitall", MSG_WAITALL}});
     } else if (v == "shutdown") {
       q.call = KernelCall::Shutdown;
       const Token& h = next(c, "rd, wr or rdwr");
@@ -591,12 +679,17 @@ class Parser {
     }
     for (size_t k = first; k < c.i; ++k)
       e.text += (e.text.empty() ? "" : " ") +
-                (c.t[k].kind == Token::Kind::String ? "\"" + c.t[k].text + "\"" : c.t[k].text);
+                (c.t[k].kind == Token::Kind::String ? "\"" + printable(c.t[k].text) + "\"" : c.t[k].text);
     (void)arrow;
     return e;
   }
 
   void finish() {
+    if (block_) {
+      line_ = block_->line;
+      fail(block_->col, "this 'repeat " + std::to_string(block_->count) +
+                            " {' is never closed: add a line holding '}' after the repeated steps");
+    }
     line_ = 1;
     if (sc_.name.empty()) fail(1, "missing 'scenario NAME' line");
     if (!client_declared_) fail(1, "missing 'client kernel|peer|none' line");
@@ -617,11 +710,8 @@ class Parser {
   int line_ = 0;
   Scenario sc_;
   bool client_declared_ = false, server_declared_ = false;
-  struct Background {
-    CallRequest call;
-    int line, col;
-  };
   std::map<Role, Background> background_;
+  std::optional<Block> block_;
 };
 
 }  // namespace

@@ -253,6 +253,48 @@ TEST(Annotate, AWriteIsDecidedWhenItStarts) {
   EXPECT_FALSE(b.any_mismatch());
 }
 
+TEST(Annotate, AWriteCutShortByAnRstIsItsFirstObserver) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1, 0, 900);
+  // write(100000) entered at 1000 us, filled the send buffer and waited; the peer's RST
+  // landed at 1500 us and the write came back with the bytes it had copied.
+  b.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 2, 1448, 1100);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0, 0, 1500);
+  const size_t w = b.call("client", "write", "100000 bytes", 78192, 0, false, 1600, 1000);
+  const size_t next = b.call("client", "write", "\"x\"", -1, EPIPE, true, 1700, 1690);
+  const Trace& t = b.done();
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, w);
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_EQ(t.first_observer->result, "78192 of 100000 bytes (cut short)");
+  const std::string why = b.notes_of(w, "call");
+  EXPECT_NE(why.find("after copying 78192 of 100000 bytes; the RST #6 arrived while it waited (accepted in "
+                     "CLOSE_WAIT -> sk_err = EPIPE)"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(why.find("accepted and sent"), std::string::npos) << why;
+  // The error stayed pending: the next write reports it, and says why it is not the first.
+  EXPECT_NE(b.notes_of(next).find("the first call to report it (the write cut short before it"), std::string::npos)
+      << b.notes_of(next);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, ABlockedWriteThatFailsIsJudgedWhenItReturns) {
+  Build b;
+  b.handshake();
+  // A write that copied nothing before the RST came fails with the error itself.
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 1, 0, 0, 1500);
+  const size_t w = b.call("client", "write", "5000000 bytes", -1, ECONNRESET, false, 1600, 1000);
+  const Trace& t = b.done();
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, w);
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_NE(b.notes_of(w).find("waiting for room in the send buffer when it arrived"), std::string::npos)
+      << b.notes_of(w);
+  EXPECT_FALSE(b.any_mismatch());
+}
+
 TEST(Annotate, ContradictionsAreSaidPlainly) {
   Build b;
   b.handshake();

@@ -204,3 +204,57 @@ TEST(Utf8, FirstInvalidByte) {
   EXPECT_EQ(first_invalid_utf8("ab\xE2\x82"), 2u);           // cut short at the end
   EXPECT_EQ(first_invalid_utf8("\xE2\x82x"), 0u);            // cut short by ASCII
 }
+
+TEST(Parser, RepeatOneStepAndBlocks) {
+  const Scenario s = parse_scenario(R"(scenario repeated
+client kernel
+server kernel
+server listen => 0
+client connect => 0
+server accept
+repeat 10 client write 10000 bytes => 10000
+repeat 3 {
+  client write "ab" &   # a background call collected in the same round
+  after 5ms server recv 2 waitall => "ab"
+  client wait => 2
+}
+client close => 0
+)",
+                                    "r.scn");
+  ASSERT_EQ(s.steps.size(), 3u + 10u + 3u * 3u + 1u);
+  for (size_t k = 3; k < 13; ++k) {
+    EXPECT_EQ(s.steps[k].call.count, 10000);
+    EXPECT_EQ(s.steps[k].where, "r.scn:7");  // every copy points at the line written
+    EXPECT_EQ(s.steps[k].text, "write 10000 bytes");
+    ASSERT_TRUE(s.steps[k].expect);
+    EXPECT_EQ(s.steps[k].expect->ret, 10000);
+  }
+  for (size_t round = 0; round < 3; ++round) {
+    const size_t at = 13 + round * 3;
+    EXPECT_TRUE(s.steps[at].background);
+    EXPECT_EQ(s.steps[at].where, "r.scn:9");
+    EXPECT_EQ(s.steps[at + 1].after_ms, 5);
+    EXPECT_EQ(s.steps[at + 1].call.msg_flags, MSG_WAITALL);
+    EXPECT_EQ(s.steps[at + 2].op, StepOp::Wait);
+    EXPECT_EQ(s.steps[at + 2].where, "r.scn:11");
+  }
+  EXPECT_EQ(s.steps.back().call.call, KernelCall::Close);
+}
+
+TEST(Parser, RepeatOnceIsTheStepItself) {
+  const Scenario a = parse_scenario("scenario a\nclient kernel\nserver peer\nrepeat 1 client connect => 0\n", "a");
+  const Scenario b = parse_scenario("scenario a\nclient kernel\nserver peer\nclient connect => 0\n", "a");
+  ASSERT_EQ(a.steps.size(), 1u);
+  EXPECT_EQ(a.steps[0].text, b.steps[0].text);
+  EXPECT_EQ(a.steps[0].where, b.steps[0].where);
+}
+
+TEST(Parser, RepeatErrorsKeepTheirColumns) {
+  // The repeated step is parsed where it stands: an error points into the line as written.
+  try {
+    parse_scenario("scenario a\nclient kernel\nserver peer\nrepeat 2 client read many\n", "c.scn");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "c.scn:4:22: expected the number of bytes to read, found 'many'");
+  }
+}
