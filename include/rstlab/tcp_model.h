@@ -28,6 +28,9 @@ struct SegmentFacts {
   uint16_t window = 0;
   int wscale = -1;  ///< SYN option, -1 if absent
   bool checksum_ok = true;
+  /// Injected by a third party (the middle actor) in the sender's name: it tells the
+  /// receiver everything it tells it, and the sender, who never sent it, nothing.
+  bool injected = false;
 };
 
 /// What one endpoint's kernel holds, as far as the wire and its calls tell. The fields
