@@ -100,7 +100,8 @@ class Annotator {
   /// Packets are named by their frame in capture.pcap (as trace.txt and Wireshark show
   /// them), calls by what they were.
   std::string ref(size_t e) const {
-    if (const auto* p = t_.events[e].packet()) return "#" + std::to_string(p->frame);
+    if (const auto* p = t_.events[e].packet())
+      return "#" + std::to_string(p->frame) + (p->injected_by.empty() ? "" : " (injected by the middlebox)");
     if (const auto* c = t_.events[e].syscall()) return "(" + c->actor + " " + c->call + ")";
     return "(event " + std::to_string(e) + ")";
   }

@@ -41,6 +41,20 @@ Colour packet_colour(const PacketEvent& p) {
   return kCtl;
 }
 
+/// A middle action in a few words: "R. to the server; R. to the client" (trace.txt has it all).
+std::string middle_summary(const std::string& detail) {
+  std::string out;
+  size_t at = 0;
+  while (at < detail.size()) {
+    size_t end = detail.find("; ", at);
+    if (end == std::string::npos) end = detail.size();
+    const std::string part = detail.substr(at, end - at);
+    out += (out.empty() ? "" : "; ") + part.substr(0, part.find(" as if"));
+    at = end + 2;
+  }
+  return out;
+}
+
 std::string ms(int64_t ns) {
   char b[32];
   std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(ns) / 1e6);
@@ -209,7 +223,7 @@ class Svg {
     if (a.actor == "middle") {
       o << "<text x=\"" << kMid << "\" y=\"" << y + 1 << "\" font-size=\"11\" font-style=\"italic\" fill=\"#7a4a8a\" "
         << "text-anchor=\"middle\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">"
-        << esc(fit("middle " + a.action + ": " + a.detail, 58)) << "</text>\n";
+        << esc(fit("middle " + a.action + ": " + middle_summary(a.detail), 58)) << "</text>\n";
       return;
     }
     const bool client = a.actor == "client";

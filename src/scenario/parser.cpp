@@ -251,8 +251,7 @@ class Parser {
     if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
       if (after) fail_at(actor, "expected an actor (client, server or middle), found " + found(actor));
       fail_at(first, "unknown keyword '" + kw +
-                         "' (expected scenario, title, story, client, server, middle, link, family, rto_min "
-                         "or after)");
+                         "' (expected scenario, title, story, client, server, link, family, rto_min or after)");
     }
     step(c, actor, after);
   }
