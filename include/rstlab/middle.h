@@ -26,15 +26,14 @@ namespace rstlab {
 
 /// Which end an injected segment goes to.
 enum class MiddleTarget { Client, Server, Both };
-const char* middle_target_name(MiddleTarget t);  ///< "client", "server", "both"
 
 /// What the middle knows about one direction of the connection, from the traffic.
 struct MiddleView {
-  bool seen = false;                ///< this end has sent something
-  std::optional<uint32_t> isn;      ///< its SYN's seq
-  uint32_t snd_nxt = 0;             ///< the highest seq + length it sent
-  std::optional<uint32_t> acked;    ///< the highest ack it sent
-  uint16_t window = 0;              ///< its last advertised window (unscaled)
+  bool seen = false;              ///< this end has sent something
+  std::optional<uint32_t> isn;    ///< its SYN's seq
+  uint32_t snd_nxt = 0;           ///< the highest seq + length it sent
+  std::optional<uint32_t> acked;  ///< the highest ack it sent
+  uint16_t window = 0;            ///< its last advertised window (unscaled)
 };
 
 class Middle {

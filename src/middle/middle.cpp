@@ -20,15 +20,6 @@ size_t ip_offset(int link_type) { return link_type == linktype::ETHERNET ? 14 : 
 
 }  // namespace
 
-const char* middle_target_name(MiddleTarget t) {
-  switch (t) {
-    case MiddleTarget::Client: return "client";
-    case MiddleTarget::Server: return "server";
-    case MiddleTarget::Both: return "both";
-  }
-  return "?";
-}
-
 Middle::Middle(Endpoint client, Endpoint server, Inject inject)
     : ep_{std::move(client), std::move(server)}, send_(std::move(inject)) {}
 
