@@ -59,6 +59,11 @@ class Lab {
   std::vector<int> pump_fds() const;
   void pump(int fd);
 
+  /// Sends one IP packet out of the near (`from_near`) or far end's lab interface, as
+  /// if that end's kernel had sent it: the middle actor's injection points (kernel far
+  /// end only). The packet crosses the link like that end's own segments.
+  void inject(bool from_near, const std::vector<uint8_t>& ip_packet);
+
  private:
   struct Impl;
   LabConfig config_;

@@ -11,12 +11,13 @@
 #include "rstlab/address.h"
 #include "rstlab/app.h"
 #include "rstlab/link.h"
+#include "rstlab/middle.h"
 #include "rstlab/peer.h"
 
 namespace rstlab {
 
-enum class Role { Client, Server };
-const char* role_name(Role r);  ///< "client" / "server"
+enum class Role { Client, Server, Middle };
+const char* role_name(Role r);  ///< "client" / "server" / "middle"
 
 enum class ActorKind {
   Kernel,  ///< a real kernel socket (or pipe), driven by system calls
@@ -62,6 +63,9 @@ enum class StepOp {
   PeerDelay,        ///< `count` ms: hold every segment the peer sends that long (a slow path)
   // Either kind of actor.
   Wait,             ///< collect the result of this actor's background call
+  // The middle actor (`middle box`): segments injected toward `target`.
+  MiddleRst,        ///< RST (`seq`, `with_ack`)
+  MiddleFin,        ///< FIN|ACK (`seq`)
 };
 
 struct Step {
@@ -73,6 +77,7 @@ struct Step {
   SeqPolicy seq;           ///< PeerRst
   bool with_ack = false;   ///< PeerRst
   bool bad_checksum = false;
+  MiddleTarget target = MiddleTarget::Both;  ///< MiddleRst / MiddleFin
   bool flag = true;        ///< PeerAutoAck / PeerClosedSocket / PeerAnswerSyn
   bool background = false; ///< Call: start it and go on (`&`); a later Wait collects it
   int64_t after_ms = 0;    ///< `after N ms`: let the network run this long before the step
@@ -94,6 +99,9 @@ struct Scenario {
   /// `rto_min N ms`: the lab's minimum retransmission timeout for this run
   /// (net.ipv4.tcp_rto_min_us inside the lab), so timeout stories take milliseconds.
   std::optional<int> rto_min_ms;
+  /// `middle box`: a middlebox on the path between the two kernel sockets, which can
+  /// inject RSTs and FINs toward either (kernel against kernel only).
+  bool middle = false;
   std::vector<Step> steps;
 
   bool kernel_vs_kernel() const {

@@ -35,6 +35,9 @@ struct SegmentFacts {
   bool checksum_ok = true;
   /// What the checksum field showed (the analyzer's evidence; the model reads checksum_ok).
   TcpSegment::Checksum checksum = TcpSegment::Checksum::Unknown;
+  /// Injected by a third party (the middle actor) in the sender's name: it tells the
+  /// receiver everything it tells it, and the sender, who never sent it, nothing.
+  bool injected = false;
 };
 
 /// What one endpoint's kernel holds, as far as the wire and its calls tell. The fields

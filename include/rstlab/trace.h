@@ -29,6 +29,8 @@ struct PacketEvent {
   bool checksum_ok = true;
   int wscale = -1;      ///< Window-scale option (SYNs only; -1 when absent)
   std::string payload;  ///< Up to 64 payload bytes, for display.
+  /// "middle" when the middle actor injected it (neither end sent it); empty otherwise.
+  std::string injected_by;
 };
 
 /// How a SIGPIPE raised by a call ended.
@@ -147,6 +149,14 @@ struct Trace {
 
   bool from_capture() const { return kind == TraceKind::Capture; }
   bool passed() const { return failures.empty(); }
+  /// True when the middle actor took part: an action of its own or a packet it injected.
+  bool has_middle() const {
+    for (const Event& e : events) {
+      if (const auto* a = e.action(); a && a->actor == "middle") return true;
+      if (const auto* p = e.packet(); p && !p->injected_by.empty()) return true;
+    }
+    return false;
+  }
   /// Sorts events by time; ties keep insertion order.
   void sort_events();
 };

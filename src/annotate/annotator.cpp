@@ -125,7 +125,8 @@ class Annotator {
   /// Packets are named by their frame in capture.pcap (as trace.txt and Wireshark show
   /// them), calls by what they were.
   std::string ref(size_t e) const {
-    if (const auto* p = t_.events[e].packet()) return "#" + std::to_string(p->frame);
+    if (const auto* p = t_.events[e].packet())
+      return "#" + std::to_string(p->frame) + (p->injected_by.empty() ? "" : " (injected by the middlebox)");
     if (const auto* c = t_.events[e].syscall()) return "(" + c->actor + " " + c->call + ")";
     return "(event " + std::to_string(e) + ")";
   }
@@ -137,31 +138,64 @@ class Annotator {
   // ---- packets ---------------------------------------------------------------
   void on_packet(const PacketEvent& p, size_t i) {
     const int from = p.dir == Dir::ClientToServer ? 0 : 1, to = 1 - from;
+    const bool injected = !p.injected_by.empty();
     SegmentFacts f{p.flags, p.seq_abs, p.ack_abs, p.len, p.window, p.wscale, p.checksum_ok};
+    f.injected = injected;
     const bool rst = p.flags & tcpflag::RST;
-    const std::string cause = rst ? rst_cause(from) : "";
+    const std::string cause = injected ? injected_cause(p, from) : rst ? rst_cause(from) : "";
+    const std::string by = injected ? ", injected by the middlebox" : "";
     if (p.len > 0) last_data_from_[from] = i;
     const SegmentVerdict v = model_.on_segment(from, f, i);
     if (v.challenge_ack)
       note(i, "challenge-ack", std::string("challenge ACK from the ") + kRole[from] +
                                    " (RFC 5961): it answers the in-window RST with its real rcv_nxt");
+    if (injected && !rst) note(i, "cause", cause);
     if (rst) {
       if (!cause.empty()) note(i, "cause", cause);
       if (!kernel_[to]) {
         note(i, "rst", std::string("RST to the crafted peer: it drops its side of the connection"));
       } else {
-        note(i, "rst", std::string("RST to the ") + kRole[to] + ": " + v.why);
+        note(i, "rst", std::string("RST to the ") + kRole[to] + by + ": " + v.why);
         if (v.reaction == RstReaction::Accepted && v.err && !principal_) principal_ = i;
+        // One middlebox act (an idle timeout resetting both ends) is one cause.
+        if (v.reaction == RstReaction::Accepted && v.err && injected) injected_accepted_.push_back(i);
       }
     } else if (v.dropped_bad_checksum) {
       note(i, "dropped", v.why);
     }
     if (v.fin && kernel_[to]) {
-      note(i, "fin", std::string("FIN from the ") + kRole[from] + ": the " + kRole[to] +
+      note(i, "fin", std::string("FIN from the ") + kRole[from] + by + ": the " + kRole[to] +
                          "'s receive side is shut (" + tcp_state_label(model_.side[to].state) +
                          "); its reads return 0 once the queue is empty, and it can still send");
       if (!fin_principal_) fin_principal_ = i;
     }
+  }
+
+  /// Who sent a segment the middle injected, and how it aimed.
+  std::string injected_cause(const PacketEvent& p, int from) const {
+    std::string s = std::string("injected by the middlebox in the ") + kRole[from] + "'s name: the " + kRole[from] +
+                    " never sent it";
+    if (last_middle_action_) {
+      // "seq=rcv_nxt", "seq=rcv_nxt+100"...: how the middle aimed, from what it saw.
+      const std::string part = middle_part(t_.events[*last_middle_action_].action()->detail, p);
+      const size_t at = part.find("seq=");
+      if (at != std::string::npos) s += " (" + part.substr(at, part.find(' ', at) - at) + " as the middle saw it)";
+    }
+    return s;
+  }
+
+  /// The part of a middle action's detail that describes this packet ("R. to the client ...").
+  static std::string middle_part(const std::string& detail, const PacketEvent& p) {
+    const std::string to = std::string(" to the ") + (p.dir == Dir::ClientToServer ? "server" : "client");
+    size_t at = 0;
+    while (at < detail.size()) {
+      size_t end = detail.find("; ", at);
+      if (end == std::string::npos) end = detail.size();
+      const std::string part = detail.substr(at, end - at);
+      if (part.find(to) != std::string::npos) return part;
+      at = end + 2;
+    }
+    return detail;
   }
 
   /// Why the sender sent this RST (before the model sees the RST).
@@ -187,10 +221,18 @@ class Annotator {
              "(seq = the segment's ack)";
     if (!a.seen || a.state == TcpState::Listen)
       return "nothing listens on the " + who + "'s port: its kernel answers the SYN with RST|ACK";
+    if (a.reset && a.err_cause)
+      return "the " + who + "'s socket was reset by " + ref(*a.err_cause) +
+             ": its kernel has no connection left and answers the " + kRole[1 - from] +
+             "'s segment with RST (seq = the segment's ack)";
     return "the " + who + "'s kernel reset the connection";
   }
 
   void on_action(const ActionEvent& a, size_t i) {
+    if (a.actor == "middle") {
+      last_middle_action_ = i;
+      return;
+    }
     const int s = a.actor == "client" ? 0 : 1;
     if (kernel_[s]) return;
     last_peer_action_ = i;
@@ -391,9 +433,14 @@ class Annotator {
     if (observations_.empty()) return;
     const std::optional<size_t> principal = principal_ ? principal_ : fin_principal_;
     const Observation* chosen = nullptr;
+    // When the middlebox reset both ends, either of its RSTs is the principal cause.
+    const bool middle_principal = principal && std::find(injected_accepted_.begin(), injected_accepted_.end(),
+                                                         *principal) != injected_accepted_.end();
     if (principal)
       for (const auto& o : observations_)
-        if (o.cause == principal) {
+        if (o.cause == principal ||
+            (middle_principal && o.cause &&
+             std::find(injected_accepted_.begin(), injected_accepted_.end(), *o.cause) != injected_accepted_.end())) {
           chosen = &o;
           break;
         }
@@ -431,6 +478,8 @@ class Annotator {
   bool pipe_[2] = {false, false};
   std::optional<size_t> pipe_reader_closed_;
   std::optional<size_t> last_peer_action_;
+  std::optional<size_t> last_middle_action_;
+  std::vector<size_t> injected_accepted_;  // injected RSTs that stored an error
   std::optional<size_t> last_data_from_[2];
   std::optional<size_t> close_event_[2];
   std::optional<size_t> principal_, fin_principal_;

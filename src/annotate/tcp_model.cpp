@@ -80,7 +80,11 @@ void take_fin(EndpointModel& b, size_t event) {
 }  // namespace
 
 SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
-  EndpointModel& a = side[from];
+  // An injected segment changes nothing of its nominal sender, who never sent it (its ACK
+  // field still moves the receiver along, as the receiver's kernel processes it).
+  std::optional<EndpointModel> scratch;
+  if (s.injected) scratch = side[from];
+  EndpointModel& a = scratch ? *scratch : side[from];
   EndpointModel& b = side[1 - from];
   SegmentVerdict v;
   const bool syn = s.flags & tcpflag::SYN, ack = s.flags & tcpflag::ACK, fin = s.flags & tcpflag::FIN,
@@ -246,6 +250,8 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
     }
     return v;
   }
+  // A reset socket is gone: its kernel answers data with RST and queues nothing.
+  if (b.reset) return v;
   // Data and FIN, in order only (a retransmission, a keep-alive or zero-window probe at
   // rcv_nxt-1, or a hole changes nothing).
   if (!b.rcv_known) {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "lab/netdev.h"
+#include "link/injector.h"
 #include "link/links.h"
 #include "rstlab/error.h"
 
@@ -54,6 +55,7 @@ struct Lab::Impl {
   Fd near, far;
   std::unique_ptr<PeerLink> peer_link;
   std::optional<detail::TunRelay> relay;
+  std::unique_ptr<detail::Injector> injector[2];  // the middle actor's: near, far
 };
 
 Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl>()) {
@@ -114,6 +116,8 @@ Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl
 }
 
 Lab::~Lab() {
+  impl_->injector[0].reset();
+  impl_->injector[1].reset();
   impl_->peer_link.reset();
   impl_->relay.reset();
   try {
@@ -157,6 +161,26 @@ std::vector<int> Lab::pump_fds() const {
 
 void Lab::pump(int fd) {
   if (impl_->relay) impl_->relay->pump(fd);
+}
+
+void Lab::inject(bool from_near, const std::vector<uint8_t>& ip_packet) {
+  if (config_.far_end != FarEnd::Kernel) throw Error("the middle actor needs a kernel socket at both ends");
+  auto& slot = impl_->injector[from_near ? 0 : 1];
+  if (!slot) {
+    // Opened on first use, in its end's namespace; the thread then returns where it was.
+    const bool veth = config_.link == LinkKind::Veth;
+    const Mac& dest = from_near ? kFarMac : kNearMac;
+    detail::Fd here = detail::current_netns();
+    detail::enter_netns(from_near ? impl_->near.get() : impl_->far.get());
+    try {
+      slot = std::make_unique<detail::Injector>(from_near ? kNearIface : kFarIface, veth ? &dest : nullptr);
+    } catch (...) {
+      detail::enter_netns(here.get());
+      throw;
+    }
+    detail::enter_netns(here.get());
+  }
+  slot->send(ip_packet);
 }
 
 }  // namespace rstlab

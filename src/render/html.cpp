@@ -99,7 +99,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     const Event& e = t.events[i];
     std::string who, text, cls;
     if (const auto* p = e.packet()) {
-      who = "wire";
+      who = p->injected_by.empty() ? "wire" : p->injected_by;
       text = packet_line(*p) + "  #" + std::to_string(p->frame);
       cls = (p->flags & tcpflag::RST) ? "rst" : (p->flags & tcpflag::FIN) ? "fin" : "";
     } else if (const auto* s = e.syscall()) {
@@ -108,7 +108,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
       cls = (s->err || s->signal) ? "err" : ((s->call == "read" || s->call == "recv") && s->ret && !*s->ret) ? "eof" : "";
     } else if (const auto* a = e.action()) {
       who = a->actor;
-      text = "peer " + a->action + ": " + a->detail;
+      text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
       cls = "act";
     }
     std::string notes;

@@ -62,8 +62,9 @@ std::string render_mermaid(const Trace& t) {
   o << "%% rstlab: " << mm(visible(t.scenario)) << " (" << mm(visible(t.link)) << ", " << family_name(t.family) << ")\n"
     << "%% " << mm(visible(t.title)) << "\n"
     << "sequenceDiagram\n"
-    << "    participant C as client - " << mm(actor_line(t.client)) << "\n"
-    << "    participant S as server - " << mm(actor_line(t.server)) << "\n";
+    << "    participant C as client - " << mm(actor_line(t.client)) << "\n";
+  if (t.has_middle()) o << "    participant M as middle - middlebox on the path\n";
+  o << "    participant S as server - " << mm(actor_line(t.server)) << "\n";
   for (size_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (const auto* p = e.packet()) {
@@ -74,13 +75,16 @@ std::string render_mermaid(const Trace& t) {
       std::string label = packet_label(*p) + " #" + std::to_string(p->frame);
       const std::string verdict = visible(packet_verdict(t, i));
       if (!verdict.empty()) label += " - " + verdict;
-      o << "    " << (cs ? "C" : "S") << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
+      const char* from = !p->injected_by.empty() ? "M" : cs ? "C" : "S";  // the middle's own segments
+      o << "    " << from << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
     } else if (const auto* s = e.syscall()) {
       const bool c = s->actor == "client";
       const bool observer = t.first_observer && t.first_observer->event == i;
       if (observer) o << "    rect rgb(255, 244, 194)\n";
       o << "    Note " << (c ? "left of C" : "right of S") << ": " << mm(call_note(t, i, *s, e)) << "\n";
       if (observer) o << "    end\n";
+    } else if (const auto* a = e.action(); a && a->actor == "middle") {
+      o << "    Note over M: " << mm(wrapped("middle " + a->action + ": " + a->detail, 48)) << "\n";
     } else if (const auto* a = e.action()) {
       o << "    Note " << (a->actor == "client" ? "left of C" : "right of S") << ": "
         << mm(visible("peer " + a->action + ": " + a->detail)) << "\n";
@@ -121,8 +125,9 @@ std::string render_plantuml(const Trace& t) {
     << "skinparam monochrome false\n"
     << "skinparam shadowing false\n"
     << "skinparam defaultFontName monospace\n"
-    << "participant \"" << pu("client\n" + actor_line(t.client)) << "\" as C\n"
-    << "participant \"" << pu("server\n" + actor_line(t.server)) << "\" as S\n";
+    << "participant \"" << pu("client\n" + actor_line(t.client)) << "\" as C\n";
+  if (t.has_middle()) o << "participant \"" << pu("middle\nmiddlebox on the path") << "\" as M\n";
+  o << "participant \"" << pu("server\n" + actor_line(t.server)) << "\" as S\n";
   for (size_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (const auto* p = e.packet()) {
@@ -130,12 +135,15 @@ std::string render_plantuml(const Trace& t) {
       std::string label = packet_label(*p) + "  #" + std::to_string(p->frame);
       const std::string verdict = visible(packet_verdict(t, i));
       if (!verdict.empty()) label += "\n" + verdict;
-      o << (cs ? "C" : "S") << " -[" << pu_colour(*p) << "]> " << (cs ? "S" : "C") << " : " << pu(label) << "\n";
+      const char* from = !p->injected_by.empty() ? "M" : cs ? "C" : "S";  // the middle's own segments
+      o << from << " -[" << pu_colour(*p) << "]> " << (cs ? "S" : "C") << " : " << pu(label) << "\n";
     } else if (const auto* s = e.syscall()) {
       const bool observer = t.first_observer && t.first_observer->event == i;
       const char* colour = observer ? " #fff4c2" : is_error(*s) ? " #fde8e8" : "";
       o << "note " << (s->actor == "client" ? "left of C" : "right of S") << colour << " : "
         << pu(call_note(t, i, *s, e)) << "\n";
+    } else if (const auto* a = e.action(); a && a->actor == "middle") {
+      o << "note over M #f6eef8 : " << pu(wrapped("middle " + a->action + ": " + a->detail, 48)) << "\n";
     } else if (const auto* a = e.action()) {
       o << "note " << (a->actor == "client" ? "left of C" : "right of S") << " #eef2f8 : "
         << pu(visible("peer " + a->action + ": " + a->detail)) << "\n";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The SVG ladder diagram: two lifelines, sloped packet arrows, call boxes beside the
-// kernel sides, the first observer called out with its reason, and a legend.
+// kernel sides, the first observer called out with its reason, and a legend. A trace
+// with a middle actor gets a third lifeline between the two, from which the segments
+// it injected start.
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -14,6 +16,7 @@ namespace rstlab {
 namespace {
 
 constexpr int kWidth = 1220, kLeft = 450, kRight = 860, kTop = 118, kRow = 34, kSlope = 16;
+constexpr int kMid = (kLeft + kRight) / 2;  // the middle actor's lifeline
 constexpr double kCharW = 7.25;  // 12 px monospace
 const char* kFont = "font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"";
 
@@ -38,6 +41,20 @@ Colour packet_colour(const PacketEvent& p) {
   return kCtl;
 }
 
+/// A middle action in a few words: "R. to the server; R. to the client" (trace.txt has it all).
+std::string middle_summary(const std::string& detail) {
+  std::string out;
+  size_t at = 0;
+  while (at < detail.size()) {
+    size_t end = detail.find("; ", at);
+    if (end == std::string::npos) end = detail.size();
+    const std::string part = detail.substr(at, end - at);
+    out += (out.empty() ? "" : "; ") + part.substr(0, part.find(" as if"));
+    at = end + 2;
+  }
+  return out;
+}
+
 std::string ms(int64_t ns) {
   char b[32];
   std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(ns) / 1e6);
@@ -46,7 +63,7 @@ std::string ms(int64_t ns) {
 
 class Svg {
  public:
-  Svg(const Trace& t, TimeMode mode) : t_(t), mode_(mode) {}
+  Svg(const Trace& t, TimeMode mode) : t_(t), mode_(mode), middle_(t.has_middle()) {}
 
   std::string render() {
     layout();
@@ -107,12 +124,20 @@ class Svg {
         << "<text x=\"" << x[i] << "\" y=\"93\" text-anchor=\"middle\" fill=\"#44546a\">" << esc(a[i]->endpoint.str())
         << "</text>\n";
     }
+    if (middle_)
+      o << "<rect x=\"" << kMid - 70 << "\" y=\"60\" width=\"140\" height=\"40\" rx=\"6\" fill=\"#f6eef8\" "
+        << "stroke=\"#7a4a8a\"/>\n"
+        << "<text x=\"" << kMid << "\" y=\"77\" text-anchor=\"middle\" font-weight=\"bold\">middle</text>\n"
+        << "<text x=\"" << kMid << "\" y=\"93\" text-anchor=\"middle\" fill=\"#7a4a8a\">middlebox</text>\n";
   }
 
   void lifelines(std::ostringstream& o) {
     for (int x : {kLeft, kRight})
       o << "<line x1=\"" << x << "\" y1=\"100\" x2=\"" << x << "\" y2=\"" << bottom_ + 6
         << "\" stroke=\"#44546a\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n";
+    if (middle_)
+      o << "<line x1=\"" << kMid << "\" y1=\"100\" x2=\"" << kMid << "\" y2=\"" << bottom_ + 6
+        << "\" stroke=\"#b89cc4\" stroke-width=\"1.5\" stroke-dasharray=\"3 5\"/>\n";
   }
 
   void event(std::ostringstream& o, size_t i) {
@@ -128,20 +153,23 @@ class Svg {
   void packet(std::ostringstream& o, const PacketEvent& p, size_t i, int y) {
     const Colour c = packet_colour(p);
     const bool right = p.dir == Dir::ClientToServer;
-    const int x1 = right ? kLeft : kRight, x2 = right ? kRight - 2 : kLeft + 2;
+    const bool injected = !p.injected_by.empty();  // starts on the middle's lifeline
+    const int x1 = injected ? kMid : right ? kLeft : kRight, x2 = right ? kRight - 2 : kLeft + 2;
     const bool heavy = p.flags & (tcpflag::RST | tcpflag::FIN);
     o << "<line x1=\"" << x1 << "\" y1=\"" << y - 6 << "\" x2=\"" << x2 << "\" y2=\"" << y - 6 + kSlope
       << "\" stroke=\"" << c.stroke << "\" stroke-width=\"" << (heavy ? 2.6 : 1.6) << "\" marker-end=\"url(#a"
       << (c.stroke + 1) << ")\"" << (p.checksum_ok ? "" : " stroke-dasharray=\"5 3\"") << "/>\n";
-    const int mid = (kLeft + kRight) / 2;
+    const int mid = injected ? (x1 + x2) / 2 : (kLeft + kRight) / 2;
+    // Over the middle's lifeline a label gets a white halo to stay readable.
+    const char* halo = middle_ ? " stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"" : "";
     o << "<text x=\"" << mid << "\" y=\"" << y - 10 << "\" text-anchor=\"middle\" fill=\"" << c.text << "\""
-      << (heavy ? " font-weight=\"bold\"" : "") << ">" << esc(packet_label(p)) << "</text>\n";
+      << (heavy ? " font-weight=\"bold\"" : "") << halo << ">" << esc(packet_label(p)) << "</text>\n";
     o << "<text x=\"" << (right ? kRight + 8 : kLeft - 8) << "\" y=\"" << y + kSlope - 6 << "\" font-size=\"10\" "
       << "fill=\"#9aa0a6\" text-anchor=\"" << (right ? "start" : "end") << "\">#" << p.frame << "</text>\n";
     const std::string verdict = packet_verdict(t_, i);
     if (!verdict.empty())
       o << "<text x=\"" << mid << "\" y=\"" << y + kSlope + 6 << "\" text-anchor=\"middle\" font-size=\"11\" "
-        << "font-style=\"italic\" fill=\"" << c.text << "\">" << esc(verdict) << "</text>\n";
+        << "font-style=\"italic\" fill=\"" << c.text << "\"" << halo << ">" << esc(verdict) << "</text>\n";
   }
 
   void call(std::ostringstream& o, const SyscallEvent& s, const Event& e, size_t i, int y) {
@@ -192,6 +220,12 @@ class Svg {
   }
 
   void action(std::ostringstream& o, const ActionEvent& a, int y) {
+    if (a.actor == "middle") {
+      o << "<text x=\"" << kMid << "\" y=\"" << y + 1 << "\" font-size=\"11\" font-style=\"italic\" fill=\"#7a4a8a\" "
+        << "text-anchor=\"middle\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">"
+        << esc(fit("middle " + a.action + ": " + middle_summary(a.detail), 58)) << "</text>\n";
+      return;
+    }
     const bool client = a.actor == "client";
     const std::string text = fit("peer " + a.action + ": " + a.detail, 46);
     o << "<text x=\"" << (client ? kLeft - 12 : kRight + 12) << "\" y=\"" << y + 1 << "\" font-size=\"11\" "
@@ -233,6 +267,7 @@ class Svg {
 
   const Trace& t_;
   TimeMode mode_;
+  bool middle_;
   std::vector<int> y_;
   std::vector<std::string> callout_;
   int bottom_ = kTop;

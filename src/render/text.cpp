@@ -141,13 +141,14 @@ std::string render_text(const Trace& t, bool color) {
     if (!a->sigpipe.empty()) o << ", SIGPIPE " << visible(a->sigpipe);
     o << "\n";
   }
+  if (t.has_middle()) o << "  " << pad("middle", 8) << pad("on the path", 24) << "middlebox: injects RSTs and FINs\n";
   o << "\n" << p.dim() << "     t (ms)  who      event" << p.reset() << "\n";
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
   size_t next_note = 0;
   for (const Event& e : t.events) {
     std::string who, text, colour;
     if (const auto* pk = e.packet()) {
-      who = "wire";
+      who = pk->injected_by.empty() ? "wire" : pk->injected_by;  // the middle's own segments
       text = packet_line(*pk) + "  #" + std::to_string(pk->frame);
       if (pk->flags & tcpflag::RST) colour = p.red();
       else if (pk->flags & tcpflag::FIN) colour = p.amber();
@@ -159,7 +160,7 @@ std::string render_text(const Trace& t, bool color) {
       else if ((sc->call == "read" || sc->call == "recv") && sc->ret && *sc->ret == 0) colour = p.amber();
     } else if (const auto* a = e.action()) {
       who = a->actor;
-      text = "peer " + a->action + ": " + a->detail;
+      text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
       colour = p.dim();
     }
     o << ms(e.t_ns - t0) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();

@@ -12,6 +12,7 @@
 #include "link/delay_link.h"
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
+#include "rstlab/middle.h"
 #include "rstlab/peer.h"
 #include "rstlab/render.h"
 #include "runner/calls.h"
@@ -62,6 +63,10 @@ class LiveRun {
         if (i == 1) peer_->listen(ep_[0]);
       }
     }
+    if (sc.middle)  // kernel against kernel: the client is on the near side
+      middle_ = std::make_unique<Middle>(ep_[0], ep_[1], [this](bool as_client, const std::vector<uint8_t>& b) {
+        lab_.inject(as_client, b);
+      });
     trace_.scenario = sc.name;
     trace_.title = sc.title;
     trace_.story = sc.story;
@@ -105,6 +110,7 @@ class LiveRun {
     out.packets = connection_packets(trace_, out.link_type, recorder_.packets(), trace_.capture.foreign);
     trace_.capture.file = "capture.pcap";
     add_packet_events(trace_, out.link_type, out.packets);
+    if (middle_) middle_->mark_injected(trace_, out.link_type, out.packets);
     trace_.sort_events();
     annotate(trace_);
     out.trace = std::move(trace_);
@@ -171,7 +177,7 @@ class LiveRun {
     TcpSegment s;
     for (const auto& p : recorder_.packets())
       if (decode_tcp(recorder_.link_type(), p.data.data(), p.data.size(), s) == DecodeStatus::Ok &&
-          s.src == src)
+          s.src == src && !(middle_ && middle_->injected(recorder_.link_type(), p)))
         ++n;
     return n;
   }
@@ -214,6 +220,7 @@ class LiveRun {
 
   void run_step(const Step& step) {
     if (step.after_ms > 0) wait_until([] { return false; }, std::chrono::milliseconds(step.after_ms));
+    if (step.actor == Role::Middle) return run_middle_step(step);
     const int i = step.actor == Role::Client ? 0 : 1;
     if (step.op == StepOp::Call || step.op == StepOp::Wait) {
       if (!actor_[i]) return fail(step, "this actor is not a kernel socket");
@@ -344,9 +351,29 @@ class LiveRun {
         return;  // expect does not move the window of segments it searches
       }
       case StepOp::Call:
-      case StepOp::Wait: break;
+      case StepOp::Wait:
+      case StepOp::MiddleRst:
+      case StepOp::MiddleFin: break;
     }
     expect_from_ = mark;
+    settle();
+  }
+
+  /// The middle injects from what the wire showed up to now: everything in flight lands
+  /// first, so it aims at the rcv_nxt the receivers really have.
+  void run_middle_step(const Step& step) {
+    if (!middle_) return fail(step, "this scenario declares no middle ('middle box')");
+    while (service(0)) {
+    }
+    middle_->learn(recorder_.link_type(), recorder_.packets());
+    const int64_t t = now_ns();
+    try {
+      const bool fin = step.op == StepOp::MiddleFin;
+      add_action("middle", fin ? "fin" : "rst", middle_->inject(fin, step.target, step.seq, step.with_ack), t,
+                 &step);
+    } catch (const Error& e) {
+      return fail(step, e.what());
+    }
     settle();
   }
 
@@ -359,6 +386,7 @@ class LiveRun {
   CallRequest pending_[2];
   std::unique_ptr<detail::DelayLink> delay_link_;
   std::unique_ptr<Peer> peer_;
+  std::unique_ptr<Middle> middle_;
   int peer_role_ = -1;
   bool ready_[2] = {false, false};
   size_t expect_from_ = 0;

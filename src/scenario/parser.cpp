@@ -189,8 +189,8 @@ class Parser {
     Cursor c{tokens, 0, static_cast<int>(line.size()) + 1};
     const Token& first = tokens[0];
     if (first.kind != Token::Kind::Word)
-      fail_at(first, "expected a keyword (scenario, title, story, client, server, link, family, rto_min, after, "
-                     "repeat), found " +
+      fail_at(first, "expected a keyword (scenario, title, story, client, server, middle, link, family, rto_min, "
+                     "after, repeat), found " +
                          found(first));
     const std::string& kw = first.text;
     const bool declaration = (kw == "client" || kw == "server") && tokens.size() >= 2 &&
@@ -254,6 +254,10 @@ class Parser {
       repeat(c, line);
       return;
     }
+    if (kw == "middle" && tokens.size() >= 2 && tokens[1].kind == Token::Kind::Word && tokens[1].text == "box") {
+      declare_middle(c);
+      return;
+    }
     if ((kw == "client" || kw == "server") && tokens.size() >= 2 &&
         (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none") &&
         tokens[1].kind == Token::Kind::Word) {
@@ -267,11 +271,12 @@ class Parser {
       if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "ms") ++c.i;
     }
     const Token& actor = next(c, "an actor (client or server)");
+    if (actor.kind == Token::Kind::Word && actor.text == "middle") return middle_step(c, actor, after);
     if (actor.kind != Token::Kind::Word || (actor.text != "client" && actor.text != "server")) {
-      if (after) fail_at(actor, "expected an actor (client or server), found " + found(actor));
+      if (after) fail_at(actor, "expected an actor (client, server or middle), found " + found(actor));
       fail_at(first, "unknown keyword '" + kw +
-                         "' (expected scenario, title, story, client, server, link, family, rto_min, after or "
-                         "repeat)");
+                         "' (expected scenario, title, story, client, server, middle, link, family, rto_min, after "
+                         "or repeat)");
     }
     step(c, actor, after);
   }
@@ -374,6 +379,57 @@ class Parser {
                                                       : " (only kernel actors take options)"));
       }
     }
+  }
+
+  // ---- the middle actor ------------------------------------------------------
+  void declare_middle(Cursor& c) {
+    if (middle_line_) fail_at(c.t[0], "the middle is declared twice");
+    middle_line_ = line_;
+    middle_col_ = c.t[0].col;
+    sc_.middle = true;
+    c.i = 2;
+    no_more(c, "'middle box'");
+  }
+
+  void middle_step(Cursor& c, const Token& actor, int64_t after) {
+    if (!middle_line_) fail_at(actor, "the middle is not declared yet (add 'middle box' above its steps)");
+    Step s;
+    s.actor = Role::Middle;
+    s.after_ms = after;
+    s.where = source_ + ":" + std::to_string(line_);
+    const Token& verb = next(c, "a middle step (rst or fin)");
+    const size_t text_from = c.i - 1;
+    if (verb.kind == Token::Kind::Word && verb.text == "rst") {
+      s.op = StepOp::MiddleRst;
+      s.with_ack = true;
+    } else if (verb.kind == Token::Kind::Word && verb.text == "fin") {
+      s.op = StepOp::MiddleFin;
+      s.with_ack = true;
+    } else {
+      fail_at(verb, "unknown step " + found(verb) + " for the middle (expected rst or fin)");
+    }
+    const Token& target = next(c, "the side to inject toward (client, server or both)");
+    if (target.kind == Token::Kind::Word && target.text == "client") s.target = MiddleTarget::Client;
+    else if (target.kind == Token::Kind::Word && target.text == "server") s.target = MiddleTarget::Server;
+    else if (target.kind == Token::Kind::Word && target.text == "both") s.target = MiddleTarget::Both;
+    else fail_at(target, "expected the side to inject toward (client, server or both), found " + found(target));
+    while (c.peek() && c.peek()->kind == Token::Kind::Word) {
+      const Token& f = *c.peek();
+      if (f.text == "noack" && s.op == StepOp::MiddleRst) s.with_ack = false;
+      else if (f.text.rfind("seq=", 0) == 0) s.seq = seq_policy(f);
+      else
+        fail_at(f, "unknown middle " + verb.text + " argument " + found(f) +
+                       (s.op == StepOp::MiddleRst ? " (expected seq=..., noack)" : " (expected seq=...)"));
+      ++c.i;
+    }
+    if (c.peek() && c.peek()->kind == Token::Kind::Amp)
+      fail_at(*c.peek(), "only system calls can run in the background ('&')");
+    if (c.peek() && c.peek()->kind == Token::Kind::Arrow)
+      fail_at(*c.peek(), "a middle step has no result to expect (remove '=> ...'; expect the kernel "
+                         "actors' following calls instead)");
+    no_more(c, "the step");
+    for (size_t k = text_from; k < c.i; ++k) s.text += (s.text.empty() ? "" : " ") + c.t[k].text;
+    sc_.steps.push_back(std::move(s));
   }
 
   const ActorSpec& actor_spec(const Token& actor) {
@@ -698,6 +754,11 @@ class Parser {
       fail(1, "at most one actor can be the crafted peer: the other must be a kernel socket");
     if (sc_.client.kind != ActorKind::Kernel && sc_.server.kind != ActorKind::Kernel)
       fail(1, "at least one actor must be a kernel socket");
+    if (middle_line_ && !sc_.kernel_vs_kernel()) {
+      line_ = middle_line_;
+      fail(middle_col_, "the middle actor stands between two kernel sockets: declare 'client kernel' and "
+                        "'server kernel' (a crafted peer sends its own RSTs with 'rst')");
+    }
     if (!background_.empty()) {
       const auto& [role, b] = *background_.begin();
       line_ = b.line;
@@ -710,6 +771,7 @@ class Parser {
   int line_ = 0;
   Scenario sc_;
   bool client_declared_ = false, server_declared_ = false;
+  int middle_line_ = 0, middle_col_ = 0;  // where 'middle box' was declared (0: not)
   std::map<Role, Background> background_;
   std::optional<Block> block_;
 };

@@ -35,6 +35,7 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     j["checksum_ok"] = p->checksum_ok;
     if (p->wscale >= 0) j["wscale"] = p->wscale;
     if (!p->payload.empty()) j["payload"] = p->payload;
+    if (!p->injected_by.empty()) j["injected_by"] = p->injected_by;
   } else if (const auto* s = e.syscall()) {
     j["type"] = "syscall";
     j["actor"] = s->actor;
@@ -155,6 +156,7 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where) 
     p.checksum_ok = j.value("checksum_ok", true);
     p.wscale = j.value("wscale", -1);
     p.payload = r.str_or(j, "payload", where);
+    p.injected_by = r.str_or(j, "injected_by", where);
     e.body = p;
   } else if (type == "syscall") {
     SyscallEvent s;

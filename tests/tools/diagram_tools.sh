@@ -24,7 +24,7 @@ done
 [ -f "$mermaid" ] || { echo "FAIL: $mermaid is missing (run tools/setup)"; exit 1; }
 
 out=$work/out
-"$bin" run broken-pipe reset-by-peer challenge-ack pipe-reader-gone --link both --out "$out" >/dev/null \
+"$bin" run broken-pipe reset-by-peer challenge-ack pipe-reader-gone middlebox-idle-reset --link both --out "$out" >/dev/null \
   || fail "rstlab run failed"
 
 chrome() {  # url -> DOM on stdout, browser log in $work/chrome.log
@@ -77,11 +77,17 @@ done
 # A comment tshark must show on the broken-pipe RST.
 tshark -n -r "$out/broken-pipe/veth/capture.pcapng" -Y 'tcp.flags.reset==1' -T fields -e frame.comment 2>/dev/null \
   | grep -q 'accepted in CLOSE_WAIT' && pass || fail "broken-pipe: the RST's comment does not say how it was accepted"
+# The middle's RSTs say who sent them, in Wireshark too.
+for link in veth tun; do
+  tshark -n -r "$out/middlebox-idle-reset/$link/capture.pcapng" -Y 'tcp.flags.reset==1' -T fields -e frame.comment \
+    2>/dev/null | grep -c 'injected by the middlebox' | grep -qx 2 && pass \
+    || fail "middlebox-idle-reset/$link: the injected RSTs' comments do not name the middlebox"
+done
 
 # The index of all runs.
 dom=$(chrome "file://$out/index.html")
 rows=$(echo "$dom" | grep -o '<tr><td><a href' | wc -l)
-[ "$rows" = 8 ] && pass || fail "index.html lists $rows runs, expected 8"
+[ "$rows" = 10 ] && pass || fail "index.html lists $rows runs, expected 10"
 
 echo "diagram tools: $checks passed, $failures failed"
 [ "$failures" = 0 ]

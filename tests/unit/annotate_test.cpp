@@ -70,6 +70,7 @@ class Build {
     annotate(t_);
     return t_;
   }
+  Trace& trace() { return t_; }
   std::string notes_of(size_t event, const std::string& kind = "") const {
     std::string s;
     for (const auto& a : t_.annotations)
@@ -366,6 +367,28 @@ SegmentFacts facts(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0) 
 
 }  // namespace
 
+// ---- the middle actor -------------------------------------------------------
+
+namespace {
+
+/// Both ends kernel sockets, one byte each way, and a middle action.
+void middle_setup(Build& b) {
+  b.server_kernel();
+  b.handshake();
+  b.call("server", "accept", "", 4);
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 1, 1);
+  b.pkt(Dir::ServerToClient, ACK, kS + 1, kC + 2);
+  b.call("server", "read", "10", 1, 0, false, -1, -1, "q");
+}
+
+size_t injected(Build& b, Trace& t, Dir d, uint8_t flags, uint32_t seq, uint32_t ack) {
+  const size_t i = b.pkt(d, flags, seq, ack);
+  std::get<PacketEvent>(t.events[i].body).injected_by = "middle";
+  return i;
+}
+
+}  // namespace
+
 TEST(TcpModel, RetransmittedSynAndSynAckNeverMoveBack) {
   ConnectionModel m;
   m.on_segment(0, facts(SYN, kC, 0), 1);
@@ -418,4 +441,57 @@ TEST(TcpModel, AFinTakenAsDroppedIsTakenWhenTheReceiverAcksIt) {
   EXPECT_TRUE(m.side[1].fin_received);
   EXPECT_EQ(m.side[1].state, TcpState::CloseWait);
   EXPECT_EQ(m.next_calls(1).read, std::string("EOF"));
+}
+
+TEST(Annotate, MiddleResetOfBothEndsHasOneFirstObserver) {
+  Build b;
+  Trace& t = b.trace();
+  middle_setup(b);
+  // The capture shows the RST toward the server first; the client's read still comes first.
+  const size_t to_server = injected(b, t, Dir::ClientToServer, RST | ACK, kC + 2, kS + 1);
+  const size_t to_client = injected(b, t, Dir::ServerToClient, RST | ACK, kS + 1, kC + 2);
+  const size_t read = b.call("client", "read", "10", -1, ECONNRESET);
+  b.call("server", "write", "\"s\"", -1, ECONNRESET);
+  b.done();
+  EXPECT_FALSE(b.any_mismatch());
+  EXPECT_NE(b.notes_of(to_server, "cause").find("injected by the middlebox in the client's name"), std::string::npos)
+      << b.notes_of(to_server);
+  EXPECT_NE(b.notes_of(to_client, "rst").find("RST to the client, injected by the middlebox: seq = rcv_nxt: accepted "
+                                              "in ESTABLISHED -> sk_err = ECONNRESET"),
+            std::string::npos)
+      << b.notes_of(to_client);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, read);
+  EXPECT_EQ(t.first_observer->cause, to_client);
+}
+
+TEST(Annotate, InjectedSegmentsChangeNothingOfTheirNominalSender) {
+  Build b;
+  Trace& t = b.trace();
+  middle_setup(b);
+  // A FIN toward the server in the client's name: the client has sent no FIN, so its
+  // next write is fine; the server reads EOF.
+  const size_t fin = injected(b, t, Dir::ClientToServer, FIN | ACK, kC + 2, kS + 1);
+  b.call("client", "write", "\"a\"", 1);
+  b.call("server", "read", "10", 0);
+  b.done();
+  EXPECT_FALSE(b.any_mismatch());
+  EXPECT_NE(b.notes_of(fin, "fin").find("FIN from the client, injected by the middlebox"), std::string::npos)
+      << b.notes_of(fin);
+}
+
+TEST(Annotate, AResetSocketQueuesNothingAndItsKernelAnswersWithRst) {
+  Build b;
+  Trace& t = b.trace();
+  middle_setup(b);
+  injected(b, t, Dir::ServerToClient, RST | ACK, kS + 1, kC + 2);
+  // The server, unaware, sends; the client's kernel has no socket and answers.
+  b.pkt(Dir::ServerToClient, PSH | ACK, kS + 1, kC + 2, 5);
+  const size_t rst = b.pkt(Dir::ClientToServer, RST, kC + 2, 0);
+  b.call("client", "read", "10", -1, ECONNRESET);
+  b.done();
+  EXPECT_FALSE(b.any_mismatch()) << "the 5 bytes never reached a socket";
+  EXPECT_NE(b.notes_of(rst, "cause").find("the client's socket was reset by #6 (injected by the middlebox)"),
+            std::string::npos)
+      << b.notes_of(rst);
 }

@@ -54,13 +54,27 @@ TEST_P(Golden, MermaidPlantUmlAndSvgSources) {
   expect_golden(render_svg(t), GetParam() + ".svg");
 }
 
-INSTANTIATE_TEST_SUITE_P(Reviewed, Golden, ::testing::Values("broken-pipe", "reset-by-peer-kernel", "challenge-ack"),
+INSTANTIATE_TEST_SUITE_P(Reviewed, Golden, ::testing::Values("broken-pipe", "reset-by-peer-kernel", "challenge-ack",
+                                                            "middlebox-idle-reset"),
                          [](const auto& i) {
                            std::string n = i.param;
                            for (char& c : n)
                              if (c == '-') c = '_';
                            return n;
                          });
+
+TEST(Diagram, TheMiddleGetsALaneAndItsPacketsStartOnIt) {
+  const Trace t = golden_trace("middlebox-idle-reset");
+  const std::string mmd = render_mermaid(t), puml = render_plantuml(t), svg = render_svg(t);
+  EXPECT_NE(mmd.find("participant M as middle"), std::string::npos);
+  EXPECT_NE(mmd.find("M-xS: R. seq 7 ack 8"), std::string::npos) << mmd;
+  EXPECT_NE(mmd.find("M-xC: R. seq 8 ack 7"), std::string::npos) << mmd;
+  EXPECT_NE(mmd.find("Note over M: middle rst"), std::string::npos);
+  EXPECT_NE(puml.find("M -[#d12a2a]> C"), std::string::npos);
+  EXPECT_NE(svg.find(">middlebox</text>"), std::string::npos);
+  // Without a middle, no third lane.
+  EXPECT_EQ(render_mermaid(golden_trace("reset-by-peer-kernel")).find("participant M"), std::string::npos);
+}
 
 TEST(Diagram, PacketLabelsLikeTcpdump) {
   PacketEvent p;

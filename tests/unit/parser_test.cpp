@@ -258,3 +258,36 @@ TEST(Parser, RepeatErrorsKeepTheirColumns) {
     EXPECT_STREQ(e.what(), "c.scn:4:22: expected the number of bytes to read, found 'many'");
   }
 }
+
+TEST(Parser, MiddleActorSteps) {
+  const Scenario s = parse_scenario(R"(scenario m
+client kernel
+server kernel
+middle box
+server listen => 0
+client connect => 0
+middle rst both
+after 30ms middle rst client seq=+100 noack
+middle rst server seq=oow
+middle fin server seq=-1
+)", "m.scn");
+  EXPECT_TRUE(s.middle);
+  ASSERT_EQ(s.steps.size(), 6u);
+  const auto& st = s.steps;
+  EXPECT_EQ(st[2].actor, Role::Middle);
+  EXPECT_EQ(st[2].op, StepOp::MiddleRst);
+  EXPECT_EQ(st[2].target, MiddleTarget::Both);
+  EXPECT_EQ(st[2].seq.kind, SeqPolicy::Kind::Exact);
+  EXPECT_TRUE(st[2].with_ack);
+  EXPECT_EQ(st[2].text, "rst both");
+  EXPECT_EQ(st[3].after_ms, 30);
+  EXPECT_EQ(st[3].target, MiddleTarget::Client);
+  EXPECT_EQ(st[3].seq.kind, SeqPolicy::Kind::Offset);
+  EXPECT_EQ(st[3].seq.value, 100);
+  EXPECT_FALSE(st[3].with_ack);
+  EXPECT_EQ(st[4].target, MiddleTarget::Server);
+  EXPECT_EQ(st[4].seq.kind, SeqPolicy::Kind::OutOfWindow);
+  EXPECT_EQ(st[5].op, StepOp::MiddleFin);
+  EXPECT_EQ(st[5].seq.value, -1);
+  EXPECT_STREQ(role_name(Role::Middle), "middle");
+}

@@ -112,6 +112,24 @@ TEST(TraceJson, RoundTrips) {
   EXPECT_EQ(trace_to_json(a), trace_to_json(b));
 }
 
+TEST(TraceJson, InjectedPacketsKeepTheirAuthor) {
+  Trace a = sample();
+  for (auto& e : a.events)
+    if (auto* p = std::get_if<PacketEvent>(&e.body)) {
+      p->injected_by = "middle";
+      break;
+    }
+  const std::string text = trace_to_json(a);
+  const auto j = nlohmann::json::parse(text);
+  size_t marked = 0;
+  for (const auto& e : j["events"]) marked += e.contains("injected_by") && e["injected_by"] == "middle";
+  EXPECT_EQ(marked, 1u) << "only injected packets carry the field";
+  const Trace b = trace_from_json(text, "mem");
+  EXPECT_TRUE(b.has_middle());
+  EXPECT_FALSE(sample().has_middle());
+  EXPECT_EQ(trace_to_json(b), text);
+}
+
 TEST(TraceJson, BadInputNamesFileAndProblem) {
   auto message = [](const std::string& text) {
     try {
