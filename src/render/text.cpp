@@ -99,7 +99,8 @@ std::string syscall_line(const SyscallEvent& e) {
   s << " = " << *e.ret;
   if (e.err) s << " " << errno_name(*e.err);
   if (*e.ret >= 0 && !e.value.empty()) {
-    if (e.call == "read" || e.call == "recv") s << " \"" << printable(e.value) << "\"";
+    if (e.call == "read" || e.call == "recv")  // a bulk read: a glimpse, as for packets
+      s << " \"" << printable(e.value.substr(0, 64)) << (e.value.size() > 64 ? "...\"" : "\"");
     else s << " -> " << e.value;
   }
   if (e.call == "read" && *e.ret == 0 && !e.err) s << " (EOF)";

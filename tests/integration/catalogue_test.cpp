@@ -53,7 +53,14 @@ class Catalogue : public ::testing::TestWithParam<Param> {
       EXPECT_EQ(client.so_error, "0");
       return;
     }
-    ASSERT_EQ(f->actor, "client") << "every catalogue observer is the client";
+    if (f->actor != "client") {
+      // Only a server write that an RST cut short (middlebox-bulk-reset) observes first;
+      // the wire tells its short count no more than any write's count.
+      ASSERT_EQ(f->call, "write") << r.trace.scenario;
+      EXPECT_NE(f->result.find("(cut short)"), std::string::npos) << f->result;
+      EXPECT_EQ(c.predicted[1].next_write, "ECONNRESET") << c.predicted[1].why;
+      return;
+    }
     std::string predicted;
     if (f->call == "read" || f->call == "recv") predicted = client.next_read;
     else if (f->call == "write" || f->call == "send") predicted = client.next_write;
