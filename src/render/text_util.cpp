@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <sstream>
 
+#include "util/utf8.h"
+
 namespace rstlab::detail {
 
 namespace {
@@ -15,24 +17,12 @@ void hex_byte(std::string& o, unsigned char c) {
   o += digits[c & 15];
 }
 
-/// Length of the valid UTF-8 sequence at s[i] (2-4), or 0 if there is none. C1 controls
-/// (U+0080-U+009F) count as invalid here: terminals act on them.
-size_t utf8_sequence(const std::string& s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  const uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f) return 0;
+/// Length of the UTF-8 character at s[i] (2-4) that the text outputs show as it is, or 0:
+/// C1 controls (U+0080-U+009F, 0xC2 0x80-0x9F) are escaped too, since terminals act on them.
+size_t shown_utf8_sequence(const std::string& s, size_t i) {
+  const size_t n = detail::utf8_sequence(s, i);
+  if (n < 2 || (n == 2 && static_cast<unsigned char>(s[i]) == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F))
+    return 0;
   return n;
 }
 
@@ -52,7 +42,7 @@ std::string visible(const std::string& s) {
       o += "\\r", ++i;
     } else if (c == '\t') {
       o += "\\t", ++i;
-    } else if (const size_t n = c >= 0x80 ? utf8_sequence(s, i) : 0) {
+    } else if (const size_t n = c >= 0x80 ? shown_utf8_sequence(s, i) : 0) {
       o.append(s, i, n);
       i += n;
     } else {

@@ -16,15 +16,12 @@
 #include <string>
 #include <string_view>
 
+#include "util/utf8.h"
+
 namespace rstlab::detail {
 
 /// Appends `s` as a JSON string, quotes included.
 void json_string(std::string& out, std::string_view s);
-
-/// Length of the valid UTF-8 sequence starting at s[i] (1 to 4), or 0 if s[i] does not
-/// start one (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF,
-/// or cut short).
-size_t utf8_sequence(std::string_view s, size_t i);
 
 class JsonWriter {
  public:
