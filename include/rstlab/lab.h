@@ -5,6 +5,7 @@
 /// disappears with the process however it ends, even on kill -9.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ class Lab {
   /// Writes a /proc/sys value inside the lab's namespaces (near, and far when there is
   /// one) — never the host's. Returns false when this kernel has no such setting.
   bool set_sysctl(const std::string& path, const std::string& value);
+  /// Reads a /proc/sys value in the near namespace (the far one, when there is one, was
+  /// set alike); nullopt when this kernel has no such setting.
+  std::optional<std::string> get_sysctl(const std::string& path) const;
 
   /// The peer's packet I/O (far end Peer only).
   PeerLink& peer_link();

@@ -83,9 +83,6 @@ class Peer {
   // --- state ----------------------------------------------------------------
   bool established() const { return established_; }
   size_t readable() const { return rx_.size(); }
-  uint32_t snd_nxt() const { return snd_nxt_; }
-  uint32_t rcv_nxt() const { return rcv_nxt_; }
-  uint32_t iss() const { return iss_; }
   /// Segments received from the kernel, in order.
   const std::vector<PeerSegment>& received() const { return received_; }
   /// Segments received from a given source endpoint.
@@ -103,10 +100,10 @@ class Peer {
   PeerLink& link_;
   Endpoint self_, remote_;
   bool listening_ = false, syn_sent_ = false, established_ = false;
-  bool fin_sent_ = false, fin_received_ = false, app_closed_ = false, reset_ = false;
+  bool fin_sent_ = false, app_closed_ = false, reset_ = false;
   bool auto_ack_ = true, closed_socket_rst_ = true, answer_syn_ = true;
   uint32_t iss_ = 1000000000u;  // fixed: identical absolute numbers on every run
-  uint32_t snd_nxt_ = 0, snd_una_ = 0, irs_ = 0, rcv_nxt_ = 0;
+  uint32_t snd_nxt_ = 0, snd_una_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;
   std::string rx_;  // received, not yet read by the peer's "application"
   std::vector<PeerSegment> received_;

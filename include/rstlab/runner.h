@@ -30,15 +30,18 @@ struct RunOptions {
 /// connection can never be mistaken for the current one.
 class LabCache {
  public:
-  LabCache();
+  /// A lab serves `max_runs` runs (each on ports shifted by one), then is rebuilt.
+  explicit LabCache(uint32_t max_runs = 20000);
   ~LabCache();
   LabCache(const LabCache&) = delete;
   LabCache& operator=(const LabCache&) = delete;
   struct Entry;
   Entry& get(const LabConfig& config);
   bool empty() const { return entries_.empty(); }
+  uint32_t max_runs() const { return max_runs_; }
 
  private:
+  uint32_t max_runs_;
   std::vector<std::unique_ptr<Entry>> entries_;
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/wire_protocol.h"
+#include "util/clock.h"
 
 namespace rstlab::detail {
 namespace {
@@ -24,11 +25,7 @@ namespace {
 volatile sig_atomic_t g_handled_sigpipe = 0;
 void on_sigpipe(int) { g_handled_sigpipe = 1; }
 
-int64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
+int64_t now_ns() { return detail::wall_clock_ns(); }
 
 void set_value(WireReply& r, const void* data, size_t len) {
   r.value_len = static_cast<uint32_t>(len < kMaxCallData ? len : kMaxCallData);

@@ -149,6 +149,20 @@ bool Lab::set_sysctl(const std::string& path, const std::string& value) {
   return ok;
 }
 
+std::optional<std::string> Lab::get_sysctl(const std::string& path) const {
+  detail::Fd here = detail::current_netns();
+  detail::enter_netns(impl_->near.get());
+  std::optional<std::string> v;
+  try {
+    v = detail::read_sysctl(path);
+  } catch (...) {
+    detail::enter_netns(here.get());
+    throw;
+  }
+  detail::enter_netns(here.get());
+  return v;
+}
+
 PeerLink& Lab::peer_link() {
   if (!impl_->peer_link) throw Error("this lab has no crafted peer (far end is a kernel socket)");
   return *impl_->peer_link;

@@ -154,6 +154,22 @@ bool write_sysctl(const std::string& path, const std::string& value) {
   return true;
 }
 
+std::optional<std::string> read_sysctl(const std::string& path) {
+  const std::string full = "/proc/sys/" + path;
+  int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_errno("open " + full);
+  }
+  Fd guard(fd);
+  char buf[256];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0) throw_errno("read " + full);
+  std::string v(buf, static_cast<size_t>(n));
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v;
+}
+
 void prepare_netns(bool ipv6) {
   for (const char* scope : {"all", "default"}) {
     const std::string base = std::string("net/ipv6/conf/") + scope + "/";

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "rstlab/address.h"
@@ -45,6 +46,9 @@ Fd new_anonymous_netns();
 
 /// Writes a /proc/sys value of the current namespace; false if the file does not exist.
 bool write_sysctl(const std::string& path, const std::string& value);
+/// Reads /proc/sys/PATH in the current namespace (trailing newline dropped); nullopt when
+/// this kernel has no such setting. Throws on other errors.
+std::optional<std::string> read_sysctl(const std::string& path);
 /// Prepares a fresh namespace: loopback up; IPv6 off, or on without DAD and router
 /// solicitations (which would otherwise add packets mid-scenario).
 void prepare_netns(bool ipv6);

@@ -126,7 +126,6 @@ void Peer::handle(const PeerSegment& in) {
   // Handshake.
   if (t.has(tcpflag::SYN) && !t.has(tcpflag::ACK)) {
     if (!listening_) return;
-    irs_ = t.seq;
     rcv_nxt_ = t.seq + 1;
     snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again
     if (!answer_syn_) return;
@@ -136,7 +135,6 @@ void Peer::handle(const PeerSegment& in) {
   }
   if (t.has(tcpflag::SYN) && t.has(tcpflag::ACK)) {
     if (!syn_sent_) return;
-    irs_ = t.seq;
     rcv_nxt_ = t.seq + 1;
     snd_una_ = t.ack;
     established_ = true;
@@ -168,10 +166,7 @@ void Peer::handle(const PeerSegment& in) {
   if (t.seq == rcv_nxt_) {
     rx_ += in.payload;
     rcv_nxt_ += data_len;
-    if (t.has(tcpflag::FIN)) {
-      rcv_nxt_ += 1;
-      fin_received_ = true;
-    }
+    if (t.has(tcpflag::FIN)) rcv_nxt_ += 1;
     if (auto_ack_) transmit(tcpflag::ACK);
   } else if (auto_ack_) {
     transmit(tcpflag::ACK);  // duplicate or out of order: re-advertise rcv_nxt

@@ -3,7 +3,7 @@
 
 namespace rstlab {
 
-LabCache::LabCache() = default;
+LabCache::LabCache(uint32_t max_runs) : max_runs_(max_runs) {}
 
 LabCache::~LabCache() {
   // Reverse order: each Lab returns the thread to the namespace it found.
@@ -11,9 +11,16 @@ LabCache::~LabCache() {
 }
 
 LabCache::Entry& LabCache::get(const LabConfig& c) {
-  for (auto& e : entries_)
-    if (e->config.link == c.link && e->config.far_end == c.far_end && e->config.family == c.family)
-      return *e;
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    Entry& e = **it;
+    if (e.config.link != c.link || e.config.far_end != c.far_end || e.config.family != c.family) continue;
+    if (e.runs < max_runs_) return e;
+    // Worn out: the labs after this one were built inside it (each Lab returns the thread
+    // to the namespace it found), so those go first, newest first, then this one.
+    while (entries_.end() - it > 1) entries_.pop_back();
+    entries_.pop_back();
+    break;
+  }
   auto e = std::make_unique<Entry>();
   e->config = c;
   e->lab = std::make_unique<Lab>(c);

@@ -14,7 +14,10 @@ struct LabCache::Entry {
   LabConfig config;
   std::unique_ptr<Lab> lab;
   std::unique_ptr<Recorder> recorder;
-  uint16_t runs = 0;  ///< runs so far on this lab: each shifts the ports by one
+  /// Runs so far on this lab: each shifts the ports by one, so that no run meets an
+  /// earlier run's TIME_WAIT. After LabCache::max_runs() the lab is rebuilt (new namespaces, no
+  /// TIME_WAIT) rather than letting the shifted ports wrap past 65535.
+  uint32_t runs = 0;
 };
 
 }  // namespace rstlab

@@ -17,17 +17,14 @@
 #include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
+#include "util/clock.h"
 
 namespace rstlab {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
+int64_t now_ns() { return detail::wall_clock_ns(); }
 
 /// After a step, how long to wait for segments a kernel socket says it sent
 /// (tcpi_segs_out) to reach the far end. On veth/tun this is microseconds.
@@ -41,7 +38,7 @@ class LiveRun {
     recorder_.drain();
     recorder_.clear();
     recorder_.stats(drop_base_, ifdrop_base_);
-    const uint16_t shift = lab.runs++;
+    const auto shift = static_cast<uint16_t>(lab.runs++);  // below LabCache::max_runs()
     // The socket under study lives on the near side; the far end on the other.
     const bool client_near = sc.client.kind == ActorKind::Kernel;
     ep_[0] = {client_near ? lab_.near_addr() : lab_.far_addr(), uint16_t(sc.client_port + shift)};
@@ -81,20 +78,32 @@ class LiveRun {
   }
 
   ~LiveRun() {
-    if (sc_.rto_min_ms) {
+    // Only when run() threw: the lab is reused, so put the value back if at all possible;
+    // the exception already on its way says what went wrong.
+    if (saved_rto_min_) {
       try {
-        lab_.set_sysctl("net/ipv4/tcp_rto_min_us", "200000");  // the kernel's default, for later runs
+        lab_.set_sysctl(kRtoMin, *saved_rto_min_);
       } catch (const Error&) {
       }
     }
   }
 
   RunResult run() {
-    if (sc_.rto_min_ms && !lab_.set_sysctl("net/ipv4/tcp_rto_min_us", std::to_string(*sc_.rto_min_ms * 1000)))
-      trace_.failures.push_back("this kernel has no net.ipv4.tcp_rto_min_us: rto_min cannot be applied");
+    if (sc_.rto_min_ms) {
+      // The lab is reused by later runs: the value found here is put back afterwards.
+      saved_rto_min_ = lab_.get_sysctl(kRtoMin);
+      if (!saved_rto_min_ || !lab_.set_sysctl(kRtoMin, std::to_string(*sc_.rto_min_ms * 1000))) {
+        saved_rto_min_.reset();
+        trace_.failures.push_back("this kernel has no net.ipv4.tcp_rto_min_us: rto_min cannot be applied");
+      }
+    }
     if (opt_.on_lab_ready) opt_.on_lab_ready();
     for (const Step& step : sc_.steps) run_step(step);
     settle();
+    if (saved_rto_min_) {
+      lab_.set_sysctl(kRtoMin, *saved_rto_min_);
+      saved_rto_min_.reset();
+    }
     RunResult out;
     recorder_.stats(trace_.capture.dropped, trace_.capture.if_dropped);
     trace_.capture.dropped -= drop_base_;
@@ -118,6 +127,8 @@ class LiveRun {
   }
 
  private:
+  static constexpr const char* kRtoMin = "net/ipv4/tcp_rto_min_us";
+  std::optional<std::string> saved_rto_min_;  ///< set while this run holds the lab's rto_min
   // ---- the event loop ------------------------------------------------------
 
   /// One poll over everything; handles what is ready. Returns true if anything was.
@@ -347,7 +358,15 @@ class LiveRun {
         };
         const bool ok = wait_until(found, opt_.step_timeout);
         add_action(who, "expect", "segment " + want + (ok ? " received" : " never came"), now_ns(), &step, ok);
-        if (!ok) fail(step, "expected a segment with flags " + want + ", none arrived");
+        if (!ok) {
+          // Expected against actual, as packetdrill says it: what did arrive instead.
+          std::string got;
+          for (size_t k = expect_from_; k < p.received().size(); ++k)
+            got += (got.empty() ? "" : " ") + tcp_flags_string(p.received()[k].tcp.flags);
+          fail(step, "expected a segment with flags " + want + " within " +
+                         std::to_string(opt_.step_timeout.count()) + " ms; " +
+                         (got.empty() ? "nothing arrived" : "what arrived: " + got));
+        }
         return;  // expect does not move the window of segments it searches
       }
       case StepOp::Call:

@@ -14,6 +14,7 @@
 #include "rstlab/outputs.h"
 #include "rstlab/runner.h"
 #include "rstlab/wire.h"
+#include "runner/lab_cache.h"
 
 using namespace rstlab;
 
@@ -218,3 +219,48 @@ INSTANTIATE_TEST_SUITE_P(Live, Sigpipe, ::testing::Values(LinkKind::Veth, LinkKi
                          [](const auto& i) { return std::string(link_name(i.param)); });
 
 }  // namespace
+
+// A reused lab shifts each run's ports by one; after LabCache::max_runs() it is built
+// anew instead of letting the ports wrap past 65535.
+TEST(LabReuse, AWornOutLabIsRebuiltRatherThanWrappingItsPorts) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  LabCache labs(3);
+  RunOptions opt;
+  std::vector<uint16_t> ports;
+  for (int i = 0; i < 5; ++i) {
+    const RunResult r = run_scenario(find_scenario("broken-pipe"), opt, labs);
+    EXPECT_TRUE(r.trace.passed()) << i;
+    ports.push_back(r.trace.client.endpoint.port);
+  }
+  EXPECT_EQ(ports, (std::vector<uint16_t>{40001, 40002, 40003, 40001, 40002}));
+}
+
+// `rto_min` changes the lab's net.ipv4.tcp_rto_min_us for one run and puts back the
+// value it found - not the kernel's default - for the runs that reuse the lab.
+TEST(LabReuse, RtoMinIsPutBackAsItWasFound) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  LabCache labs;
+  RunOptions opt;
+  const LabConfig config{opt.link, FarEnd::Peer, Family::V4};
+  Lab& lab = *labs.get(config).lab;
+  const char* path = "net/ipv4/tcp_rto_min_us";
+  if (!lab.get_sysctl(path)) GTEST_SKIP() << "this kernel has no net.ipv4.tcp_rto_min_us";
+  ASSERT_TRUE(lab.set_sysctl(path, "150000"));
+  run_scenario(find_scenario("user-timeout"), opt, labs);
+  EXPECT_EQ(lab.get_sysctl(path).value_or(""), "150000");
+}
+
+// A peer `expect` that is not met says what did arrive instead (expected vs actual).
+TEST(PeerExpect, AnUnmetExpectationSaysWhatArrived) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const Scenario sc = parse_scenario("scenario expect-miss\nclient kernel\nserver peer\n"
+                                     "client connect => 0\nclient write \"a\" => 1\nserver expect R\n",
+                                     "expect-miss.scn");
+  RunOptions opt;
+  opt.step_timeout = std::chrono::milliseconds(200);
+  const RunResult r = run_scenario(sc, opt);
+  ASSERT_EQ(r.trace.failures.size(), 1u);
+  EXPECT_EQ(r.trace.failures[0],
+            "expect-miss.scn:6: server expect R: expected a segment with flags R within 200 ms; what arrived: S . P.")
+      << r.trace.failures[0];
+}
