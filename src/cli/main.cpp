@@ -105,7 +105,7 @@ std::string actor_kinds(const Scenario& s) {
   auto k = [](const ActorSpec& a) {
     return a.kind == ActorKind::Kernel ? "kernel" : a.kind == ActorKind::Peer ? "peer" : "none";
   };
-  return std::string(k(s.client)) + "/" + k(s.server);
+  return std::string(k(s.client)) + "/" + k(s.server) + (s.middle ? "+middle" : "");
 }
 
 int cmd_list(bool json) {
