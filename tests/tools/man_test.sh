@@ -69,6 +69,27 @@ for word in $keywords repeat after; do
     fail "rstlab-scenario.5 does not mention '$word' (docs/scenario-language.md)"
 done
 
+# The page's complete examples (those that name a client) are valid scenarios: each
+# .EX block after ".SH EXAMPLES", roff escapes undone, checked by 'rstlab show'.
+examples=$(mktemp -d)
+trap 'rm -rf "$examples"' EXIT
+awk -v dir="$examples" '
+  /^\.SH EXAMPLES/ { on = 1; next }
+  /^\.SH / { on = 0 }
+  on && /^\.EX/ { n++; file = dir "/example" n ".scn"; next }
+  on && /^\.EE/ { close(file); file = ""; next }
+  file != "" { print > file }' "$src/man/rstlab-scenario.5"
+parsed=0
+for example in "$examples"/*.scn; do
+  [ -e "$example" ] || continue
+  sed -i 's/\\-/-/g; s/\\(aq/'"'"'/g; s/\\e/\\/g' "$example"
+  grep -q '^client ' "$example" || continue
+  grep -q '^scenario ' "$example" || sed -i '1i scenario example' "$example"
+  out=$("$rstlab" show "$example" 2>&1 >/dev/null) || fail "an example of rstlab-scenario.5 is refused: $out"
+  parsed=$((parsed + 1))
+done
+[ "$parsed" -ge 2 ] || fail "only $parsed complete examples found in rstlab-scenario.5"
+
 [ $failed -eq 0 ] && echo "man pages: no warnings; rstlab.1 names $(wc -w <<<"$commands") commands and $checked options;" \
-  "rstlab-scenario.5 the language's $(wc -w <<<"$keywords") keywords"
+  "rstlab-scenario.5 the language's $(wc -w <<<"$keywords") keywords and $parsed valid examples"
 exit $failed
