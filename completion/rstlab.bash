@@ -56,21 +56,25 @@ _rstlab() {
   local top commands cmd="" i
   top=$("$bin" --help 2>/dev/null) || return 0
   commands=$(_rstlab_help_section "$top" Subcommands | awk 'NF { print $1 }')
+  local spaced=" ${commands//$'\n'/ } "
   for ((i = 1; i < COMP_CWORD; i++)); do
-    if grep -qxF -e "${COMP_WORDS[i]}" <<<"$commands"; then
+    if [[ -n ${COMP_WORDS[i]} && $spaced == *" ${COMP_WORDS[i]} "* ]]; then
       cmd=${COMP_WORDS[i]}
       break
     fi
   done
 
   if [[ -z $cmd ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$commands"$'\n'"$(_rstlab_options "$top")" -- "$cur")
+    if [[ $cur == -* ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$(_rstlab_options "$top")" -- "$cur")
+    else
+      mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+    fi
     return 0
   fi
 
-  local help options
+  local help
   help=$("$bin" "$cmd" --help 2>/dev/null)
-  options=$(_rstlab_options "$help")
 
   # The value of an option: its line in --help names a type (TEXT, UINT...) after it.
   if [[ $prev == -* ]]; then
@@ -99,7 +103,7 @@ _rstlab() {
   fi
 
   if [[ $cur == -* ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "$(_rstlab_options "$help")" -- "$cur")
     return 0
   fi
   case $cmd in
