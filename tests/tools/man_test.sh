@@ -26,6 +26,12 @@ for page in "$src/man/rstlab.1" "$src/man/rstlab-scenario.5"; do
   case $out in *": \""*" - "*) ;; *) fail "lexgrog $page: no 'name - description': $out" ;; esac
 done
 
+# The pages' .TH lines name the version the binary reports (CMake's PROJECT_VERSION).
+version=$("$rstlab" --version | head -1)
+for page in "$src/man/rstlab.1" "$src/man/rstlab-scenario.5"; do
+  grep -q "^\.TH .* \"$version\" " "$page" || fail "$page: its .TH line does not name \"$version\""
+done
+
 # rstlab(1) as people read it: no hyphenation and wide lines, so an option is never
 # split across lines; -c -b -o -u: plain ASCII without overstriking.
 text=$(groff -man -Tascii -rHY=0 -rLL=250n -P-cbou "$src/man/rstlab.1" 2>/dev/null)
