@@ -2,7 +2,9 @@
 // rstlab's command line. Every error ends here as one line on stderr and an exit code:
 // 0 all expectations met, 1 an expectation failed, 2 bad input, 3 the lab could not be built
 // or run, 4 an internal error (see ExitStatus in rstlab/error.h).
+#include <pcap/pcap.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -52,6 +54,21 @@ const char* kDescription =
     "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n"
     "  rstlab diagram out/broken-pipe/veth/trace.json -f svg -o bp.svg\n"
     "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n";
+
+/// `rstlab --version`: what a bug report needs, one short line each. libpcap says which
+/// library is loaded at run time; libtins has no such call, so its version is the one
+/// pkg-config reported when rstlab was built (CMake passes both versions in).
+std::string version_text() {
+  std::string text = std::string("rstlab ") + RSTLAB_VERSION + "\n";
+  text += std::string("libtins ") + RSTLAB_TINS_VERSION + " (built against)\n";
+  text += std::string(pcap_lib_version()) + "\n";
+  struct utsname host {};
+  if (::uname(&host) == 0)
+    text += std::string("kernel ") + host.sysname + " " + host.release + " " + host.machine;
+  else
+    text += std::string("kernel unknown (uname: ") + std::strerror(errno) + ")";
+  return text;
+}
 
 /// Ends the process without paying for the lab's teardown. Closing packet sockets and
 /// network devices waits for RCU grace periods (~20 ms each, 60 ms for a veth lab); a
@@ -308,12 +325,12 @@ int report_parse_error(const CLI::ParseError& e, int argc, char** argv) {
   return kExitInput;
 }
 
-/// The first word must name a command (only --help may come before it); CLI11 alone would
+/// The first word must name a command (only --help or --version may come before it); CLI11 alone would
 /// say "A subcommand is required" for a typo. Returns false (after saying why) when not.
 bool command_is_known(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word == "-h" || word == "--help") return true;
+    if (word == "-h" || word == "--help" || word == "--version") return true;
     if (!word.empty() && word[0] == '-') {
       std::fprintf(stderr, "rstlab: unknown option '%s'; options come after the command (see rstlab --help)\n",
                    word.c_str());
@@ -338,11 +355,14 @@ bool command_is_known(int argc, char** argv) {
 int main(int argc, char** argv) {
   CLI::App app(kDescription, "rstlab");
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_text,
+                       "Print the versions of rstlab, libtins, libpcap and the kernel, and exit");
   app.footer("Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (a\n"
              "command line, a scenario, a file, an output path), 3 the lab could not be built or\n"
              "run (rstlab needs root: it creates network namespaces), 4 an internal error (a bug:\n"
              "please report it). Each command's --help gives the statuses it can return.\n"
-             "Scenario language: docs/scenario-language.md. Outputs: docs/output-formats.md.");
+             "Scenario language: docs/scenario-language.md. Outputs: docs/output-formats.md.\n"
+             "Manual pages: man rstlab, man rstlab-scenario. Versions: rstlab --version.");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "List the built-in scenarios");
@@ -440,7 +460,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return report_parse_error(e, argc, argv);
   }
   try {

@@ -706,7 +706,7 @@ TEST_F(Cli, MistakesGetOneLineThatSaysWhatWasMeant) {
       {"command-typo", {"analize", "x"}},
       {"command-unknown", {"frobnicate"}},
       {"command-missing", {}},
-      {"option-before-command", {"--version"}},
+      {"option-before-command", {"--json", "list"}},
       {"scenario-typo", {"run", "brokn-pipe"}},
       {"scenario-unknown", {"run", "zzzzzzzzzz"}},
       {"show-unknown", {"show", "nope"}},
@@ -788,4 +788,23 @@ TEST_F(CliRoot, SummaryTableStaysAlignedWithALongName) {
     }
   }
   EXPECT_NE(lines[2].find("client write -> ECONNRESET"), std::string::npos) << f.out;
+}
+
+TEST_F(Cli, VersionNamesWhatABugReportNeeds) {
+  // Four short lines: rstlab's version, the libtins it was built against, the libpcap it
+  // runs with (pcap_lib_version()) and the kernel (uname).
+  const auto f = run({kBin, "--version"});
+  EXPECT_EQ(exit_code(f.status), 0) << f.err;
+  EXPECT_EQ(f.err, "");
+  EXPECT_TRUE(std::regex_match(f.out, std::regex("rstlab [0-9]+\\.[0-9]+\\.[0-9]+\n"
+                                                 "libtins [0-9][0-9.]* \\(built against\\)\n"
+                                                 "libpcap version [0-9][^\n]*\n"
+                                                 "kernel Linux [^ \n]+ [^ \n]+\n")))
+      << f.out;
+  EXPECT_NE(f.out.find(std::string("rstlab ") + RSTLAB_VERSION_EXPECTED + "\n"), std::string::npos) << f.out;
+  const auto h = run({kBin, "--help"});
+  EXPECT_NE(h.out.find("--version"), std::string::npos) << h.out;
+  // Only before the command, like --help there.
+  const auto late = run({kBin, "list", "--version"});
+  EXPECT_EQ(exit_code(late.status), 2) << late.err;
 }
