@@ -419,9 +419,6 @@ int main(int argc, char** argv) {
       "--flow ID: one connection's timeline with the same causes and predictions as the table\n"
       "('prediction from the capture'); with --json, JSON Lines: the connection's object (as\n"
       "--json prints it), then one object per packet; --svg/--mermaid/--plantuml/--html write files.\n"
-      "Exit codes: 0 analysed (whatever the capture shows); 2 bad input (a file that cannot be\n"
-      "read, a folder without captures, an unsupported link type, no such connection, bad\n"
-      "options); 3 any other error.\n"
       "Examples:\n"
       "  rstlab analyze captures/broken-pipe-veth.pcap --explain\n"
       "  rstlab analyze big.pcapng --json | jq 'select(.ending==\"rst\")'\n"
@@ -430,9 +427,9 @@ int main(int argc, char** argv) {
       "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --svg flow1.svg --html flow1.html\n"
       "  rstlab analyze captures/broken-pipe-veth.pcap --flow 1 --json | jq -c 'select(.type==\"packet\")'\n"
       "Exit status: 0 analysed (whatever the capture holds), 2 bad input (a missing, empty or\n"
-      "damaged file, not a capture, files that cannot be read as one capture, no such --flow,\n"
-      "an output file that cannot be written, a bad option), 4 an internal error (a bug:\n"
-      "please report it).");
+      "damaged file, not a capture, a folder without captures, an unsupported link type, no\n"
+      "such --flow, an output file that cannot be written, a bad option), 4 an internal error\n"
+      "(a bug: please report it).");
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
