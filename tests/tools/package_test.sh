@@ -98,7 +98,7 @@ grep -q '^0 upgraded, 1 newly installed, 0 to remove' "$work/install.log" \
 [ "$(status)" = installed ] || fail "rstlab is '$(status)' after apt-get install"
 dpkg -L rstlab >"$work/files"
 
-echo "installed in $((SECONDS - start)) s"
+echo "installed, $((SECONDS - start)) s after the start"
 
 # 3. The installed binary, from an empty directory, with the source and build trees hidden.
 empty=$(mktemp -d -p "$work")
