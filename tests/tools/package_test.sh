@@ -19,8 +19,9 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 status() { dpkg-query -W -f='${db:Status-Status}' rstlab 2>/dev/null || echo not-installed; }
 apt() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120 "$@"; }
 
+mine=0  # set once this run installs the package (while holding the lock below)
 cleanup() {
-  if [ -f "$marker" ]; then
+  if [ "$mine" -eq 1 ]; then
     apt remove --purge rstlab >"$work/cleanup.log" 2>&1 || dpkg -P rstlab >>"$work/cleanup.log" 2>&1 \
       || { echo "FAIL: could not remove rstlab again:"; cat "$work/cleanup.log"; }
     rm -f "$marker"
@@ -30,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: the package test installs a package with apt-get: run it as root"; exit 1; }
 # One run at a time on this machine (several worktrees may run their tests at once).
 exec 9>/run/rstlab-package-test.lock
 flock -w 240 9 || { echo "FAIL: another package test holds /run/rstlab-package-test.lock"; exit 1; }
@@ -90,6 +92,7 @@ if [ "$(grep -c '^Inst ' "$work/simulate.log")" -ne 1 ] || ! grep -q '^Inst rstl
   echo "FAIL: apt-get would install more than rstlab (or nothing):"; cat "$work/simulate.log"; exit 1
 fi
 touch "$marker"
+mine=1
 if ! apt install --no-install-recommends "$deb" >"$work/install.log" 2>&1; then
   echo "FAIL: apt-get install failed:"; cat "$work/install.log"; exit 1
 fi
@@ -148,6 +151,7 @@ if ! apt remove --purge rstlab >"$work/remove.log" 2>&1; then
   echo "FAIL: apt-get remove --purge failed:"; cat "$work/remove.log"; exit 1
 fi
 rm -f "$marker"
+mine=0
 [ "$(status)" = not-installed ] || fail "rstlab is '$(status)' after apt-get remove --purge"
 while read -r f; do
   [ -d "$f" ] && continue  # directories shared with other packages (/usr/bin...) stay
