@@ -7,12 +7,23 @@ install(TARGETS rstlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Man pages and shell completion are written in man/ and completion/; each is installed
 # only when it exists at configure time, so a tree without them still installs.
+# Man pages are installed gzipped (gzip -n: no name or time stamp, so the package is
+# reproducible), as Debian policy asks; man reads them either way.
+set(rstlab_man_gz "")
 foreach(page rstlab.1 rstlab-scenario.5)
   if(EXISTS ${CMAKE_SOURCE_DIR}/man/${page})
     string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
-    install(FILES ${CMAKE_SOURCE_DIR}/man/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+    add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/man/${page}.gz
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+      COMMAND gzip -9 -n -c ${CMAKE_SOURCE_DIR}/man/${page} > ${CMAKE_BINARY_DIR}/man/${page}.gz
+      DEPENDS ${CMAKE_SOURCE_DIR}/man/${page})
+    list(APPEND rstlab_man_gz ${CMAKE_BINARY_DIR}/man/${page}.gz)
+    install(FILES ${CMAKE_BINARY_DIR}/man/${page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
   endif()
 endforeach()
+if(rstlab_man_gz)
+  add_custom_target(rstlab_man_pages ALL DEPENDS ${rstlab_man_gz})
+endif()
 if(EXISTS ${CMAKE_SOURCE_DIR}/completion/rstlab.bash)
   install(FILES ${CMAKE_SOURCE_DIR}/completion/rstlab.bash
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rstlab)
