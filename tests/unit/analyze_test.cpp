@@ -10,10 +10,13 @@
 #include <sstream>
 
 #include "../../fuzz/targets.h"
+#include "analyze/capture_files.h"
+#include "analyze/report_json.h"
 #include "rstlab/analyze.h"
 #include "rstlab/capture.h"
 #include "rstlab/error.h"
 #include "rstlab/segment.h"
+#include "util/json_writer.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -904,12 +907,6 @@ TEST(AnalyzeReal, ProbesIntoAZeroWindowAreNotRetransmissions) {
 }
 
 // ---- analyze --json's writer, and several files as one capture ----------------------
-
-#include <nlohmann/json.hpp>
-
-#include "analyze/capture_files.h"
-#include "analyze/report_json.h"
-#include "util/json_writer.h"
 
 namespace {
 
