@@ -67,6 +67,12 @@ struct CallResult {
   SignalFate fate = SignalFate::None;
   std::string value;            ///< bytes read / SO_ERROR name / poll revents
   std::string state;            ///< TCP state after the call ("" without a socket)
+  int tcpi_state = -1;          ///< The same, as TCP_INFO numbers it (-1 without a socket)
+  int fd = -1;                  ///< The descriptor the call used
+  bool nonblock = false;        ///< That descriptor is O_NONBLOCK
+  bool on_pipe = false;         ///< It is a pipe end, not a socket
+  short revents = 0;            ///< poll(): the events returned
+  int so_error = 0;             ///< getsockopt(SO_ERROR): the errno returned
   uint64_t segs_out = 0;        ///< tcpi_segs_out after the call
   std::optional<Endpoint> local, remote;  ///< the connection's addresses, once known
   int64_t t_start_ns = 0, t_end_ns = 0;

@@ -13,15 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "rstlab/vocabulary.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {
-
-enum class TcpState : uint8_t {
-  Closed, Listen, SynSent, SynRecv, Established, FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait
-};
-/// The kernel's names: "ESTABLISHED", "CLOSE_WAIT", "SYN_SENT"...
-const char* tcp_state_label(TcpState s);
 
 /// The fields of a segment the model needs (absolute sequence numbers).
 struct SegmentFacts {

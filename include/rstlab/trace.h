@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rstlab/address.h"
+#include "rstlab/vocabulary.h"
 
 namespace rstlab {
 
@@ -40,8 +41,10 @@ const char* signal_fate_name(SignalFate f);  ///< "none", "killed", "ignored", "
 /// One system call made by a kernel-socket actor, with what the kernel answered.
 struct SyscallEvent {
   std::string actor;  ///< "client" / "server"
-  std::string call;   ///< "connect", "write", "read", "getsockopt"...
-  std::string args;   ///< Human-readable arguments: "\"b\"", "10", "SO_ERROR"
+  /// What the call was, typed: the only part the model and the annotator read.
+  CallFacts facts;
+  std::string call;   ///< For people: "connect", "write", "read", "getsockopt"...
+  std::string args;   ///< For people: "\"b\"", "10", "SO_ERROR"
   std::optional<int64_t> ret;  ///< Return value (absent only if the call never returned).
   std::optional<int> err;      ///< errno when the call failed.
   std::optional<int> signal;   ///< Signal the call raised (SIGPIPE).

@@ -9,23 +9,6 @@
 #include "rstlab/wire.h"
 
 namespace rstlab {
-const char* tcp_state_label(TcpState s) {
-  switch (s) {
-    case TcpState::Closed: return "CLOSE";
-    case TcpState::Listen: return "LISTEN";
-    case TcpState::SynSent: return "SYN_SENT";
-    case TcpState::SynRecv: return "SYN_RECV";
-    case TcpState::Established: return "ESTABLISHED";
-    case TcpState::FinWait1: return "FIN_WAIT1";
-    case TcpState::FinWait2: return "FIN_WAIT2";
-    case TcpState::CloseWait: return "CLOSE_WAIT";
-    case TcpState::Closing: return "CLOSING";
-    case TcpState::LastAck: return "LAST_ACK";
-    case TcpState::TimeWait: return "TIME_WAIT";
-  }
-  return "?";
-}
-
 const char* rst_reaction_name(RstReaction r) {
   switch (r) {
     case RstReaction::Accepted: return "accepted";

@@ -40,14 +40,26 @@ class Actor {
   void run(const WireRequest& q, WireReply& r) {
     std::memset(&r, 0, sizeof r);
     r.state = -1;
+    r.fd = -1;
     // A counted write's bytes are made before the clock starts: filling megabytes takes
     // milliseconds, and the annotator asks what arrived while the call was in the kernel.
     if (q.call == KernelCall::Write && q.data_len == 0 && q.count > 0) fill_.assign(static_cast<size_t>(q.count), q.fill);
     r.t_start_ns = now_ns();
+    // The descriptor the call uses (a pipe's read end for reads and for closing it);
+    // calls that make one report the one they made.
+    const bool reads_pipe = (q.call == KernelCall::Read && pipe_read_ >= 0) || q.call == KernelCall::CloseReadEnd;
+    const int used = reads_pipe ? pipe_read_ : conn();
+    const int used_flags = used >= 0 ? fcntl(used, F_GETFL) : -1;
+    r.on_pipe = pipe_read_ >= 0 || q.call == KernelCall::Pipe;
     errno = 0;
     r.ret = dispatch(q, r);
     r.err = r.ret < 0 ? errno : 0;
     r.t_end_ns = now_ns();
+    const bool makes_fd = q.call == KernelCall::Connect || q.call == KernelCall::Listen ||
+                          q.call == KernelCall::Accept || q.call == KernelCall::Pipe;
+    r.fd = makes_fd ? conn() : used;
+    const int flags = makes_fd ? (r.fd >= 0 ? fcntl(r.fd, F_GETFL) : -1) : used_flags;
+    r.nonblock = flags >= 0 && (flags & O_NONBLOCK);
     observe_sigpipe(r);
     // After close() the descriptor is gone: there is no socket left to describe.
     if (q.call != KernelCall::Close) describe_socket(r);
@@ -140,6 +152,7 @@ class Actor {
         socklen_t len = sizeof e;
         const int rc = getsockopt(conn(), SOL_SOCKET, SO_ERROR, &e, &len);
         if (rc == 0) set_value(r, e == 0 ? std::string("0") : errno_name(e));
+        r.so_error = e;
         return rc;
       }
       case KernelCall::Pipe: {
@@ -158,6 +171,7 @@ class Actor {
         pollfd p{conn(), q.events, 0};
         const int rc = ::poll(&p, 1, q.value);
         if (rc >= 0) set_value(r, poll_events_string(p.revents));
+        r.revents = p.revents;
         return rc;
       }
     }

@@ -161,6 +161,12 @@ CallResult KernelActor::finish() {
   out.fate = r->fate;
   out.value.assign(r->value, r->value_len);
   out.state = tcp_state_name(r->state);
+  out.tcpi_state = r->state;
+  out.fd = r->fd;
+  out.nonblock = r->nonblock;
+  out.on_pipe = r->on_pipe;
+  out.revents = r->revents;
+  out.so_error = r->so_error;
   out.segs_out = r->segs_out;
   out.t_start_ns = r->t_start_ns;
   out.t_end_ns = r->t_end_ns;

@@ -32,6 +32,11 @@ struct WireReply {
   int err, signal;
   SignalFate fate;
   int state;  // -1 without a socket
+  int fd;     // the descriptor the call used, -1 for none
+  uint8_t nonblock;  // that descriptor is O_NONBLOCK
+  uint8_t on_pipe;   // it is a pipe end
+  short revents;  // poll()
+  int so_error;   // getsockopt(SO_ERROR)
   uint64_t segs_out;
   sockaddr_storage local, remote;
   socklen_t local_len, remote_len;

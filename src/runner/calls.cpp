@@ -80,4 +80,68 @@ bool expectation_met(const Expectation& e, const CallResult& r) {
   return false;
 }
 
+CallFacts call_facts(const CallRequest& c, const CallResult& r) {
+  CallFacts f;
+  switch (c.call) {
+    case KernelCall::Connect: f.op = CallOp::Connect; break;
+    case KernelCall::Listen: f.op = CallOp::Listen; break;
+    case KernelCall::Accept: f.op = CallOp::Accept; break;
+    case KernelCall::Write: f.op = CallOp::Write; break;
+    case KernelCall::Read: f.op = CallOp::Read; break;
+    case KernelCall::Shutdown: f.op = CallOp::Shutdown; break;
+    case KernelCall::Close:
+    case KernelCall::CloseReadEnd: f.op = CallOp::Close; break;
+    case KernelCall::SetLinger:
+    case KernelCall::SetUserTimeout: f.op = CallOp::SetSockOpt; break;
+    case KernelCall::GetSoError: f.op = CallOp::GetSockOpt; break;
+    case KernelCall::Poll: f.op = CallOp::Poll; break;
+    case KernelCall::Pipe: f.op = CallOp::Pipe; break;
+  }
+  f.fd = r.fd;
+  f.on_pipe = r.on_pipe;
+  f.nonblock = r.nonblock || c.nonblocking;
+  f.dontwait = c.msg_flags & MSG_DONTWAIT;
+  f.nosignal = c.msg_flags & MSG_NOSIGNAL;
+  f.peek = c.msg_flags & MSG_PEEK;
+  f.waitall = c.msg_flags & MSG_WAITALL;
+  if (c.call == KernelCall::Write) f.size = c.data.empty() ? static_cast<uint64_t>(c.count) : c.data.size();
+  if (c.call == KernelCall::Read) f.size = static_cast<uint64_t>(c.count);
+  if (c.call == KernelCall::Shutdown) f.shut_how = c.value;
+  if (c.call == KernelCall::SetLinger) {
+    f.option = SockOpt::Linger;
+    f.linger_on = c.enable;
+    f.linger_seconds = c.value;
+  }
+  if (c.call == KernelCall::SetUserTimeout) {
+    f.option = SockOpt::UserTimeout;
+    f.timeout_ms = c.value;
+  }
+  if (c.call == KernelCall::GetSoError) {
+    f.option = SockOpt::Error;
+    f.so_error = r.so_error;
+  }
+  if (c.call == KernelCall::Poll) {
+    f.events = c.events;
+    f.timeout_ms = c.value;
+    f.revents = r.revents;
+  }
+  return f;
+}
+
+SyscallEvent syscall_event(const std::string& actor, const CallRequest& c, const CallResult& r) {
+  SyscallEvent ev;
+  ev.actor = actor;
+  ev.facts = call_facts(c, r);
+  ev.call = call_name(c);
+  ev.args = call_args(c);
+  ev.ret = r.ret;
+  if (r.ret < 0) ev.err = r.err;
+  if (r.signal) ev.signal = r.signal;
+  ev.fate = r.fate;
+  ev.value = r.value;
+  ev.state = r.state;
+  ev.t_start_ns = r.t_start_ns;
+  return ev;
+}
+
 }  // namespace rstlab::detail

@@ -17,5 +17,9 @@ std::string call_args(const CallRequest& c);
 /// "1", "EPIPE +SIGPIPE (killed by SIGPIPE)", "\"hel\""...
 std::string describe_result(const CallRequest& c, const CallResult& r);
 bool expectation_met(const Expectation& e, const CallResult& r);
+/// The call as typed facts, from what was asked and what the actor measured.
+CallFacts call_facts(const CallRequest& c, const CallResult& r);
+/// The trace's event for a call: its facts, and its name, arguments and value for people.
+SyscallEvent syscall_event(const std::string& actor, const CallRequest& c, const CallResult& r);
 
 }  // namespace rstlab::detail

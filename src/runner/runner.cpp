@@ -278,20 +278,9 @@ class LiveRun {
   }
 
   void record_call(const Step& step, const CallRequest& req, const CallResult& r) {
-    SyscallEvent ev;
-    ev.actor = role_name(step.actor);
-    ev.call = detail::call_name(req);
-    ev.args = detail::call_args(req);
-    ev.ret = r.ret;
-    if (r.ret < 0) ev.err = r.err;
-    if (r.signal) ev.signal = r.signal;
-    ev.fate = r.fate;
-    ev.value = r.value;
-    ev.state = r.state;
-    ev.t_start_ns = r.t_start_ns;
     Event e;
     e.t_ns = r.t_end_ns;
-    e.body = std::move(ev);
+    e.body = detail::syscall_event(role_name(step.actor), req, r);
     e.line = step.where;
     if (step.expect) {
       e.expected = step.expect->text;

@@ -4,6 +4,7 @@
 // TCP_USER_TIMEOUT, crafted RSTs with each sequence policy.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -132,6 +133,12 @@ TEST_P(Calls, InWindowRstGetsChallengeAckOutOfWindowIsIgnored) {
   EXPECT_EQ(c[1]->state, "ESTABLISHED");
   EXPECT_EQ(c[2]->value, "ECONNRESET");
   EXPECT_EQ(c[3]->value, "0");  // SO_ERROR consumed it
+  // The same results as typed facts, which the model reads.
+  EXPECT_EQ(c[2]->facts.op, CallOp::GetSockOpt);
+  EXPECT_EQ(c[2]->facts.option, SockOpt::Error);
+  EXPECT_EQ(c[2]->facts.so_error, ECONNRESET);
+  EXPECT_EQ(c[3]->facts.so_error, 0);
+  EXPECT_GE(c[2]->facts.fd, 0);
   EXPECT_EQ(count(flags(r.trace), "R"), 4);
 }
 
@@ -164,6 +171,15 @@ TEST_P(Calls, NonBlockingConnectPollAndShutdown) {
   EXPECT_EQ(c[3]->fate, SignalFate::Ignored);
   // Both directions are now shut (ours by shutdown, theirs by FIN): POLLHUP too.
   EXPECT_EQ(c[4]->value, "POLLIN|POLLHUP|POLLRDHUP");
+  // As typed facts: the socket stayed O_NONBLOCK from its connect on.
+  EXPECT_TRUE(c[0]->facts.nonblock);
+  EXPECT_TRUE(c[3]->facts.nonblock);
+  EXPECT_EQ(c[3]->facts.op, CallOp::Write);
+  EXPECT_EQ(c[3]->facts.size, 1u);
+  EXPECT_EQ(c[2]->facts.shut_how, SHUT_WR);
+  EXPECT_EQ(c[4]->facts.events, POLLIN | POLLRDHUP);
+  EXPECT_EQ(c[4]->facts.revents, POLLIN | POLLHUP | POLLRDHUP);
+  EXPECT_EQ(c[4]->facts.timeout_ms, 0);
   EXPECT_EQ(count(flags(r.trace), "R"), 0);  // no reset anywhere
 }
 
@@ -189,6 +205,17 @@ TEST_P(Calls, LingerZeroCloseSendsRst) {
   // events = 0 waits for the reset without consuming it: only POLLERR|POLLHUP report.
   EXPECT_EQ(c[2]->value, "POLLERR|POLLHUP");
   EXPECT_EQ(c[3]->err, ECONNRESET);
+  EXPECT_FALSE(c[3]->facts.nonblock);
+  EXPECT_EQ(c[3]->facts.op, CallOp::Read);
+  EXPECT_EQ(c[3]->facts.size, 10u);
+  const auto sc = calls(r.trace, "server");
+  ASSERT_EQ(sc.size(), 4u);
+  EXPECT_EQ(sc[2]->facts.option, SockOpt::Linger);
+  EXPECT_TRUE(sc[2]->facts.linger_on);
+  EXPECT_EQ(sc[2]->facts.linger_seconds, 0);
+  EXPECT_EQ(sc[3]->facts.op, CallOp::Close);
+  EXPECT_EQ(c[1]->facts.option, SockOpt::UserTimeout);
+  EXPECT_EQ(c[1]->facts.timeout_ms, 500);
   const auto f = flags(r.trace);
   EXPECT_EQ(f.back(), "R.");
   EXPECT_EQ(count(f, "F."), 0);
