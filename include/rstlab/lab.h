@@ -15,14 +15,14 @@
 namespace rstlab {
 
 /// What plays the far end of the connection.
-enum class FarEnd {
+enum class FarEndKind {
   Peer,    ///< The crafted libtins peer.
   Kernel,  ///< A second real kernel socket, in its own namespace.
 };
 
 struct LabConfig {
   LinkKind link = LinkKind::Veth;
-  FarEnd far_end = FarEnd::Peer;
+  FarEndKind far_end = FarEndKind::Peer;
   Family family = Family::V4;
 };
 

@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "rstlab/vocabulary.h"
+
 namespace rstlab {
 
-enum class LinkKind { Veth, Tun };
-const char* link_name(LinkKind k);  ///< "veth" / "tun"
-/// Parses "veth" / "tun"; throws InputError otherwise.
-LinkKind parse_link(const std::string& name);
+// LinkKind, link_name and parse_link: see rstlab/vocabulary.h.
 
 /// The far side of the lab link as the peer sees it: whole IP packets in and out.
 class PeerLink {

@@ -18,14 +18,13 @@
 
 #include "rstlab/address.h"
 #include "rstlab/capture.h"
-#include "rstlab/peer.h"
+#include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {
 
-/// Which end an injected segment goes to.
-enum class MiddleTarget { Client, Server, Both };
+// MiddleTarget (which end an injected segment goes to): see rstlab/scenario.h.
 
 /// What the middle knows about one direction of the connection, from the traffic.
 struct MiddleView {

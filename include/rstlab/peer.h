@@ -12,35 +12,23 @@
 
 #include "rstlab/address.h"
 #include "rstlab/link.h"
+#include "rstlab/scenario.h"
+#include "rstlab/segment.h"
+#include "rstlab/vocabulary.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {
 
-/// Which sequence number a crafted RST carries, relative to the kernel's rcv_nxt
-/// (which is the peer's snd_nxt once the kernel has everything the peer sent).
-struct SeqPolicy {
-  enum class Kind {
-    Exact,        ///< seq = rcv_nxt: accepted (RFC 5961)
-    Offset,       ///< seq = rcv_nxt + value: in window, answered by a challenge ACK
-    OutOfWindow,  ///< seq = rcv_nxt + 2^30: outside any window, dropped silently
-    Explicit,     ///< seq = peer ISN + value (relative, as tcpdump prints it)
-  } kind = Kind::Exact;
-  int64_t value = 0;
+// SeqPolicy: see rstlab/vocabulary.h.
 
-  std::string str() const;  ///< "rcv_nxt", "rcv_nxt+100", "out-of-window", "=5"
-};
-
-/// A segment the peer received, as libtins parsed it.
-struct PeerSegment {
-  TcpSegment tcp;  ///< payload pointer unset; see `payload`
-  std::string payload;
-};
+/// A segment the peer received, as libtins parsed it (options included).
+using PeerSegment = ReceivedSegment;
 
 class Peer {
  public:
   /// `self` is the peer's address and port; the kernel's endpoint is learnt (server)
-  /// or given to connect() (client).
-  Peer(PeerLink& link, Endpoint self);
+  /// or given to connect() (client). `offer`: the options of its SYN or SYN-ACK.
+  Peer(PeerLink& link, Endpoint self, PeerOffer offer = {});
 
   const Endpoint& self() const { return self_; }
   const Endpoint& remote() const { return remote_; }
@@ -87,6 +75,11 @@ class Peer {
   const std::vector<PeerSegment>& received() const { return received_; }
   /// Segments received from a given source endpoint.
   uint64_t received_from(const Endpoint& src) const;
+  /// What the handshake agreed (both ends offered it): timestamps on every segment,
+  /// the window scale the peer's own windows use, SACK.
+  bool timestamps_agreed() const { return ts_ok_; }
+  std::optional<uint8_t> wscale_agreed() const { return wscale_ok_ ? offer_.wscale : std::nullopt; }
+  bool sack_agreed() const { return sack_ok_; }
   /// Things the peer did on its own (e.g. an RST for data after close): they go to
   /// the trace as actions. Called with (description).
   std::function<void(const std::string&)> on_auto_action;
@@ -95,7 +88,11 @@ class Peer {
   void handle(const PeerSegment& s);
   /// After the connection is gone (reset or aborted): an RST for `in`, built the Linux way.
   void answer_for_no_socket(const PeerSegment& in);
-  void transmit(uint8_t flags, const std::string& payload = {}, bool mss = false);
+  /// Sends a segment at snd_nxt. `syn`: with the handshake's options (MSS, and those
+  /// offered that apply); any segment carries timestamps once they are agreed.
+  void transmit(uint8_t flags, const std::string& payload = {}, bool syn = false);
+  /// Learns the kernel's latest TSval (ts_recent, echoed in TSecr) from a segment.
+  void note_timestamps(const PeerSegment& in);
 
   PeerLink& link_;
   Endpoint self_, remote_;
@@ -105,6 +102,10 @@ class Peer {
   uint32_t iss_ = 1000000000u;  // fixed: identical absolute numbers on every run
   uint32_t snd_nxt_ = 0, snd_una_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;
+  PeerOffer offer_;
+  bool ts_ok_ = false, wscale_ok_ = false, sack_ok_ = false;
+  uint32_t ts_val_ = 1;      // the peer's timestamp clock: one tick per segment sent
+  uint32_t ts_recent_ = 0;   // the kernel's latest TSval
   std::string rx_;  // received, not yet read by the peer's "application"
   std::vector<PeerSegment> received_;
   std::vector<uint8_t> buf_;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "rstlab/printable.h"
 #include "rstlab/trace.h"
 
 namespace rstlab {
@@ -16,7 +17,6 @@ std::string render_text(const Trace& trace, bool color);
 std::string packet_line(const PacketEvent& p);
 /// One line for a call: "write(\"c\") = -1 EPIPE +SIGPIPE (process killed by SIGPIPE)".
 std::string syscall_line(const SyscallEvent& s);
-/// Bytes made printable: "ab\n" -> "ab\\n", non-ASCII as \xNN.
-std::string printable(const std::string& bytes);
+// printable(): see rstlab/printable.h.
 
 }  // namespace rstlab

@@ -10,6 +10,7 @@
 
 #include "rstlab/capture.h"
 #include "rstlab/lab.h"
+#include "rstlab/packet_events.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 
@@ -57,15 +58,6 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabC
 /// The same in a lab of its own, torn down before returning.
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-/// The packets of one run's connection: on a lab shared by several runs, late segments
-/// of earlier connections (other ports) are left out and counted in `foreign`.
-std::vector<CapturedPacket> connection_packets(const Trace& trace, int link_type,
-                                               const std::vector<CapturedPacket>& packets,
-                                               uint64_t& foreign);
-
-/// Builds the packet events of a trace from a capture: decodes every frame, keeps the
-/// segments between `client` and `server`, numbers sequence space relative to each
-/// side's ISN. Counts the frames it could not place in trace.capture.undecoded.
-void add_packet_events(Trace& trace, int link_type, const std::vector<CapturedPacket>& packets);
+// connection_packets and add_packet_events: see rstlab/packet_events.h.
 
 }  // namespace rstlab

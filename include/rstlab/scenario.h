@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "rstlab/address.h"
-#include "rstlab/app.h"
-#include "rstlab/link.h"
-#include "rstlab/middle.h"
-#include "rstlab/peer.h"
+#include "rstlab/call_request.h"
+#include "rstlab/vocabulary.h"
 
 namespace rstlab {
 
-enum class Role { Client, Server, Middle };
-const char* role_name(Role r);  ///< "client" / "server" / "middle"
+// Role, role_name, LinkKind, SeqPolicy: see rstlab/vocabulary.h.
+
+/// Which end an injected segment of the middle actor goes to.
+enum class MiddleTarget { Client, Server, Both };
 
 enum class ActorKind {
   Kernel,  ///< a real kernel socket (or pipe), driven by system calls
@@ -25,9 +25,23 @@ enum class ActorKind {
   None,    ///< absent (a scenario with no network, e.g. a pipe)
 };
 
+/// The TCP options the crafted peer offers in its SYN (client) or SYN-ACK (server),
+/// written on its declaration: `server peer wscale=7 sackok ts`. An option is used when
+/// both ends offered it; with timestamps, every segment the peer sends (but a crafted
+/// RST) carries them, its TSval increasing, as a kernel's PAWS check requires.
+struct PeerOffer {
+  uint16_t mss = 1460;            ///< `mss=N`
+  std::optional<uint8_t> wscale;  ///< `wscale=N` (0-14)
+  bool sack_permitted = false;    ///< `sackok`
+  bool timestamps = false;        ///< `ts`
+  /// As written on the declaration: "wscale=7 sackok ts" ("" for the defaults).
+  std::string str() const;
+};
+
 struct ActorSpec {
   ActorKind kind = ActorKind::Kernel;
   SigpipeMode sigpipe = SigpipeMode::Default;
+  PeerOffer offer;  ///< the crafted peer only
 };
 
 /// What a step must produce. Written `=> 1`, `=> EPIPE +SIGPIPE`, `=> killed by SIGPIPE`.

@@ -164,15 +164,6 @@ struct Trace {
   void sort_events();
 };
 
-/// errno value <-> symbolic name ("EPIPE"). Unknown values print as "E<number>".
-std::string errno_name(int err);
-/// The symbolic name of an errno Linux defines, else nullptr.
-const char* known_errno_name(int err);
-/// Every Linux errno name and alias (EWOULDBLOCK, EDEADLOCK, ENOTSUP), to its value.
-std::optional<int> errno_from_name(const std::string& name);
-/// Every name errno_from_name accepts: by value, then the aliases.
-const std::vector<std::string>& all_errno_names();
-/// Signal number <-> name ("SIGPIPE").
-std::string signal_name(int sig);
+// errno_name, errno_from_name, signal_name...: see rstlab/vocabulary.h.
 
 }  // namespace rstlab

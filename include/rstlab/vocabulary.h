@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace rstlab {
 
@@ -53,5 +55,52 @@ struct CallFacts {
   /// Whether the call itself may wait (a blocking socket without MSG_DONTWAIT).
   bool may_block() const { return !nonblock && !dontwait; }
 };
+
+// ---- roles, links, sequence policies, errno and signal names ------------------
+// (moved here from scenario.h, link.h, peer.h and trace.h, which include this header)
+
+/// The parts a scenario casts: the two ends of the connection and the middle box.
+enum class Role { Client, Server, Middle };
+const char* role_name(Role r);  ///< "client" / "server" / "middle"
+/// "client" / "server" / "middle" back to a Role; nullopt for any other name.
+std::optional<Role> role_from_name(const std::string& name);
+/// The index of a connection end in two-element arrays (endpoints, actors, models):
+/// 0 for the client, 1 for the server. The middle is no end: calling it with
+/// Role::Middle is a programming error (it answers 0).
+constexpr int side_of(Role r) { return r == Role::Server ? 1 : 0; }
+/// The end at `side` (0 client, 1 server).
+constexpr Role role_at(int side) { return side == 1 ? Role::Server : Role::Client; }
+
+/// Where a live run happens: the kind of link between the kernel socket and its far end.
+enum class LinkKind { Veth, Tun };
+const char* link_name(LinkKind k);  ///< "veth" / "tun"
+/// Parses "veth" / "tun"; throws InputError otherwise.
+LinkKind parse_link(const std::string& name);
+
+/// Which sequence number a crafted RST (or the middle's RST and FIN) carries, relative
+/// to the receiver's rcv_nxt (which is the sender's snd_nxt once the receiver has
+/// everything it sent).
+struct SeqPolicy {
+  enum class Kind {
+    Exact,        ///< seq = rcv_nxt: accepted (RFC 5961)
+    Offset,       ///< seq = rcv_nxt + value: in window, answered by a challenge ACK
+    OutOfWindow,  ///< seq = rcv_nxt + 2^30: outside any window, dropped silently
+    Explicit,     ///< seq = sender's ISN + value (relative, as tcpdump prints it)
+  } kind = Kind::Exact;
+  int64_t value = 0;
+
+  std::string str() const;  ///< "rcv_nxt", "rcv_nxt+100", "out-of-window", "=5"
+};
+
+/// errno value <-> symbolic name ("EPIPE"). Unknown values print as "E<number>".
+std::string errno_name(int err);
+/// The symbolic name of an errno Linux defines, else nullptr.
+const char* known_errno_name(int err);
+/// Every Linux errno name and alias (EWOULDBLOCK, EDEADLOCK, ENOTSUP), to its value.
+std::optional<int> errno_from_name(const std::string& name);
+/// Every name errno_from_name accepts: by value, then the aliases.
+const std::vector<std::string>& all_errno_names();
+/// Signal number <-> name ("SIGPIPE").
+std::string signal_name(int sig);
 
 }  // namespace rstlab

@@ -20,7 +20,7 @@
 #include "analyze/packet_batch.h"
 #include "rstlab/annotate.h"
 #include "rstlab/error.h"
-#include "rstlab/runner.h"
+#include "rstlab/packet_events.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {

@@ -5,7 +5,6 @@
 
 #include "rstlab/seq.h"
 #include "util/concat.h"
-#include "rstlab/trace.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {

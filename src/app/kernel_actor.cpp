@@ -21,15 +21,6 @@ namespace rstlab {
 using detail::WireReply;
 using detail::WireRequest;
 
-const char* sigpipe_mode_name(SigpipeMode m) {
-  switch (m) {
-    case SigpipeMode::Default: return "default";
-    case SigpipeMode::Ignore: return "ignore";
-    case SigpipeMode::Handler: return "handler";
-  }
-  return "default";
-}
-
 std::string tcp_state_name(int s) {
   static const char* names[] = {"?",          "ESTABLISHED", "SYN_SENT", "SYN_RECV",
                                 "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",

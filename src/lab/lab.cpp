@@ -42,14 +42,6 @@ int prefix_len(Family f) { return f == Family::V4 ? 24 : 64; }
 
 }  // namespace
 
-const char* link_name(LinkKind k) { return k == LinkKind::Veth ? "veth" : "tun"; }
-
-LinkKind parse_link(const std::string& name) {
-  if (name == "veth") return LinkKind::Veth;
-  if (name == "tun") return LinkKind::Tun;
-  throw InputError("unknown link '" + name + "' (expected veth or tun)");
-}
-
 struct Lab::Impl {
   Fd original;  // where the thread was before; restored on destruction
   Fd near, far;
@@ -61,7 +53,7 @@ struct Lab::Impl {
 Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl>()) {
   impl_->original = detail::current_netns();
   const bool v6 = config.family == Family::V6;
-  const bool kernel_far = config.far_end == FarEnd::Kernel;
+  const bool kernel_far = config.far_end == FarEndKind::Kernel;
   try {
     // The far namespace first: the veth end is moved into it when the pair is created.
     const bool need_far = config.link == LinkKind::Veth || kernel_far;
@@ -178,7 +170,7 @@ void Lab::pump(int fd) {
 }
 
 void Lab::inject(bool from_near, const std::vector<uint8_t>& ip_packet) {
-  if (config_.far_end != FarEnd::Kernel) throw Error("the middle actor needs a kernel socket at both ends");
+  if (config_.far_end != FarEndKind::Kernel) throw Error("the middle actor needs a kernel socket at both ends");
   auto& slot = impl_->injector[from_near ? 0 : 1];
   if (!slot) {
     // Opened on first use, in its end's namespace; the thread then returns where it was.

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "rstlab/peer.h"
 
-#include <tins/exceptions.h>
-#include <tins/ip.h>
-#include <tins/ipv6.h>
-#include <tins/rawpdu.h>
-#include <tins/tcp.h>
-
 #include "rstlab/error.h"
 #include "rstlab/segment.h"
 #include "rstlab/seq.h"
@@ -14,53 +8,12 @@
 namespace rstlab {
 namespace {
 
-constexpr uint16_t kMss = 1460;
 constexpr uint32_t kOutOfWindow = 1u << 30;
-
-template <class IpPdu>
-std::optional<PeerSegment> to_segment(const IpPdu& ip) {
-  const auto* tcp = ip.template find_pdu<Tins::TCP>();
-  if (!tcp) return std::nullopt;
-  PeerSegment s;
-  s.tcp.src.addr = Address::parse(ip.src_addr().to_string());
-  s.tcp.dst.addr = Address::parse(ip.dst_addr().to_string());
-  s.tcp.src.port = tcp->sport();
-  s.tcp.dst.port = tcp->dport();
-  s.tcp.seq = tcp->seq();
-  s.tcp.ack = tcp->ack_seq();
-  s.tcp.flags = static_cast<uint8_t>(tcp->flags());
-  s.tcp.window = tcp->window();
-  if (const auto* raw = tcp->template find_pdu<Tins::RawPDU>())
-    s.payload.assign(raw->payload().begin(), raw->payload().end());
-  s.tcp.payload_len = static_cast<uint32_t>(s.payload.size());
-  return s;
-}
-
-/// Parses an IP packet with libtins; nullopt for non-TCP or malformed bytes.
-std::optional<PeerSegment> parse(const std::vector<uint8_t>& b) {
-  if (b.empty()) return std::nullopt;
-  try {
-    // Tins::IP throws on IPv6 bytes: the version nibble decides first.
-    if ((b[0] >> 4) == 4) return to_segment(Tins::IP(b.data(), static_cast<uint32_t>(b.size())));
-    if ((b[0] >> 4) == 6) return to_segment(Tins::IPv6(b.data(), static_cast<uint32_t>(b.size())));
-  } catch (const Tins::exception_base&) {
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
-std::string SeqPolicy::str() const {
-  switch (kind) {
-    case Kind::Exact: return "rcv_nxt";
-    case Kind::Offset: return "rcv_nxt" + std::string(value >= 0 ? "+" : "") + std::to_string(value);
-    case Kind::OutOfWindow: return "out-of-window";
-    case Kind::Explicit: return "=" + std::to_string(value);
-  }
-  return "";
-}
-
-Peer::Peer(PeerLink& link, Endpoint self) : link_(link), self_(std::move(self)) {
+Peer::Peer(PeerLink& link, Endpoint self, PeerOffer offer)
+    : link_(link), self_(std::move(self)), offer_(offer) {
   snd_nxt_ = snd_una_ = iss_;
 }
 
@@ -87,7 +40,7 @@ size_t Peer::service() {
   constexpr size_t kBatch = 64;
   size_t n = 0;
   for (size_t taken = 0; taken < kBatch && link_.receive(buf_); ++taken) {
-    auto seg = parse(buf_);
+    auto seg = parse_segment(buf_);
     if (!seg || seg->tcp.dst != self_ || seg->tcp.src != remote_) continue;
     ++n;
     received_.push_back(*seg);
@@ -96,7 +49,7 @@ size_t Peer::service() {
   return n;
 }
 
-void Peer::transmit(uint8_t flags, const std::string& payload, bool mss) {
+void Peer::transmit(uint8_t flags, const std::string& payload, bool syn) {
   SegmentSpec s;
   s.src = self_;
   s.dst = remote_;
@@ -104,9 +57,31 @@ void Peer::transmit(uint8_t flags, const std::string& payload, bool mss) {
   s.ack = (flags & tcpflag::ACK) ? rcv_nxt_ : 0;
   s.flags = flags;
   s.payload = payload;
-  if (mss) s.mss = kMss;
+  if (syn) {
+    // A SYN offers what the scenario asked for; a SYN-ACK only what the kernel's SYN
+    // offered too (RFC 7323, RFC 2018): the *_ok_ flags say so once the SYN is seen.
+    const bool answer = flags & tcpflag::ACK;
+    s.options.mss = offer_.mss;
+    if (answer ? sack_ok_ : offer_.sack_permitted) s.options.sack_permitted = true;
+    if (answer ? wscale_ok_ : offer_.wscale.has_value()) s.options.wscale = offer_.wscale;
+    if (answer ? ts_ok_ : offer_.timestamps) s.options.timestamps = TcpTimestamps{ts_val_++, ts_recent_};
+  } else if (ts_ok_) {
+    // Once agreed, on every segment, the clock never going back: the kernel drops a
+    // segment whose TSval is older than the last it took (PAWS, tcp_paws_discard).
+    s.options.timestamps = TcpTimestamps{ts_val_++, ts_recent_};
+  }
   s.ip_id = ip_id_++;
   link_.send(build_segment(s));
+}
+
+void Peer::note_timestamps(const PeerSegment& in) {
+  const auto& ts = in.options.timestamps;
+  if (!ts) return;
+  if (in.tcp.has(tcpflag::SYN)) {
+    ts_recent_ = ts->val;
+    return;
+  }
+  if (ts_ok_ && seq::ge(ts->val, ts_recent_)) ts_recent_ = ts->val;
 }
 
 void Peer::handle(const PeerSegment& in) {
@@ -127,6 +102,11 @@ void Peer::handle(const PeerSegment& in) {
   if (t.has(tcpflag::SYN) && !t.has(tcpflag::ACK)) {
     if (!listening_) return;
     rcv_nxt_ = t.seq + 1;
+    // What both ends offered is what the connection uses.
+    ts_ok_ = offer_.timestamps && in.options.timestamps;
+    wscale_ok_ = offer_.wscale && in.options.wscale;
+    sack_ok_ = offer_.sack_permitted && in.options.sack_permitted;
+    note_timestamps(in);
     snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again
     if (!answer_syn_) return;
     transmit(tcpflag::SYN | tcpflag::ACK, {}, true);
@@ -136,11 +116,16 @@ void Peer::handle(const PeerSegment& in) {
   if (t.has(tcpflag::SYN) && t.has(tcpflag::ACK)) {
     if (!syn_sent_) return;
     rcv_nxt_ = t.seq + 1;
+    ts_ok_ = offer_.timestamps && in.options.timestamps;
+    wscale_ok_ = offer_.wscale && in.options.wscale;
+    sack_ok_ = offer_.sack_permitted && in.options.sack_permitted;
+    note_timestamps(in);
     snd_una_ = t.ack;
     established_ = true;
     transmit(tcpflag::ACK);
     return;
   }
+  note_timestamps(in);
   if (t.has(tcpflag::ACK)) {
     if (!established_ && seq::gt(t.ack, iss_)) established_ = true;  // third handshake segment
     if (seq::gt(t.ack, snd_una_)) snd_una_ = t.ack;

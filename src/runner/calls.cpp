@@ -5,7 +5,7 @@
 
 #include <csignal>
 
-#include "rstlab/render.h"
+#include "rstlab/printable.h"
 
 namespace rstlab::detail {
 

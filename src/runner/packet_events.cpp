@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <optional>
 
-#include "rstlab/runner.h"
+#include "rstlab/packet_events.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {

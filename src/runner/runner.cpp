@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The live runner. One thread, one poll() loop: the recorder, the peer's link (or the
-// tun relay) and the actors' control sockets are serviced together, so a call that
-// blocks in an actor is answered by the peer while the runner waits for it.
+// The live runner. One thread, one poll() loop: the recorder, the far end (the crafted
+// peer's link, or a second kernel socket; see rstlab/far_end.h), the tun relay and the
+// actors' control sockets are serviced together, so a call that blocks in an actor is
+// answered by the far end while the runner waits for it.
 #include "rstlab/runner.h"
 
 #include <poll.h>
@@ -9,12 +10,11 @@
 
 #include <memory>
 
-#include "link/delay_link.h"
 #include "rstlab/annotate.h"
+#include "rstlab/app.h"
 #include "rstlab/error.h"
+#include "rstlab/far_end.h"
 #include "rstlab/middle.h"
-#include "rstlab/peer.h"
-#include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
 #include "util/clock.h"
@@ -30,7 +30,7 @@ int64_t now_ns() { return detail::wall_clock_ns(); }
 /// (tcpi_segs_out) to reach the far end. On veth/tun this is microseconds.
 constexpr std::chrono::milliseconds kSettleDeadline{250};
 
-class LiveRun {
+class LiveRun final : public FarEndHost {
  public:
   LiveRun(const Scenario& sc, const RunOptions& opt, LabCache::Entry& lab)
       : sc_(sc), opt_(opt), lab_(*lab.lab), recorder_(*lab.recorder) {
@@ -45,21 +45,22 @@ class LiveRun {
     ep_[1] = {client_near ? lab_.far_addr() : lab_.near_addr(), uint16_t(sc.server_port + shift)};
     const ActorSpec* spec[2] = {&sc.client, &sc.server};
     for (int i = 0; i < 2; ++i) {
+      const Role role = role_at(i);
       if (spec[i]->kind == ActorKind::Kernel) {
         const bool near = !sc.kernel_vs_kernel() || i == 0;  // kvk: the server is far
-        actor_[i] = std::make_unique<KernelActor>(role_name(Role(i)),
-                                                  near ? lab_.near_netns() : lab_.far_netns(),
-                                                  spec[i]->sigpipe);
+        auto actor = std::make_unique<KernelActor>(role_name(role), near ? lab_.near_netns() : lab_.far_netns(),
+                                                   spec[i]->sigpipe);
+        kernel_[i] = actor.get();
+        if (near) near_actor_ = std::move(actor);
+        else far_ = make_kernel_far_end(role, std::move(actor), [this](const Endpoint& src) { return recorded_from(src); });
       } else if (spec[i]->kind == ActorKind::Peer) {
-        delay_link_ = std::make_unique<detail::DelayLink>(lab_.peer_link());
-        peer_ = std::make_unique<Peer>(*delay_link_, ep_[i]);
-        peer_role_ = i;
-        peer_->on_auto_action = [this, i](const std::string& what) {
-          add_action(role_name(Role(i)), "auto", what, now_ns());
-        };
-        if (i == 1) peer_->listen(ep_[0]);
+        far_ = make_crafted_peer(role, lab_.peer_link(), ep_[i], ep_[1 - i], spec[i]->offer);
       }
     }
+    if (far_)
+      far_->on_action = [this](const std::string& action, const std::string& detail) {
+        add_action(role_name(far_->role()), action, detail, now_ns());
+      };
     if (sc.middle)  // kernel against kernel: the client is on the near side
       middle_ = std::make_unique<Middle>(ep_[0], ep_[1], [this](bool as_client, const std::vector<uint8_t>& b) {
         lab_.inject(as_client, b);
@@ -71,7 +72,7 @@ class LiveRun {
     trace_.family = sc.family;
     for (int i = 0; i < 2; ++i) {
       ActorInfo& info = i == 0 ? trace_.client : trace_.server;
-      info.kind = spec[i]->kind == ActorKind::Kernel ? "kernel" : spec[i]->kind == ActorKind::Peer ? "peer" : "none";
+      info.kind = far_ && far_->role() == role_at(i) ? far_->kind() : kernel_[i] ? "kernel" : "none";
       info.endpoint = ep_[i];
       if (spec[i]->kind == ActorKind::Kernel) info.sigpipe = sigpipe_mode_name(spec[i]->sigpipe);
     }
@@ -133,24 +134,26 @@ class LiveRun {
 
   /// One poll over everything; handles what is ready. Returns true if anything was.
   bool service(int timeout_ms) {
-    bool did = delay_link_ && delay_link_->release_due() > 0;
-    if (delay_link_) {
-      const int due = delay_link_->next_due_ms();
+    bool did = far_ && far_->release_due();
+    if (far_) {
+      const int due = far_->next_due_ms();
       if (due >= 0 && (timeout_ms < 0 || due < timeout_ms)) timeout_ms = due;
     }
     std::vector<pollfd> fds;
     fds.push_back({recorder_.fd(), POLLIN, 0});
-    if (peer_) fds.push_back({lab_.peer_link().fd(), POLLIN, 0});
+    if (far_)
+      for (int fd : far_->fds()) fds.push_back({fd, POLLIN, 0});
+    const size_t first_pump = fds.size();
     for (int fd : lab_.pump_fds()) fds.push_back({fd, POLLIN, 0});
     const size_t first_actor = fds.size();
     for (int i = 0; i < 2; ++i)
-      if (actor_[i] && actor_[i]->busy() && !ready_[i]) fds.push_back({actor_[i]->fd(), POLLIN, 0});
+      if (kernel_[i] && kernel_[i]->busy() && !ready_[i]) fds.push_back({kernel_[i]->fd(), POLLIN, 0});
     const int n = ::poll(fds.data(), fds.size(), did ? 0 : timeout_ms);
     if (n < 0) {
       if (errno == EINTR) return true;
       throw_errno("poll");
     }
-    if (delay_link_) did |= delay_link_->release_due() > 0;
+    if (far_) did |= far_->release_due();
     if (n == 0) return did;
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!fds[k].revents) continue;
@@ -158,10 +161,10 @@ class LiveRun {
         did |= recorder_.drain() > 0;
       } else if (k >= first_actor) {
         for (int i = 0; i < 2; ++i)
-          if (actor_[i] && actor_[i]->fd() == fds[k].fd) ready_[i] = true;
+          if (kernel_[i] && kernel_[i]->fd() == fds[k].fd) ready_[i] = true;
         did = true;
-      } else if (peer_ && fds[k].fd == lab_.peer_link().fd()) {
-        did |= peer_->service() > 0;
+      } else if (k < first_pump) {
+        did |= far_->on_readable(fds[k].fd);
       } else {
         lab_.pump(fds[k].fd);
         did = true;
@@ -172,7 +175,7 @@ class LiveRun {
 
   /// Services the network until `done()` or the deadline. Returns done().
   template <class Pred>
-  bool wait_until(Pred done, std::chrono::milliseconds limit) {
+  bool wait_for(Pred done, std::chrono::milliseconds limit) {
     const auto deadline = Clock::now() + limit;
     while (!done()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -182,9 +185,13 @@ class LiveRun {
     return true;
   }
 
-  uint64_t seen_from(const Endpoint& src) const {
-    if (peer_) return peer_->received_from(src);
-    uint64_t n = 0;  // kernel against kernel: the recorder is the far end's witness
+  /// Segments from `src` that reached the far end; without one, those on the link.
+  uint64_t seen_from(const Endpoint& src) const { return far_ ? far_->received_from(src) : recorded_from(src); }
+
+  /// Segments from `src` the recorder saw on the lab link, less the middle's own: the
+  /// witness of what reached a far end that keeps no list (a kernel socket).
+  uint64_t recorded_from(const Endpoint& src) const {
+    uint64_t n = 0;
     TcpSegment s;
     for (const auto& p : recorder_.packets())
       if (decode_tcp(recorder_.link_type(), p.data.data(), p.data.size(), s) == DecodeStatus::Ok &&
@@ -195,15 +202,15 @@ class LiveRun {
 
   /// Lets everything in flight land: drain until idle, and make sure every segment
   /// the kernel sockets say they sent has reached the far end.
-  void settle() {
+  void settle() override {
     while (service(0)) {
     }
     for (int i = 0; i < 2; ++i) {
-      const KernelActor* a = actor_[i].get();
+      const KernelActor* a = kernel_[i];
       if (!a || !a->alive() || !a->local()) continue;
       const Endpoint src = *a->local();
       const uint64_t want = a->segs_out();
-      wait_until([&] { return seen_from(src) >= want; }, kSettleDeadline);
+      wait_for([&] { return seen_from(src) >= want; }, kSettleDeadline);
     }
     while (service(0)) {
     }
@@ -211,7 +218,18 @@ class LiveRun {
 
   // ---- steps ---------------------------------------------------------------
 
-  void fail(const Step& step, const std::string& what) {
+  // ---- what a far end may use while it runs a step (FarEndHost) -------------
+
+  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) override {
+    return wait_for(done, limit);
+  }
+  std::chrono::milliseconds step_timeout() const override { return opt_.step_timeout; }
+  void add_step_action(const Step& step, const std::string& action, const std::string& detail, int64_t t_ns,
+                       std::optional<bool> met) override {
+    add_action(role_name(step.actor), action, detail, t_ns, &step, met);
+  }
+
+  void fail(const Step& step, const std::string& what) override {
     const std::string where = step.where.empty() ? "" : step.where + ": ";
     trace_.failures.push_back(where + role_name(step.actor) + " " + step.text + ": " + what);
   }
@@ -230,15 +248,15 @@ class LiveRun {
   }
 
   void run_step(const Step& step) {
-    if (step.after_ms > 0) wait_until([] { return false; }, std::chrono::milliseconds(step.after_ms));
+    if (step.after_ms > 0) wait_for([] { return false; }, std::chrono::milliseconds(step.after_ms));
     if (step.actor == Role::Middle) return run_middle_step(step);
-    const int i = step.actor == Role::Client ? 0 : 1;
+    const int i = side_of(step.actor);
     if (step.op == StepOp::Call || step.op == StepOp::Wait) {
-      if (!actor_[i]) return fail(step, "this actor is not a kernel socket");
-      return run_call(step, *actor_[i], i);
+      if (!kernel_[i]) return fail(step, "this actor is not a kernel socket");
+      return run_call(step, *kernel_[i], i);
     }
-    if (!peer_ || peer_role_ != i) return fail(step, "this actor is not the crafted peer");
-    run_peer_step(step);
+    if (!far_ || !far_->takes(step)) return fail(step, "this actor is not the crafted peer");
+    far_->run_step(step, *this);
   }
 
   void run_call(const Step& step, KernelActor& actor, int i) {
@@ -261,7 +279,7 @@ class LiveRun {
     } else if (!actor.busy()) {
       return fail(step, "nothing to wait for: the background call did not run");
     }
-    if (!wait_until([&] { return ready_[i]; }, opt_.step_timeout)) {
+    if (!wait_for([&] { return ready_[i]; }, opt_.step_timeout)) {
       actor.kill();
       return fail(step, "the call did not return within " + std::to_string(opt_.step_timeout.count()) +
                             " ms; the actor was killed");
@@ -290,83 +308,6 @@ class LiveRun {
     trace_.events.push_back(std::move(e));
   }
 
-  void run_peer_step(const Step& step) {
-    Peer& p = *peer_;
-    const std::string who = role_name(step.actor);
-    const int64_t t = now_ns();
-    const size_t mark = p.received().size();
-    switch (step.op) {
-      case StepOp::PeerConnect: {
-        add_action(who, "connect", p.connect(ep_[1 - peer_role_]), t, &step);
-        if (!wait_until([&] { return p.established(); }, opt_.step_timeout))
-          fail(step, "the handshake did not complete");
-        break;
-      }
-      case StepOp::PeerRecv: {
-        const size_t want = static_cast<size_t>(step.count);
-        if (!wait_until([&] { return p.readable() >= want; }, opt_.step_timeout))
-          fail(step, "only " + std::to_string(p.readable()) + " of " + std::to_string(want) + " bytes arrived");
-        const std::string got = p.read(want);
-        add_action(who, "recv", std::to_string(got.size()) + " byte" + (got.size() == 1 ? "" : "s") +
-                                    ": \"" + printable(got) + "\"", now_ns(), &step);
-        break;
-      }
-      case StepOp::PeerSend: add_action(who, "send", p.send_data(step.data), t, &step); break;
-      case StepOp::PeerFin: add_action(who, "fin", p.send_fin(), t, &step); break;
-      case StepOp::PeerClose: add_action(who, "close", p.close(), t, &step); break;
-      case StepOp::PeerRst:
-        add_action(who, "rst", p.send_rst(step.seq, step.with_ack, step.bad_checksum), t, &step);
-        break;
-      case StepOp::PeerAck: add_action(who, "ack", p.send_ack(), t, &step); break;
-      case StepOp::PeerAutoAck:
-        p.set_auto_ack(step.flag);
-        add_action(who, "autoack", step.flag ? "on: received data is ACKed" : "off: no more ACKs", t, &step);
-        break;
-      case StepOp::PeerClosedSocket:
-        p.set_closed_socket_rst(step.flag);
-        add_action(who, "closed-rst", step.flag ? "on" : "off", t, &step);
-        break;
-      case StepOp::PeerAnswerSyn:
-        p.set_answer_syn(step.flag);
-        add_action(who, "synack", step.flag ? "on: SYNs get a SYN-ACK" : "off: SYNs are left unanswered", t, &step);
-        break;
-      case StepOp::PeerDelay:
-        delay_link_->set_delay(std::chrono::milliseconds(step.count));
-        add_action(who, "delay", "every segment the peer sends now takes " + std::to_string(step.count) + " ms",
-                   t, &step);
-        break;
-      case StepOp::PeerExpect: {
-        const std::string want = step.data;
-        auto found = [&] {
-          for (size_t k = expect_from_; k < p.received().size(); ++k)
-            if (tcp_flags_string(p.received()[k].tcp.flags) == want) {
-              expect_from_ = k + 1;
-              return true;
-            }
-          return false;
-        };
-        const bool ok = wait_until(found, opt_.step_timeout);
-        add_action(who, "expect", "segment " + want + (ok ? " received" : " never came"), now_ns(), &step, ok);
-        if (!ok) {
-          // Expected against actual, as packetdrill says it: what did arrive instead.
-          std::string got;
-          for (size_t k = expect_from_; k < p.received().size(); ++k)
-            got += (got.empty() ? "" : " ") + tcp_flags_string(p.received()[k].tcp.flags);
-          fail(step, "expected a segment with flags " + want + " within " +
-                         std::to_string(opt_.step_timeout.count()) + " ms; " +
-                         (got.empty() ? "nothing arrived" : "what arrived: " + got));
-        }
-        return;  // expect does not move the window of segments it searches
-      }
-      case StepOp::Call:
-      case StepOp::Wait:
-      case StepOp::MiddleRst:
-      case StepOp::MiddleFin: break;
-    }
-    expect_from_ = mark;
-    settle();
-  }
-
   /// The middle injects from what the wire showed up to now: everything in flight lands
   /// first, so it aims at the rcv_nxt the receivers really have.
   void run_middle_step(const Step& step) {
@@ -390,14 +331,12 @@ class LiveRun {
   Lab& lab_;
   Recorder& recorder_;
   uint64_t drop_base_ = 0, ifdrop_base_ = 0;
-  std::unique_ptr<KernelActor> actor_[2];
+  std::unique_ptr<KernelActor> near_actor_;  ///< the kernel socket under test
+  std::unique_ptr<FarEnd> far_;              ///< the other end: crafted peer or kernel socket
+  KernelActor* kernel_[2] = {nullptr, nullptr};  ///< by side: the kernel sockets, near and far
   CallRequest pending_[2];
-  std::unique_ptr<detail::DelayLink> delay_link_;
-  std::unique_ptr<Peer> peer_;
   std::unique_ptr<Middle> middle_;
-  int peer_role_ = -1;
   bool ready_[2] = {false, false};
-  size_t expect_from_ = 0;
   Endpoint ep_[2];
   Trace trace_;
 };
@@ -406,7 +345,7 @@ class LiveRun {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabCache& labs) {
   const LabConfig config{options.link,
-                         scenario.kernel_vs_kernel() ? FarEnd::Kernel : FarEnd::Peer,
+                         scenario.kernel_vs_kernel() ? FarEndKind::Kernel : FarEndKind::Peer,
                          scenario.family};
   LiveRun run(scenario, options, labs.get(config));
   return run.run();

@@ -10,10 +10,6 @@ namespace rstlab {
 // Generated at build time from scenarios/index and the .scn files it lists.
 extern const std::vector<CatalogueEntry>& embedded_scenarios();
 
-const char* role_name(Role r) {
-  return r == Role::Client ? "client" : r == Role::Server ? "server" : "middle";
-}
-
 const std::vector<CatalogueEntry>& catalogue_sources() { return embedded_scenarios(); }
 
 const std::vector<Scenario>& catalogue() {

@@ -13,7 +13,7 @@
 #include <set>
 
 #include "rstlab/error.h"
-#include "rstlab/render.h"
+#include "rstlab/printable.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "util/files.h"
@@ -373,12 +373,34 @@ class Parser {
         else if (v == "ignore") a.sigpipe = SigpipeMode::Ignore;
         else if (v == "handler") a.sigpipe = SigpipeMode::Handler;
         else fail(opt.col + 8, "expected sigpipe=default, ignore or handler, found '" + v + "'");
+      } else if (opt.kind == Token::Kind::Word && a.kind == ActorKind::Peer) {
+        peer_option(opt, a.offer);
       } else {
         fail_at(opt, "unexpected " + found(opt) +
                          (a.kind == ActorKind::Kernel ? " (a kernel actor takes sigpipe=default|ignore|handler)"
-                                                      : " (only kernel actors take options)"));
+                                                      : " (only kernel actors and the peer take options)"));
       }
     }
+  }
+
+  /// One option the crafted peer offers in its SYN or SYN-ACK: mss=N, wscale=N, sackok, ts.
+  void peer_option(const Token& opt, PeerOffer& offer) {
+    const std::string& w = opt.text;
+    auto value = [&](size_t at, int64_t lo, int64_t hi, const char* what) {
+      const std::string v = w.substr(at);
+      int64_t n = -1;
+      if (!v.empty() && v.size() <= 6 && v.find_first_not_of("0123456789") == std::string::npos) n = std::stoll(v);
+      if (n < lo || n > hi)
+        fail(opt.col + static_cast<int>(at), std::string("expected ") + what + " from " + std::to_string(lo) +
+                                                 " to " + std::to_string(hi) + ", found '" + v + "'");
+      return n;
+    };
+    if (w.rfind("mss=", 0) == 0) offer.mss = static_cast<uint16_t>(value(4, 64, 65535, "an MSS"));
+    else if (w.rfind("wscale=", 0) == 0) offer.wscale = static_cast<uint8_t>(value(7, 0, 14, "a window scale"));
+    else if (w == "sackok") offer.sack_permitted = true;
+    else if (w == "ts") offer.timestamps = true;
+    else
+      fail_at(opt, "unexpected " + found(opt) + " (the peer takes the options of its SYN: mss=N, wscale=N, sackok, ts)");
   }
 
   // ---- the middle actor ------------------------------------------------------

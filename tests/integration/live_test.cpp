@@ -241,7 +241,7 @@ TEST(LabReuse, RtoMinIsPutBackAsItWasFound) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
   LabCache labs;
   RunOptions opt;
-  const LabConfig config{opt.link, FarEnd::Peer, Family::V4};
+  const LabConfig config{opt.link, FarEndKind::Peer, Family::V4};
   Lab& lab = *labs.get(config).lab;
   const char* path = "net/ipv4/tcp_rto_min_us";
   if (!lab.get_sysctl(path)) GTEST_SKIP() << "this kernel has no net.ipv4.tcp_rto_min_us";

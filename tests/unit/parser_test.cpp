@@ -291,3 +291,37 @@ middle fin server seq=-1
   EXPECT_EQ(st[5].seq.value, -1);
   EXPECT_STREQ(role_name(Role::Middle), "middle");
 }
+
+TEST(Parser, PeerOffersTcpOptions) {
+  const Scenario s = parse_scenario("scenario o\nclient kernel\nserver peer wscale=7 sackok ts mss=1400\n"
+                                    "client connect => 0\n", "o.scn");
+  EXPECT_EQ(s.server.offer.wscale, std::optional<uint8_t>(7));
+  EXPECT_TRUE(s.server.offer.sack_permitted);
+  EXPECT_TRUE(s.server.offer.timestamps);
+  EXPECT_EQ(s.server.offer.mss, 1400);
+  EXPECT_EQ(s.server.offer.str(), "mss=1400 wscale=7 sackok ts");
+  // Without options the peer offers what it always did: MSS 1460 and nothing else.
+  const Scenario plain = parse_scenario("scenario o\nclient kernel\nserver peer\n", "o.scn");
+  EXPECT_EQ(plain.server.offer.str(), "");
+  EXPECT_EQ(plain.server.offer.mss, 1460);
+  EXPECT_FALSE(plain.server.offer.wscale);
+}
+
+TEST(Parser, PeerOptionErrorsPointAtTheValue) {
+  auto error = [](const std::string& text) {
+    try {
+      parse_scenario(text, "o.scn");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("scenario o\nclient kernel\nserver peer wscale=15\n"),
+            "o.scn:3:20: expected a window scale from 0 to 14, found '15'");
+  EXPECT_EQ(error("scenario o\nclient kernel\nserver peer mss=x\n"),
+            "o.scn:3:17: expected an MSS from 64 to 65535, found 'x'");
+  EXPECT_EQ(error("scenario o\nclient kernel\nserver peer sack\n"),
+            "o.scn:3:13: unexpected 'sack' (the peer takes the options of its SYN: mss=N, wscale=N, sackok, ts)");
+  EXPECT_EQ(error("scenario o\nclient kernel wscale=7\nserver peer\n"),
+            "o.scn:2:15: unexpected 'wscale=7' (a kernel actor takes sigpipe=default|ignore|handler)");
+}
