@@ -31,6 +31,8 @@ struct ResetReport {
   Endpoint from, to;
   RstReaction reaction = RstReaction::Ignored;
   std::string_view cause;   ///< slug (static text): close-unread-data, data-after-close, refused, abort, ...
+  RuleId cause_rule = RuleId::None;  ///< why its sender sent it (a cause.* rule; ConnectionModel::classify_rst_cause)
+  RuleId rule = RuleId::None;        ///< what it did to its receiver (an rst.* rule, or segment.bad-checksum)
   std::string explanation;  ///< one line (AnalyzeOptions::words)
   int err = 0;              ///< errno the receiver stores (0: none)
   /// What the checksum field showed: "good", "offload" (the sending host's unfinished

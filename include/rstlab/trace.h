@@ -79,6 +79,7 @@ struct Annotation {
   size_t event = 0;  ///< index into Trace::events
   std::string kind;  ///< "rst", "fin", "challenge-ack", "cause", "call", "observer", "mismatch"
   std::string text;
+  std::string rule;  ///< the dotted name of the rule behind it (rstlab/rules.h), empty if none
 };
 
 /// The first system call whose result was caused by the reset (or FIN, or local

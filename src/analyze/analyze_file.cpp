@@ -19,6 +19,7 @@
 #include "analyze/mapped_stream.h"
 #include "analyze/packet_batch.h"
 #include "rstlab/annotate.h"
+#include "rstlab/rules.h"
 #include "rstlab/error.h"
 #include "rstlab/packet_events.h"
 #include "rstlab/wire.h"
@@ -212,15 +213,14 @@ Trace connection_trace(const ConnectionReport& c, int link_type, const std::vect
     const auto e = event_of.find(r.frame);
     if (e == event_of.end()) continue;
     std::string text = std::string(r.cause) + ": " + r.explanation;
-    t.annotations.push_back({e->second, "rst", std::move(text)});
+    t.annotations.push_back({e->second, "rst", std::move(text), rule_name(r.rule)});
   }
   for (const FinReport& f : c.fins) {
     const auto e = event_of.find(f.frame);
     if (e == event_of.end()) continue;
     const int from = f.from == c.a ? 0 : 1;
-    t.annotations.push_back({e->second, "fin",
-                             std::string("FIN from the ") + kRole[from] + ": the " + kRole[1 - from] +
-                                 "'s reads return EOF once its queue is empty, and it can still send"});
+    t.annotations.push_back({e->second, "fin", rule_words(RuleId::FinReceived, 1, {kRole[from], kRole[1 - from]}),
+                             rule_name(RuleId::FinReceived)});
   }
   std::stable_sort(t.annotations.begin(), t.annotations.end(),
                    [](const Annotation& x, const Annotation& y) { return x.event < y.event; });

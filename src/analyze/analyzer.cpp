@@ -20,6 +20,7 @@
 
 #include "analyze/flow_table.h"
 #include "analyze/packet_batch.h"
+#include "rstlab/rules.h"
 #include "rstlab/seq.h"
 #include "rstlab/wire.h"
 #include "util/concat.h"
@@ -171,6 +172,7 @@ struct Analyzer::Impl {
     int rst_from = 0;
     size_t rst_index = 0;  // in the report's resets
     std::string_view cause;
+    RuleId cause_rule = RuleId::None;
     std::string classified;
     ConnectionModel taken;
     SegmentVerdict verdict;
@@ -189,6 +191,7 @@ struct Analyzer::Impl {
     c.k = Conn::Counters{};
     c.model.reset();
     c.model.track_receive_queue = false;  // the wire cannot tell what applications read
+    c.model.calls_observed = false;       // nor when they close
     c.model.with_reasons = options.words;
     // Events are frame numbers here: the model's default "#N" names them as Wireshark does.
     c.k.id = next_id++;
@@ -258,46 +261,44 @@ struct Analyzer::Impl {
   }
 
   /// Why side `from` sent this RST, judged from the wire, before the model sees it: the
-  /// cause, and with the words on, the sentence (the model's verdict is appended to it).
+  /// cause (the model's classifier, the one live traces use too), and with the words on,
+  /// the sentence (the model's verdict is appended to it).
   void classify_reset(const Conn& c, int from, bool ack, ResetReport& out) const {
-    const EndpointModel& a = c.model.side[from];
-    const EndpointModel& b = c.model.side[1 - from];
+    RstEvidence e;
+    e.ack = ack;
+    e.retrans_from = std::max(c.k.max_retrans[from], c.k.retrans[from]);
+    e.retrans_other = c.k.retrans[1 - from];
+    e.last_data_from = c.k.last_data_from;
+    out.cause_rule = c.model.classify_rst_cause(from, e);
+    out.cause = cause_slug(out.cause_rule);
+    if (!options.words) return;
+    out.explanation.reserve(256);  // room for the verdict
     const char* who = from == 0 ? "a" : "b";
     const char* other = from == 0 ? "b" : "a";
-    const auto say = [&](const auto&... parts) {
-      if (!options.words) return;
-      out.explanation.reserve(256);  // room for the verdict
-      detail::append_all(out.explanation, parts...);
-    };
-    if (b.state == TcpState::SynSent && ack) {
-      out.cause = "refused";
-      say("nothing listens on ", who, "'s port: RST|ACK answers the SYN");
-    } else if (a.fin_sent && a.data_after_fin) {
-      out.cause = "data-after-close";
-      say(who, " had closed (FIN sent); ", other, "'s data arrived afterwards and was answered with RST");
-    } else if (c.k.max_retrans[from] >= 3 || c.k.retrans[from] >= 3) {
-      out.cause = "retransmission-storm";
-      say(who, " retransmitted ", std::to_string(std::max(c.k.max_retrans[from], c.k.retrans[from])),
-          " times without an answer, then gave up with RST");
-    } else if (c.k.retrans[1 - from] >= 3) {
-      out.cause = "retransmission-storm";
-      say("RST answering ", other, "'s ", std::to_string(c.k.retrans[1 - from]), " retransmissions: ", who,
-          " no longer has the connection");
-    } else if (!a.fin_sent && ack &&
-               (c.k.last_data_from == 1 - from ||
-                // none of the other side's segments are in the capture, but the RST's
-                // sender acknowledged bytes from it and sent none since
-                (!b.own_segments && a.received > 0 && c.k.last_data_from != from))) {
-      out.cause = "close-unread-data";
-      if (c.k.acked_last[from])
-        say(who, " ACKed ", other, "'s last bytes but its application never read them: closing with them unread "
-            "sends RST|ACK instead of FIN");
-      else
-        say(who, " closed with ", other, "'s last bytes unread (this RST|ACK is its first answer to them): RST|ACK "
-            "instead of FIN");
-    } else {
-      out.cause = "abort";
-      say(who, " aborted with nothing pending (SO_LINGER 0 close, or the process died)");
+    switch (out.cause_rule) {
+      case RuleId::CauseRefused: append_rule_words(out.explanation, out.cause_rule, 1, {who}); break;
+      case RuleId::CauseDataAfterClose: append_rule_words(out.explanation, out.cause_rule, 1, {who, other}); break;
+      case RuleId::CauseRetransmissionStorm:
+        if (e.retrans_from >= 3)
+          append_rule_words(out.explanation, out.cause_rule, 1, {who, std::to_string(e.retrans_from)});
+        else
+          append_rule_words(out.explanation, out.cause_rule, 2, {other, std::to_string(e.retrans_other), who});
+        break;
+      case RuleId::CauseCloseUnreadData:
+        append_rule_words(out.explanation, out.cause_rule, c.k.acked_last[from] ? 2 : 3, {who, other});
+        break;
+      default: append_rule_words(out.explanation, RuleId::CauseAbort, 1, {who}); break;
+    }
+  }
+
+  /// The slug the table and the JSON print for a cause rule (ResetReport::cause).
+  static std::string_view cause_slug(RuleId r) {
+    switch (r) {
+      case RuleId::CauseRefused: return "refused";
+      case RuleId::CauseDataAfterClose: return "data-after-close";
+      case RuleId::CauseRetransmissionStorm: return "retransmission-storm";
+      case RuleId::CauseCloseUnreadData: return "close-unread-data";
+      default: return "abort";
     }
   }
 
@@ -393,7 +394,7 @@ struct Analyzer::Impl {
     // acknowledged, sent every so often while the connection idles), or a 1-byte probe
     // into a receiver's zero window (other stacks), is not one.
     const uint32_t seg_len = d.seq_len();
-    const EndpointModel& rx = c.model.side[1 - from];
+    const EndpointModel& rx = c.model.side(1 - from);
     const bool probe = seg_len <= 1 && (s.flags & (tcpflag::SYN | tcpflag::FIN | tcpflag::RST)) == 0 &&
                        c.k.acked[1 - from] &&
                        (s.seq + 1 == c.k.highest_ack[1 - from] || (rx.own_segments && rx.window == 0));
@@ -423,7 +424,7 @@ struct Analyzer::Impl {
       c.k.acked_last[1 - from] = false;
     }
     if ((s.flags & (tcpflag::ACK | tcpflag::RST)) == tcpflag::ACK) {
-      c.k.acked_last[from] = s.ack == c.model.side[1 - from].snd_nxt;
+      c.k.acked_last[from] = s.ack == c.model.side(1 - from).snd_nxt;
       if (!c.k.acked[from] || seq::gt(s.ack, c.k.highest_ack[from])) c.k.highest_ack[from] = s.ack;
       c.k.acked[from] = true;
     }
@@ -462,6 +463,7 @@ struct Analyzer::Impl {
       ev.rst_from = from;
       ev.rst_index = r.resets.size() - 1;
       ev.cause = rst.cause;
+      ev.cause_rule = rst.cause_rule;
       ev.classified = std::move(rst.explanation);
       ev.taken = c.model;
       SegmentFacts good = s;
@@ -476,6 +478,10 @@ struct Analyzer::Impl {
   void apply_reset_verdict(Conn& c, ConnectionReport& r, ResetReport& rst, int from, SegmentVerdict& v) {
     rst.reaction = v.reaction;
     rst.err = v.err;
+    rst.rule = v.rule;
+    // An RST that did nothing is described by what the receiver did with it: why it was
+    // sent is then no more than a guess (a refusal excepted, told by the SYN it answers).
+    if (v.reaction != RstReaction::Accepted && rst.cause != "refused") rst.cause_rule = RuleId::None;
     if (v.dropped_bad_checksum) {
       rst.reaction = RstReaction::Ignored;
       rst.cause = "bad-checksum";
@@ -496,7 +502,7 @@ struct Analyzer::Impl {
     }
     if (rst.cause == "retransmission-storm") r.anomaly = true;
     // A verdict on an endpoint the capture knows only from the other side says so.
-    const EndpointModel& to = c.model.side[1 - from];
+    const EndpointModel& to = c.model.side(1 - from);
     if (options.words && to.inferred && !v.dropped_bad_checksum)
       detail::append_all(rst.explanation, " [inferred: ", from == 0 ? "b" : "a",
                          to.own_segments ? "'s handshake is not in the capture"
@@ -560,6 +566,7 @@ struct Analyzer::Impl {
         // the RST after all. Switch to the model that did.
         c.model = std::move(ev.taken);
         rst.cause = ev.cause;
+        rst.cause_rule = ev.cause_rule;
         rst.explanation = std::move(ev.classified);
         apply_reset_verdict(c, r, rst, ev.rst_from, ev.verdict);
         if (options.words)
@@ -613,9 +620,7 @@ struct Analyzer::Impl {
       }
     }
     if (v.challenge_ack && options.words)
-      report_of(n).notes.push_back(detail::concat("#", std::to_string(frame),
-                                       " is the challenge ACK answering an in-window RST (RFC 5961), not a "
-                                       "duplicate ACK, a retransmission or an out-of-order segment"));
+      report_of(n).notes.push_back(rule_words(RuleId::RstChallengeAck, 2, {std::to_string(frame)}));
   }
 
   /// Reports and frees closed connections that went quiet.
@@ -650,7 +655,7 @@ struct Analyzer::Impl {
       p.write_raises_sigpipe = calls.sigpipe;
       if (calls.so_error) p.so_error = errno_name(calls.so_error);
       else p.so_error = "0";
-      const EndpointModel& m = c.model.side[s];
+      const EndpointModel& m = c.model.side(s);
       p.inferred = m.inferred;
       if (m.inferred && options.words)
         p.unknown = m.own_segments
@@ -672,10 +677,7 @@ struct Analyzer::Impl {
           p.next_read = p.next_write = "ETIMEDOUT";
           p.so_error = "ETIMEDOUT";
           p.write_raises_sigpipe = false;
-          if (options.words)
-            p.why = detail::concat("its data went unacknowledged (", std::to_string(c.k.retrans[s]),
-                                   " retransmissions, no answer): when the retransmission limit or "
-                                   "TCP_USER_TIMEOUT runs out the kernel aborts with ETIMEDOUT and sends no RST");
+          if (options.words) p.why = rule_words(RuleId::RetransmissionTimeout, 0, {std::to_string(c.k.retrans[s])});
         }
   }
 

@@ -38,6 +38,10 @@ void append_connection_json(std::string& out, const ConnectionReport& c, const s
         .field("to", EndpointText(r.to).view())
         .field("reaction", rst_reaction_name(r.reaction))
         .field("cause", r.cause);
+    j.key("cause_rule");
+    if (r.cause_rule == RuleId::None) j.null();
+    else j.value(rule_name(r.cause_rule));
+    j.field("rule", rule_name(r.rule));
     j.key("errno");
     if (!r.err) j.null();
     else if (const char* name = known_errno_name(r.err)) j.value(name);

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Explains a live trace: walks its events in time order, feeding packets and calls to
 // the connection model, and writes down what each RST, FIN and call means.
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <queue>
-#include <cerrno>
 
 #include "rstlab/annotate.h"
+#include "rstlab/rules.h"
 #include "rstlab/tcp_model.h"
 #include "rstlab/wire.h"
 
@@ -14,8 +18,6 @@ namespace rstlab {
 namespace {
 
 const char* kRole[2] = {"client", "server"};
-
-bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 
 /// The observed outcome of a call in the vocabulary of Prediction::result.
 std::string observed(const SyscallEvent& s) {
@@ -25,53 +27,39 @@ std::string observed(const SyscallEvent& s) {
     if (s.signal) r += " +" + signal_name(*s.signal);
     return r;
   }
-  if (s.call == "read" || s.call == "recv") return *s.ret == 0 ? "EOF" : "data";
-  if (s.call == "getsockopt" && s.args == "SO_ERROR") return s.value;
+  if (s.facts.op == CallOp::Read) return *s.ret == 0 ? "EOF" : "data";
+  if (s.facts.op == CallOp::GetSockOpt && s.facts.option == SockOpt::Error)
+    return s.facts.so_error ? errno_name(s.facts.so_error) : "0";
   return "ok";
 }
 
 /// The result as the first observer reports it: "ECONNRESET", "EPIPE +SIGPIPE (killed)".
 std::string result_text(const SyscallEvent& s) {
   std::string r = observed(s);
-  if (s.call == "poll") r = s.value;
-  if (s.call == "getsockopt") r = "SO_ERROR " + s.value;
+  // poll's revents as the trace prints them: copied for people, never read for a rule.
+  if (s.facts.op == CallOp::Poll) r = s.value;
+  if (s.facts.op == CallOp::GetSockOpt) r = "SO_ERROR " + r;
   if (s.fate == SignalFate::Killed) r += " (killed)";
   return r;
-}
-
-/// The bytes a write asked for, from its arguments as the trace prints them ("100000 bytes"
-/// or an escaped string, see printable()); nullopt when they say neither.
-std::optional<uint64_t> requested_bytes(const std::string& args) {
-  if (!args.empty() && args[0] == '"') {
-    uint64_t n = 0;
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == '"') return n;
-      if (args[i] == '\\') i += i + 1 < args.size() && args[i + 1] == 'x' ? 3 : 1;
-      ++n;
-    }
-    return std::nullopt;
-  }
-  const size_t digits = args.find_first_not_of("0123456789");
-  if (digits == 0 || digits == std::string::npos || args.compare(digits, 6, " bytes") != 0) return std::nullopt;
-  return std::stoull(args.substr(0, digits));
 }
 
 /// A write that returned fewer bytes than it asked for: it blocked and something ended it.
 bool cut_short(const SyscallEvent& c) {
   if (!c.ret || *c.ret < 0) return false;
-  const auto want = requested_bytes(c.args);
-  return want && static_cast<uint64_t>(*c.ret) < *want;
+  return c.facts.size && static_cast<uint64_t>(*c.ret) < *c.facts.size;
 }
 
 bool abnormal(const SyscallEvent& s) {
   if (!s.ret) return false;
   if (*s.ret < 0)
     return s.err && (*s.err == ECONNRESET || *s.err == EPIPE || *s.err == ECONNREFUSED || *s.err == ETIMEDOUT);
-  if ((s.call == "read" || s.call == "recv") && *s.ret == 0) return true;
-  if (s.call == "getsockopt" && s.args == "SO_ERROR") return s.value != "0";
-  if (s.call == "poll") return has(s.value, "POLLERR") || has(s.value, "POLLHUP") || has(s.value, "POLLRDHUP");
+  if (s.facts.op == CallOp::Read && *s.ret == 0) return true;
+  if (s.facts.op == CallOp::GetSockOpt && s.facts.option == SockOpt::Error) return s.facts.so_error != 0;
+  if (s.facts.op == CallOp::Poll) return s.facts.revents & (POLLERR | POLLHUP | POLLRDHUP);
   return false;
 }
+
+CallOutcome outcome(const SyscallEvent& c) { return {c.ret, c.err.value_or(0)}; }
 
 class Annotator {
  public:
@@ -131,8 +119,8 @@ class Annotator {
     return "(event " + std::to_string(e) + ")";
   }
 
-  void note(size_t event, const std::string& kind, const std::string& text) {
-    t_.annotations.push_back({event, kind, text});
+  void note(size_t event, const std::string& kind, const std::string& text, RuleId rule = RuleId::None) {
+    t_.annotations.push_back({event, kind, text, rule_name(rule)});
   }
 
   // ---- packets ---------------------------------------------------------------
@@ -142,44 +130,49 @@ class Annotator {
     SegmentFacts f{p.flags, p.seq_abs, p.ack_abs, p.len, p.window, p.wscale, p.checksum_ok};
     f.injected = injected;
     const bool rst = p.flags & tcpflag::RST;
-    const std::string cause = injected ? injected_cause(p, from) : rst ? rst_cause(from) : "";
+    RuleId cause_rule = RuleId::None;
+    std::string cause;
+    if (injected) {
+      cause_rule = RuleId::CauseInjected;
+      cause = injected_cause(p, from);
+    } else if (rst) {
+      cause_rule = rst_cause(from, cause);
+    }
     const std::string by = injected ? ", injected by the middlebox" : "";
-    if (p.len > 0) last_data_from_[from] = i;
     const SegmentVerdict v = model_.on_segment(from, f, i);
     if (v.challenge_ack)
-      note(i, "challenge-ack", std::string("challenge ACK from the ") + kRole[from] +
-                                   " (RFC 5961): it answers the in-window RST with its real rcv_nxt");
-    if (injected && !rst) note(i, "cause", cause);
+      note(i, "challenge-ack", rule_words(RuleId::RstChallengeAck, 1, {kRole[from]}), RuleId::RstChallengeAck);
+    if (injected && !rst) note(i, "cause", cause, cause_rule);
     if (rst) {
-      if (!cause.empty()) note(i, "cause", cause);
+      if (!cause.empty()) note(i, "cause", cause, cause_rule);
       if (!kernel_[to]) {
-        note(i, "rst", std::string("RST to the crafted peer: it drops its side of the connection"));
+        note(i, "rst", rule_words(RuleId::PeerDropsConnection), RuleId::PeerDropsConnection);
       } else {
-        note(i, "rst", std::string("RST to the ") + kRole[to] + by + ": " + v.why);
+        note(i, "rst", std::string("RST to the ") + kRole[to] + by + ": " + v.why, v.rule);
         if (v.reaction == RstReaction::Accepted && v.err && !principal_) principal_ = i;
         // One middlebox act (an idle timeout resetting both ends) is one cause.
         if (v.reaction == RstReaction::Accepted && v.err && injected) injected_accepted_.push_back(i);
       }
     } else if (v.dropped_bad_checksum) {
-      note(i, "dropped", v.why);
+      note(i, "dropped", v.why, v.rule);
     }
     if (v.fin && kernel_[to]) {
-      note(i, "fin", std::string("FIN from the ") + kRole[from] + by + ": the " + kRole[to] +
-                         "'s receive side is shut (" + tcp_state_label(model_.side[to].state) +
-                         "); its reads return 0 once the queue is empty, and it can still send");
+      note(i, "fin",
+           rule_words(RuleId::FinReceived, 0, {kRole[from], by, kRole[to], tcp_state_label(model_.side(to).state)}),
+           RuleId::FinReceived);
       if (!fin_principal_) fin_principal_ = i;
     }
   }
 
   /// Who sent a segment the middle injected, and how it aimed.
   std::string injected_cause(const PacketEvent& p, int from) const {
-    std::string s = std::string("injected by the middlebox in the ") + kRole[from] + "'s name: the " + kRole[from] +
-                    " never sent it";
+    std::string s = rule_words(RuleId::CauseInjected, 0, {kRole[from]});
     if (last_middle_action_) {
       // "seq=rcv_nxt", "seq=rcv_nxt+100"...: how the middle aimed, from what it saw.
       const std::string part = middle_part(t_.events[*last_middle_action_].action()->detail, p);
       const size_t at = part.find("seq=");
-      if (at != std::string::npos) s += " (" + part.substr(at, part.find(' ', at) - at) + " as the middle saw it)";
+      if (at != std::string::npos)
+        append_rule_words(s, RuleId::CauseInjected, 1, {part.substr(at, part.find(' ', at) - at)});
     }
     return s;
   }
@@ -198,34 +191,42 @@ class Annotator {
     return detail;
   }
 
-  /// Why the sender sent this RST (before the model sees the RST).
-  std::string rst_cause(int from) const {
-    const std::string who = kRole[from];
+  /// Why the sender sent this RST (before the model sees the RST): its rule, and the
+  /// words in `text`.
+  RuleId rst_cause(int from, std::string& text) const {
+    const char* who = kRole[from];
     if (!kernel_[from]) {
       if (last_peer_action_) {
         const ActionEvent& a = *t_.events[*last_peer_action_].action();
-        if (a.action == "rst") return "crafted by the peer: " + a.detail;
-        if (a.action == "auto" || a.action == "close") return "the peer behaves like a Linux socket: " + a.detail;
+        if (a.action == "rst") {
+          text = rule_words(RuleId::CausePeerCrafted, 0, {a.detail});
+          return RuleId::CausePeerCrafted;
+        }
+        if (a.action == "auto" || a.action == "close") {
+          text = rule_words(RuleId::CausePeerLinux, 0, {a.detail});
+          return RuleId::CausePeerLinux;
+        }
       }
-      return "sent by the crafted peer";
+      text = rule_words(RuleId::CausePeer);
+      return RuleId::CausePeer;
     }
-    const EndpointModel& a = model_.side[from];
-    if (a.app_closed && a.linger_zero)
-      return "the " + who + " set SO_LINGER {on, 0} and closed: an abortive close sends RST instead of FIN";
-    if (a.app_closed && a.unread_at_close > 0)
-      return "the " + who + " closed with " + std::to_string(a.unread_at_close) + " unread byte" +
-             (a.unread_at_close == 1 ? "" : "s") + ": tcp_close() aborts the connection with RST instead of FIN";
-    if (a.app_closed && close_event_[from] && last_data_from_[1 - from] &&
-        *last_data_from_[1 - from] > *close_event_[from])
-      return "the " + who + "'s application has closed: data arriving now is answered with RST "
-             "(seq = the segment's ack)";
-    if (!a.seen || a.state == TcpState::Listen)
-      return "nothing listens on the " + who + "'s port: its kernel answers the SYN with RST|ACK";
-    if (a.reset && a.err_cause)
-      return "the " + who + "'s socket was reset by " + ref(*a.err_cause) +
-             ": its kernel has no connection left and answers the " + kRole[1 - from] +
-             "'s segment with RST (seq = the segment's ack)";
-    return "the " + who + "'s kernel reset the connection";
+    RstEvidence e;
+    e.calls_known = true;
+    const RuleId r = model_.classify_rst_cause(from, e);
+    const EndpointModel& a = model_.side(from);
+    switch (r) {
+      case RuleId::CauseCloseUnreadData: {
+        const std::string unread = std::to_string(a.unread_at_close) +
+                                   (a.unread_at_close == 1 ? " unread byte" : " unread bytes");
+        text = rule_words(r, 0, {who, unread});
+        break;
+      }
+      case RuleId::CauseNoSocket:
+        text = rule_words(r, 0, {who, ref(*a.err_cause), kRole[1 - from]});
+        break;
+      default: text = rule_words(r, 0, {who}); break;
+    }
+    return r;
   }
 
   void on_action(const ActionEvent& a, size_t i) {
@@ -239,193 +240,192 @@ class Annotator {
   }
 
   // ---- calls -----------------------------------------------------------------
+  /// The call's facts, with on_pipe kept for every call after pipe(): the actor reports
+  /// on_pipe only while the pipe's read end is open, and the write after the reader
+  /// closed it is still a write into the pipe.
+  CallFacts facts_of(const SyscallEvent& c, int s) const {
+    CallFacts f = c.facts;
+    f.on_pipe = f.on_pipe || pipe_[s];
+    return f;
+  }
+
   bool decided_on_return(const SyscallEvent& c) const {
     const int s = c.actor == "client" ? 0 : 1;
-    if (c.call == "accept") return true;
-    if (c.call == "connect") return !has(c.args, "O_NONBLOCK");
-    if (c.call == "poll") return !has(c.args, ", 0 ms");
-    if (c.call == "read" || c.call == "recv") return !pipe_[s] && model_.predict_read(s).result == "block";
-    // A write that the rules let through when it started but that came back short or
-    // failed had to wait for room in the send buffer: what ended it happened while it
-    // waited, so it is judged when it returns.
-    if ((c.call == "write" || c.call == "send") && !pipe_[s])
-      return model_.predict_write(s, false).result == "ok" && (cut_short(c) || (c.ret && *c.ret < 0));
-    return false;
+    const CallFacts f = facts_of(c, s);
+    switch (f.op) {
+      case CallOp::Accept: return true;
+      case CallOp::Connect: return !f.nonblock;
+      case CallOp::Poll: return f.timeout_ms != 0;
+      case CallOp::Read: return !f.on_pipe && model_.predict_read(s, false).result == "block";
+      case CallOp::Write:
+        // A write that the rules let through when it started but that came back short or
+        // failed had to wait for room in the send buffer: what ended it happened while it
+        // waited, so it is judged when it returns.
+        return !f.on_pipe && model_.predict_write(s, false).result == "ok" && (cut_short(c) || (c.ret && *c.ret < 0));
+      default: return false;
+    }
   }
 
   void on_call(const SyscallEvent& c, size_t i) {
     const int s = c.actor == "client" ? 0 : 1;
-    EndpointModel& m = model_.side[s];
+    if (c.facts.op == CallOp::Pipe) pipe_[s] = true;
+    const CallFacts f = facts_of(c, s);
+    const EndpointModel& m = model_.side(s);
     const std::string obs = observed(c);
+    const auto failed = [&](int e) { return c.err && *c.err == e; };
     std::optional<size_t> cause;
     std::string reason;
+    RuleId rule = RuleId::None;
+    const auto say = [&](RuleId r, std::initializer_list<std::string_view> args = {}) {
+      rule = r;
+      reason = rule_words(r, 0, args);
+    };
     auto check = [&](const Prediction& p, std::string predicted) {
       cause = p.cause;
       reason = p.reason;
+      rule = p.rule;
       if (p.result == "block" || obs == predicted) return;
       note(i, "mismatch", "MODEL MISMATCH: the kernel rules predict " + predicted + ", the kernel returned " + obs);
     };
 
-    if (c.call == "pipe") {
-      pipe_[s] = true;
-      reason = "pipe(): this process writes into the write end and reads from the read end";
-    } else if (pipe_[s]) {
-      if (c.call == "close") {
+    if (f.op == CallOp::Pipe) {
+      say(RuleId::PipeCreated);
+    } else if (f.on_pipe) {
+      if (f.op == CallOp::Close) {
         pipe_reader_closed_ = i;
-        reason = "the reader is gone (like head exiting): the pipe has no reader left";
-      } else if (c.call == "write" && c.err && *c.err == EPIPE) {
+        say(RuleId::PipeReaderGone);
+      } else if (f.op == CallOp::Write && failed(EPIPE)) {
         cause = pipe_reader_closed_;
-        reason = "the pipe has no reader: write fails with EPIPE and raises SIGPIPE (pipe_write in fs/pipe.c)";
-      } else if (c.call == "write") {
-        reason = "the pipe has a reader and room: the bytes are queued";
-      } else if (c.call == "read") {
-        reason = "the bytes written earlier come back out of the pipe";
+        say(RuleId::PipeNoReader);
+      } else if (f.op == CallOp::Write) {
+        say(RuleId::PipeWrite);
+      } else if (f.op == CallOp::Read) {
+        say(RuleId::PipeRead);
       }
-    } else if (c.call == "listen") {
-      m.state = TcpState::Listen;
-      reason = "the socket now accepts connections";
-    } else if (c.call == "connect") {
-      if (c.err && *c.err == ECONNREFUSED) {
+    } else if (f.op == CallOp::Listen) {
+      say(RuleId::Listen);
+    } else if (f.op == CallOp::Connect) {
+      if (failed(ECONNREFUSED)) {
         check(model_.predict_so_error(s), errno_name(ECONNREFUSED));
-        reason = cause ? "the RST|ACK " + ref(*cause) + " was accepted in SYN_SENT: connect fails with ECONNREFUSED"
-                       : "the connection was refused";
-        model_.consume(s);
-      } else if (c.err && *c.err == EINPROGRESS) {
-        reason = "non-blocking connect: the SYN is out, the handshake finishes in the background";
+        rule = RuleId::RstAcceptedSynSent;
+        reason = cause ? rule_words(rule, 1, {ref(*cause)}) : rule_words(rule, 2);
+      } else if (failed(EINPROGRESS)) {
+        say(RuleId::ConnectInProgress);
       } else if (c.ret && *c.ret == 0) {
-        reason = "the three-way handshake completed";
+        say(RuleId::ConnectEstablished);
       }
-    } else if (c.call == "read" || c.call == "recv") {
-      if (c.err && *c.err == ETIMEDOUT) {
-        timed_out(m, i, reason);
-      } else if (c.err && *c.err == EAGAIN) {
-        reason = "nothing to read yet (non-blocking)";
+    } else if (f.op == CallOp::Read) {
+      if (failed(ETIMEDOUT)) {
+        say(RuleId::UserTimeout);
+      } else if (failed(EAGAIN)) {
+        say(RuleId::ReadWouldBlock);
       } else {
-        check(model_.predict_read(s), model_.predict_read(s).result);
-        if (c.ret && *c.ret > 0) m.rx_queue -= std::min<uint64_t>(m.rx_queue, static_cast<uint64_t>(*c.ret));
-        if (c.err && *c.err == m.pending_err) model_.consume(s);
+        const Prediction p = model_.predict_read(s);
+        check(p, p.result);
       }
-    } else if (c.call == "write" || c.call == "send") {
-      if (c.err && *c.err == ETIMEDOUT) {
-        timed_out(m, i, reason);
+    } else if (f.op == CallOp::Write) {
+      if (failed(ETIMEDOUT)) {
+        say(RuleId::UserTimeout);
       } else if (cut_short(c)) {
-        short_write(c, m, i, cause, reason);
+        short_write(c, m, i, cause, reason, rule);
       } else {
         Prediction p = model_.predict_write(s);
-        std::string predicted = p.result == "ok" ? "ok" : p.result;
-        if (has(c.args, "MSG_NOSIGNAL") && has(predicted, " +SIGPIPE")) {
-          predicted = predicted.substr(0, predicted.find(" +SIGPIPE"));
-          p.reason += "; MSG_NOSIGNAL: no signal";
+        std::string predicted = p.result;
+        if (f.nosignal && p.result.size() > 9 && p.result.compare(p.result.size() - 9, 9, " +SIGPIPE") == 0) {
+          predicted = p.result.substr(0, p.result.size() - 9);
+          append_rule_words(p.reason, RuleId::WriteNoSignal, 0);
         }
         check(p, predicted);
-        if (cause && t_.events[*cause].t_ns > c.t_start_ns)
-          reason += "; the write had been waiting for room in the send buffer when it arrived";
-        if (c.err && *c.err == m.pending_err) model_.consume(s);
+        if (cause && t_.events[*cause].t_ns > c.t_start_ns) append_rule_words(reason, RuleId::WriteWaited, 0);
       }
-      if (c.fate == SignalFate::Killed) reason += "; SIGPIPE's default action kills the process (signal 13)";
-      if (c.fate == SignalFate::Ignored) reason += "; SIGPIPE is ignored, the process carries on";
-      if (c.fate == SignalFate::Handled) reason += "; a SIGPIPE handler ran, the process carries on";
-    } else if (c.call == "getsockopt" && c.args == "SO_ERROR") {
-      check(model_.predict_so_error(s), model_.predict_so_error(s).result);
-      model_.consume(s);
-    } else if (c.call == "poll") {
-      reason = poll_reason(c.value, m, cause);
-    } else if (c.call == "shutdown") {
-      if (has(c.args, "WR")) {
-        if (!m.wr_shut) m.wr_cause = i;
-        m.wr_shut = true;
-        reason = "shutdown(SHUT_WR): a FIN is sent; from now on writes fail locally with EPIPE";
+      if (c.fate == SignalFate::Killed) append_rule_words(reason, RuleId::SigpipeKills, 0);
+      if (c.fate == SignalFate::Ignored) append_rule_words(reason, RuleId::SigpipeIgnored, 0);
+      if (c.fate == SignalFate::Handled) append_rule_words(reason, RuleId::SigpipeHandled, 0);
+    } else if (f.op == CallOp::GetSockOpt && f.option == SockOpt::Error) {
+      const Prediction p = model_.predict_so_error(s);
+      check(p, p.result);
+    } else if (f.op == CallOp::Poll) {
+      poll_reason(f.revents, m, cause, reason, rule);
+    } else if (f.op == CallOp::Shutdown) {
+      if (f.shut_how == SHUT_WR || f.shut_how == SHUT_RDWR) say(RuleId::ShutdownWrite);
+      if (f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR) {
+        if (!reason.empty()) reason += "; ";
+        else rule = RuleId::ShutdownRead;
+        append_rule_words(reason, RuleId::ShutdownRead, 0);
       }
-      if (has(c.args, "RD")) {
-        if (!m.rd_shut) m.rd_cause = i;
-        m.rd_shut = true;
-        reason += std::string(reason.empty() ? "" : "; ") + "shutdown(SHUT_RD): reads return 0";
-      }
-    } else if (c.call == "close") {
-      m.app_closed = true;
-      close_event_[s] = i;
-      m.unread_at_close = m.rx_queue;
-      if (m.reset) reason = "the connection was already reset: close() just releases the descriptor";
-      else if (m.linger_zero) reason = "SO_LINGER {on, 0}: close() aborts the connection with RST";
+    } else if (f.op == CallOp::Close) {
+      if (m.reset) say(RuleId::CloseAfterReset);
+      else if (m.linger_zero) rule = RuleId::CauseLingerZero, reason = rule_words(rule, 1);
       else if (m.rx_queue > 0)
-        reason = "close() with " + std::to_string(m.rx_queue) + " unread byte" + (m.rx_queue == 1 ? "" : "s") +
-                 ": the kernel aborts the connection with RST instead of FIN";
-      else reason = "close(): a FIN is sent; data arriving after it will be answered with RST";
-    } else if (c.call == "setsockopt" && has(c.args, "SO_LINGER")) {
-      m.linger_zero = has(c.args, "{on, 0}");
-      reason = m.linger_zero ? "SO_LINGER {on, 0}: a later close() will abort with RST" : "linger set";
-    } else if (c.call == "setsockopt" && has(c.args, "TCP_USER_TIMEOUT")) {
-      reason = "TCP_USER_TIMEOUT: unacknowledged data older than this aborts the connection";
+        rule = RuleId::CauseCloseUnreadData,
+        reason = rule_words(rule, 1, {std::to_string(m.rx_queue) + (m.rx_queue == 1 ? " unread byte" : " unread bytes")});
+      else say(RuleId::CloseSendsFin);
+    } else if (f.op == CallOp::SetSockOpt && f.option == SockOpt::Linger) {
+      if (f.linger_on && f.linger_seconds == 0) rule = RuleId::CauseLingerZero, reason = rule_words(rule, 2);
+      else say(RuleId::LingerSet);
+    } else if (f.op == CallOp::SetSockOpt && f.option == SockOpt::UserTimeout) {
+      rule = RuleId::UserTimeout;
+      reason = rule_words(rule, 1);
     }
+    // What the call changes in its endpoint, now that its result is judged.
+    model_.on_call(s, f, outcome(c), i);
     if (const auto& lp = left_pending_[s]; lp && cause == lp->first && lp->second != i && c.err) {
       // Not the first call after the RST, but the first to report it.
-      const std::string after = " is the first call after it, so it reports ";
+      const std::string after = rule_template(RuleId::ErrorReportedOnce, 6);
       if (const size_t at = reason.find(after); at != std::string::npos)
-        reason.replace(at, after.size(), " is the first call to report it (the write cut short before it returned "
-                                         "its count and left the error pending), so it reports ");
+        reason.replace(at, after.size(), rule_template(RuleId::ErrorReportedOnce, 7));
       left_pending_[s].reset();
     }
-    if (!reason.empty()) note(i, "call", reason);
-    if (abnormal(c) || short_writes_.count(i)) observations_.push_back({i, cause, reason});
+    if (!reason.empty()) note(i, "call", reason, rule);
+    if (abnormal(c) || short_writes_.count(i)) observations_.push_back({i, cause, reason, rule});
   }
 
   /// A blocking write that returned fewer bytes than it asked for. tcp_sendmsg() waits
   /// for room in the send buffer; when an error or a shut send side ends the wait after
   /// some bytes were copied, it returns their count and leaves sk_err for the next call.
   void short_write(const SyscallEvent& c, const EndpointModel& m, size_t i, std::optional<size_t>& cause,
-                   std::string& reason) {
-    const std::string counts = std::to_string(*c.ret) + " of " + std::to_string(*requested_bytes(c.args)) + " bytes";
+                   std::string& reason, RuleId& rule) {
+    const std::string counts =
+        rule_words(RuleId::WriteCutShort, 4, {std::to_string(*c.ret), std::to_string(*c.facts.size)});
     const std::optional<size_t> ended = m.pending_err ? m.err_cause : m.wr_shut ? m.wr_cause : std::nullopt;
     if (!ended || t_.events[*ended].t_ns < c.t_start_ns) {
-      reason = has(c.args, "MSG_DONTWAIT")
-                   ? "MSG_DONTWAIT: the send copied what fitted in the send buffer, " + counts + ", without waiting"
-                   : "the write returned after copying " + counts + ": it waited for room in the send buffer and "
-                     "was cut short (nothing the rules follow ended it)";
+      rule = c.facts.dontwait ? RuleId::WriteDontwaitPartial : RuleId::WriteCutShort;
+      reason = rule_words(rule, 0, {counts});
       return;
     }
     cause = ended;
+    rule = RuleId::WriteCutShort;
     const Event& e = t_.events[*ended];
     const bool rst = e.packet() && (e.packet()->flags & tcpflag::RST);
-    reason = "the write blocked, waiting for room in the send buffer, after copying " + counts + "; the " +
-             (rst ? "RST " : "") + ref(*ended) + " arrived while it waited";
+    reason = rule_words(RuleId::WriteCutShort, 1, {counts, rst ? "RST " : "", ref(*ended)});
     if (m.pending_err)
-      reason += " (accepted in " + std::string(tcp_state_label(m.err_state)) + " -> sk_err = " +
-                errno_name(m.pending_err) + ") and ended it: a write that has copied bytes returns their count, "
-                "so this short count is the reset's first effect; the error stays pending and the next call "
-                "reports it";
+      append_rule_words(reason, RuleId::WriteCutShort, 2, {tcp_state_label(m.err_state), errno_name(m.pending_err)});
     else
-      reason += " and shut the send side: the write returns the bytes it had copied";
-    short_writes_[i] = counts + " (cut short)";
+      append_rule_words(reason, RuleId::WriteCutShort, 3);
+    short_writes_[i] = rule_words(RuleId::WriteCutShort, 5, {counts});
     if (m.pending_err) left_pending_[c.actor == "client" ? 0 : 1] = {*ended, i};
   }
 
-  void timed_out(EndpointModel& m, size_t i, std::string& reason) {
-    reason = "the data went unacknowledged longer than TCP_USER_TIMEOUT allows: the kernel aborts "
-             "the connection with ETIMEDOUT and sends no RST";
-    m.reset = true;
-    m.state = TcpState::Closed;
-    if (!m.wr_shut) m.wr_cause = i;
-    if (!m.rd_shut) m.rd_cause = i;
-    m.rd_shut = m.wr_shut = true;
-  }
-
-  std::string poll_reason(const std::string& revents, const EndpointModel& m, std::optional<size_t>& cause) {
-    std::string r;
-    auto add = [&](const std::string& s) { r += (r.empty() ? "" : "; ") + s; };
-    if (has(revents, "POLLERR")) {
-      add("POLLERR: an error is pending (poll reports it without consuming it)");
+  void poll_reason(short revents, const EndpointModel& m, std::optional<size_t>& cause, std::string& r,
+                   RuleId& rule) {
+    auto add = [&](RuleId id) {
+      if (r.empty()) rule = id;
+      else r += "; ";
+      append_rule_words(r, id, 0);
+    };
+    if (revents & POLLERR) {
+      add(RuleId::PollErr);
       cause = m.err_cause;
     }
-    if (has(revents, "POLLHUP")) {
-      add("POLLHUP: both directions are shut");
+    if (revents & POLLHUP) {
+      add(RuleId::PollHup);
       if (!cause) cause = m.rd_cause;
     }
-    if (has(revents, "POLLRDHUP")) {
-      add("POLLRDHUP: the receive side is shut (FIN or reset)");
+    if (revents & POLLRDHUP) {
+      add(RuleId::PollRdHup);
       if (!cause) cause = m.rd_cause;
     }
-    if (r.empty()) r = "no error and no hang-up";
-    return r;
+    if (r.empty()) add(RuleId::PollQuiet);
   }
 
   // ---- the first observer ------------------------------------------------------
@@ -463,25 +463,24 @@ class Annotator {
       else
         what += " of " + ref(*f.cause);
     }
-    note(f.event, "observer", what + ": the first call whose result it decided");
+    note(f.event, "observer", what + ": the first call whose result it decided", chosen->rule);
   }
 
   struct Observation {
     size_t event;
     std::optional<size_t> cause;
     std::string reason;
+    RuleId rule;
   };
 
   Trace& t_;
   ConnectionModel model_;
   bool kernel_[2];
-  bool pipe_[2] = {false, false};
+  bool pipe_[2] = {false, false};  ///< the actor made a pipe: its calls are on it
   std::optional<size_t> pipe_reader_closed_;
   std::optional<size_t> last_peer_action_;
   std::optional<size_t> last_middle_action_;
   std::vector<size_t> injected_accepted_;  // injected RSTs that stored an error
-  std::optional<size_t> last_data_from_[2];
-  std::optional<size_t> close_event_[2];
   std::optional<size_t> principal_, fin_principal_;
   std::vector<Observation> observations_;
   std::map<size_t, std::string> short_writes_;

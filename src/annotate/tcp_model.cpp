@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "rstlab/tcp_model.h"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
 
+#include "rstlab/rules.h"
 #include "rstlab/seq.h"
-#include "util/concat.h"
 #include "rstlab/wire.h"
+#include "util/concat.h"
 
 namespace rstlab {
 const char* rst_reaction_name(RstReaction r) {
@@ -17,36 +21,68 @@ const char* rst_reaction_name(RstReaction r) {
   return "?";
 }
 
+void ConnectionModel::set_state(EndpointModel& m, TcpState to, size_t event, RuleId rule) {
+  if (m.state == to) return;
+  m.history_[m.changes_ % EndpointModel::kHistory] = {m.state, to, rule, event};
+  ++m.changes_;
+  m.state = to;
+}
+
 void ConnectionModel::assume_established() {
-  for (auto& e : side) {
-    e.state = TcpState::Established;
+  for (auto& e : side_) {
+    set_state(e, TcpState::Established, 0, RuleId::AssumedMidStream);
     e.seen = true;
     e.inferred = true;
   }
 }
 
 void ConnectionModel::assume_refused_syn(int syn_sender, uint32_t ack) {
-  EndpointModel& a = side[syn_sender];
-  a.state = TcpState::SynSent;
+  EndpointModel& a = side_[syn_sender];
+  set_state(a, TcpState::SynSent, 0, RuleId::AssumedRefusedSyn);
   a.seen = true;
   a.inferred = true;
   a.isn = ack - 1;
   a.snd_nxt = ack;
-  EndpointModel& b = side[1 - syn_sender];
-  b.state = TcpState::Closed;
+  EndpointModel& b = side_[1 - syn_sender];
+  set_state(b, TcpState::Closed, 0, RuleId::AssumedRefusedSyn);
   b.inferred = true;
 }
 
 void ConnectionModel::reset() {
-  side[0] = side[1] = EndpointModel{};
+  side_[0] = side_[1] = EndpointModel{};
   challenge_pending_[0] = challenge_pending_[1] = false;
   wscale_on_ = false;
 }
 
-namespace {
+RuleId rst_answer_for(const SocketView& k, const SegmentFacts& s) {
+  if (s.flags & tcpflag::RST) return RuleId::None;  // an RST is never answered
+  if (k.gone) return (s.flags & (tcpflag::SYN | tcpflag::ACK)) == tcpflag::SYN ? RuleId::CauseRefused
+                                                                              : RuleId::CauseNoSocket;
+  if (k.listening) return s.flags & tcpflag::SYN ? RuleId::None : RuleId::CauseListenerNonSyn;
+  // New data for a socket its application closed (tcp_rcv_state_process, FIN_WAIT1/2
+  // with the receive side shut): the kernel resets the connection.
+  if (k.closed && s.len > 0 && (!k.rcv_known || seq::gt(s.seq + s.len, k.rcv_nxt))) return RuleId::CauseDataAfterClose;
+  return RuleId::None;
+}
 
-/// `b` takes the FIN sent as event `event`: its receive side is shut.
-void take_fin(EndpointModel& b, size_t event) {
+RuleId rst_answer_for(const EndpointModel& m, const SegmentFacts& s, bool closed) {
+  // An endpoint nothing was seen of: only a SYN to it tells something (nothing listens
+  // answers it); any other segment proves it exists, unseen (a one-way capture).
+  if (!m.seen && m.state == TcpState::Closed && (s.flags & (tcpflag::SYN | tcpflag::ACK)) != tcpflag::SYN)
+    return RuleId::None;
+  SocketView k;
+  k.gone = m.reset || m.sent_reset || m.state == TcpState::Closed;
+  k.listening = m.state == TcpState::Listen;
+  k.closed = closed;
+  k.rcv_known = m.rcv_known;
+  k.rcv_nxt = m.rcv_nxt;
+  return rst_answer_for(k, s);
+}
+
+// ---- on_segment, step by step -------------------------------------------------
+
+/// `b` takes the FIN sent as event `event`: its receive side is shut (tcp_fin).
+void ConnectionModel::take_fin(EndpointModel& b, size_t event) {
   b.rcv_nxt += 1;
   b.fin_received = true;
   b.fin_event = event;
@@ -54,28 +90,24 @@ void take_fin(EndpointModel& b, size_t event) {
     b.rd_shut = true;
     b.rd_cause = event;
   }
-  if (b.state == TcpState::Established || b.state == TcpState::SynRecv) b.state = TcpState::CloseWait;
-  else if (b.state == TcpState::FinWait1) b.state = TcpState::Closing;
-  else if (b.state == TcpState::FinWait2) b.state = TcpState::TimeWait;
+  if (b.state == TcpState::Established || b.state == TcpState::SynRecv)
+    set_state(b, TcpState::CloseWait, event, RuleId::FinReceived);
+  else if (b.state == TcpState::FinWait1)
+    set_state(b, TcpState::Closing, event, RuleId::FinReceived);
+  else if (b.state == TcpState::FinWait2)
+    set_state(b, TcpState::TimeWait, event, RuleId::FinReceived);
 }
 
-}  // namespace
-
-SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
-  // An injected segment changes nothing of its nominal sender, who never sent it (its ACK
-  // field still moves the receiver along, as the receiver's kernel processes it).
-  std::optional<EndpointModel> scratch;
-  if (s.injected) scratch = side[from];
-  EndpointModel& a = scratch ? *scratch : side[from];
-  EndpointModel& b = side[1 - from];
-  SegmentVerdict v;
+/// What the segment tells about its sender `a` (its handshake, sequence space, FIN), and
+/// what its ACK does to the receiver `b` (tcp_ack: the handshake and the close move on).
+bool ConnectionModel::sender_step(EndpointModel& a, EndpointModel& b, int from, const SegmentFacts& s, size_t event,
+                                  SegmentVerdict& v) {
   const bool syn = s.flags & tcpflag::SYN, ack = s.flags & tcpflag::ACK, fin = s.flags & tcpflag::FIN,
              rst = s.flags & tcpflag::RST;
   const uint32_t seg_len = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
-
-  // ---- the sender ----------------------------------------------------------
   a.seen = true;
   a.own_segments = true;
+  // The challenge ACK: the first pure ACK after an in-window RST it was sent.
   if (challenge_pending_[from] && ack && !syn && !fin && !rst && s.len == 0) {
     v.challenge_ack = true;
     challenge_pending_[from] = false;
@@ -87,12 +119,13 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
     a.isn = s.seq;
     a.syn_sent = true;
     a.wscale = static_cast<int8_t>(s.wscale > 14 ? 14 : s.wscale);  // RFC 7323: larger counts as 14
-    a.state = ack ? TcpState::SynRecv : TcpState::SynSent;
+    set_state(a, ack ? TcpState::SynRecv : TcpState::SynSent, event,
+              ack ? RuleId::StateSynRecv : RuleId::StateSynSent);
     if (ack) wscale_on_ = a.wscale >= 0 && b.wscale >= 0;
   }
   // A segment that is neither SYN nor RST, acknowledging: its sender is past its handshake.
   if (!syn && !rst && ack && (a.state == TcpState::SynSent || a.state == TcpState::SynRecv))
-    a.state = TcpState::Established;
+    set_state(a, TcpState::Established, event, RuleId::StateEstablished);
   if (!rst) {
     if (!a.snd_nxt || seq::gt(s.seq + seg_len, a.snd_nxt) || (syn && !syn_again)) a.snd_nxt = s.seq + seg_len;
     a.window = syn ? s.window : uint32_t(s.window) << (wscale_on_ && a.wscale > 0 ? a.wscale : 0);
@@ -100,8 +133,10 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   if (fin && !rst) {
     if (!a.fin_sent) a.fin_sent_event = event;
     a.fin_sent = true;
-    if (a.state == TcpState::Established || a.state == TcpState::SynRecv) a.state = TcpState::FinWait1;
-    else if (a.state == TcpState::CloseWait) a.state = TcpState::LastAck;
+    if (a.state == TcpState::Established || a.state == TcpState::SynRecv)
+      set_state(a, TcpState::FinWait1, event, RuleId::StateFinSent);
+    else if (a.state == TcpState::CloseWait)
+      set_state(a, TcpState::LastAck, event, RuleId::StateFinSent);
     if (!a.wr_shut) {
       a.wr_shut = true;
       a.wr_cause = event;
@@ -110,166 +145,308 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   // The sender of an RST has no connection left (it closed, aborted or never had one)
   // - unless it carries on sending, as a blind or crafted RST's sender does.
   a.sent_reset = rst;
-  if (ack && !rst) {
-    // An acknowledging segment proves the other endpoint exists, even when the capture
-    // holds none of its segments (one direction only): it answered a's SYN, or sent the
-    // SYN a answers, and the ack is its snd_nxt.
-    if (!b.seen) {
-      b.seen = true;
-      b.inferred = true;
-      b.snd_nxt = s.ack;
-      if (syn) {  // a's SYN-ACK answers b's SYN: b waits in SYN_SENT for it
-        b.state = TcpState::SynSent;
-        b.syn_sent = true;
-        b.isn = s.ack - 1;
-      } else {
-        b.state = TcpState::Established;
-      }
-    } else if (!b.own_segments && seq::gt(s.ack, b.snd_nxt)) {
-      b.snd_nxt = s.ack;  // b sent at least what a acknowledges
-    }
-    // The ack is a's rcv_nxt. Beyond what the capture delivered to a, a had more of b's
-    // bytes: a segment the capture shows with a bad checksum reached TCP after all, or the
-    // tap missed it. (Not beyond what b is seen to have sent: that ack would be invalid.)
-    if (!a.rcv_known) {
-      a.rcv_nxt = s.ack;
-      a.rcv_known = true;
-    } else if (seq::gt(s.ack, a.rcv_nxt) && (!b.own_segments || !seq::gt(s.ack, b.snd_nxt))) {
-      const bool fin_covered = b.fin_sent && s.ack == b.snd_nxt && !a.fin_received;
-      a.received += seq::diff(s.ack, a.rcv_nxt) - (fin_covered ? 1 : 0);
-      a.rcv_nxt = s.ack - (fin_covered ? 1 : 0);
-      if (fin_covered) {
-        take_fin(a, b.fin_sent_event);
-        v.fin_by_ack = true;
-        v.fin_event = b.fin_sent_event;
-      }
-    }
-    // Its ACK moves the receiver's handshake and close along.
-    if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) b.state = TcpState::Established;
-    if (b.fin_sent && s.ack == b.snd_nxt) {
-      if (b.state == TcpState::FinWait1) b.state = TcpState::FinWait2;
-      else if (b.state == TcpState::Closing) b.state = TcpState::TimeWait;
-      else if (b.state == TcpState::LastAck) b.state = TcpState::Closed;
-    }
-  }
-
-  // ---- the receiver --------------------------------------------------------
-  if (!s.checksum_ok) {
-    v.dropped_bad_checksum = true;
-    v.rst = rst;
-    if (with_reasons)
-      v.why = "bad TCP checksum (neither correct nor the sending host's offload-pending sum): dropped before TCP "
-              "looks at it";
-    return v;
-  }
-  if (syn) {
-    if (!syn_again || !b.rcv_known) {
-      b.rcv_nxt = s.seq + 1;
-      b.rcv_known = true;
-    }
-    if (ack && b.state == TcpState::SynSent && s.ack == b.snd_nxt) b.state = TcpState::Established;
-    return v;
-  }
-  if (rst) {
-    v.rst = true;
-    v.state_before = b.state;
-    if (b.state == TcpState::SynSent) {
-      if (ack && s.ack == b.snd_nxt) {
-        v.reaction = RstReaction::Accepted;
-        v.err = ECONNREFUSED;
-        if (with_reasons) v.why = "RST|ACK acknowledges the SYN: accepted in SYN_SENT, the connection is refused";
-      } else {
-        v.reaction = RstReaction::Ignored;
-        if (with_reasons)
-          v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
-                      : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
-      }
-    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) {
-      v.reaction = RstReaction::Ignored;
-      if (with_reasons) v.why = "no connection there to reset";
-      return v;
-    } else if (!b.rcv_known || s.seq == b.rcv_nxt ||
-               (s.seq + 1 == b.rcv_nxt && b.fin_received)) {
-      v.reaction = RstReaction::Accepted;
-      v.err = b.state == TcpState::CloseWait ? EPIPE
-              : b.state == TcpState::TimeWait ? 0
-                                               : ECONNRESET;
-      if (with_reasons)
-        detail::append_all(v.why, "seq ", b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt",
-                           ": accepted in ", tcp_state_label(b.state),
-                           v.err == EPIPE        ? " (the FIN came first) -> sk_err = EPIPE"
-                           : v.err == ECONNRESET ? " -> sk_err = ECONNRESET"
-                                                 : ": the TIME_WAIT remnant is dropped, no error");
+  if (!ack || rst) return syn_again;
+  // An acknowledging segment proves the other endpoint exists, even when the capture
+  // holds none of its segments (one direction only): it answered a's SYN, or sent the
+  // SYN a answers, and the ack is its snd_nxt.
+  if (!b.seen) {
+    b.seen = true;
+    b.inferred = true;
+    b.snd_nxt = s.ack;
+    if (syn) {  // a's SYN-ACK answers b's SYN: b waits in SYN_SENT for it
+      set_state(b, TcpState::SynSent, event, RuleId::StateSynSent);
+      b.syn_sent = true;
+      b.isn = s.ack - 1;
     } else {
-      const uint32_t wnd = b.window ? b.window : 65535;
-      const bool in_window = seq::in_window(s.seq, b.rcv_nxt, wnd);
-      if (in_window) {
-        v.reaction = RstReaction::ChallengeAck;
-        challenge_pending_[1 - from] = true;
-        if (with_reasons)
-          detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ",
-                             std::to_string(seq::diff(s.seq, b.rcv_nxt)),
-                             "): not accepted; a challenge ACK answers it (RFC 5961), the connection survives");
-      } else {
-        v.reaction = RstReaction::Ignored;
-        v.outside_window = true;
-        if (with_reasons)
-          detail::append_all(v.why, "seq outside the receive window (off by ",
-                             std::to_string(seq::diff(s.seq, b.rcv_nxt)), "): dropped silently");
-      }
+      set_state(b, TcpState::Established, event, RuleId::StateEstablished);
     }
-    if (v.reaction == RstReaction::Accepted) {
-      b.state = TcpState::Closed;
-      b.reset = true;
-      if (v.err) {
-        b.pending_err = v.err;
-        b.err_cause = event;
-        b.err_state = v.state_before;
-      }
-      if (!b.rd_shut) b.rd_cause = event;
-      if (!b.wr_shut) b.wr_cause = event;
-      b.rd_shut = b.wr_shut = true;
-    }
-    return v;
+  } else if (!b.own_segments && seq::gt(s.ack, b.snd_nxt)) {
+    b.snd_nxt = s.ack;  // b sent at least what a acknowledges
   }
-  // A reset socket is gone: its kernel answers data with RST and queues nothing.
-  if (b.reset) return v;
-  // Data and FIN, in order only (a retransmission, a keep-alive or zero-window probe at
-  // rcv_nxt-1, or a hole changes nothing).
+  // The ack is a's rcv_nxt. Beyond what the capture delivered to a, a had more of b's
+  // bytes: a segment the capture shows with a bad checksum reached TCP after all, or the
+  // tap missed it. (Not beyond what b is seen to have sent: that ack would be invalid.)
+  if (!a.rcv_known) {
+    a.rcv_nxt = s.ack;
+    a.rcv_known = true;
+  } else if (seq::gt(s.ack, a.rcv_nxt) && (!b.own_segments || !seq::gt(s.ack, b.snd_nxt))) {
+    const bool fin_covered = b.fin_sent && s.ack == b.snd_nxt && !a.fin_received;
+    a.received += seq::diff(s.ack, a.rcv_nxt) - (fin_covered ? 1 : 0);
+    a.rcv_nxt = s.ack - (fin_covered ? 1 : 0);
+    if (fin_covered) {
+      take_fin(a, b.fin_sent_event);
+      v.fin_by_ack = true;
+      v.fin_event = b.fin_sent_event;
+    }
+  }
+  // Its ACK moves the receiver's handshake and close along.
+  if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) set_state(b, TcpState::Established, event, RuleId::StateEstablished);
+  if (b.fin_sent && s.ack == b.snd_nxt) {
+    if (b.state == TcpState::FinWait1) set_state(b, TcpState::FinWait2, event, RuleId::StateFinAcked);
+    else if (b.state == TcpState::Closing) set_state(b, TcpState::TimeWait, event, RuleId::StateFinAcked);
+    else if (b.state == TcpState::LastAck) set_state(b, TcpState::Closed, event, RuleId::StateFinAcked);
+  }
+  return syn_again;
+}
+
+/// tcp_validate_incoming's first test, before TCP: a segment whose checksum is neither
+/// correct nor offload-pending never reaches it. False: dropped.
+bool ConnectionModel::validate_incoming(const SegmentFacts& s, SegmentVerdict& v) const {
+  if (s.checksum_ok) return true;
+  v.dropped_bad_checksum = true;
+  v.rst = s.flags & tcpflag::RST;
+  v.rule = RuleId::BadChecksum;
+  if (with_reasons) append_rule_words(v.why, RuleId::BadChecksum, 0);
+  return false;
+}
+
+RuleId ConnectionModel::reset_check(const EndpointModel& b, const SegmentFacts& s) const {
+  if (b.state == TcpState::SynSent) {
+    // tcp_rcv_synsent_state_process: only an RST|ACK that acknowledges the SYN counts.
+    if (!(s.flags & tcpflag::ACK)) return RuleId::RstIgnoredSynSentNoAck;
+    return s.ack == b.snd_nxt ? RuleId::RstAcceptedSynSent : RuleId::RstIgnoredSynSentBadAck;
+  }
+  if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) return RuleId::RstIgnoredNoConnection;
+  // tcp_reset_check: seq == rcv_nxt, or rcv_nxt - 1 after a FIN was received in
+  // CLOSE_WAIT, LAST_ACK or CLOSING (the FIN took that sequence number) - not in
+  // TIME_WAIT, whose segments tcp_timewait_state_process judges by rcv_nxt alone.
+  const bool after_fin = b.fin_received && s.seq + 1 == b.rcv_nxt &&
+                         (b.state == TcpState::CloseWait || b.state == TcpState::LastAck ||
+                          b.state == TcpState::Closing);
+  if (!b.rcv_known || s.seq == b.rcv_nxt || after_fin) {
+    // tcp_reset: the errno depends on the state the RST finds.
+    if (b.state == TcpState::CloseWait) return RuleId::RstAcceptedCloseWait;
+    if (b.state == TcpState::TimeWait) return RuleId::RstAcceptedTimeWait;
+    return RuleId::RstAcceptedEstablished;
+  }
+  const uint32_t wnd = b.window ? b.window : 65535;
+  return seq::in_window(s.seq, b.rcv_nxt, wnd) ? RuleId::RstChallengeAck : RuleId::RstOutsideWindow;
+}
+
+void ConnectionModel::tcp_reset(EndpointModel& b, size_t event, SegmentVerdict& v) {
+  b.reset = true;
+  if (v.err) {
+    b.pending_err = v.err;
+    b.err_cause = event;
+    b.err_state = v.state_before;
+    b.err_rule = v.rule;
+  }
+  if (!b.rd_shut) b.rd_cause = event;
+  if (!b.wr_shut) b.wr_cause = event;
+  b.rd_shut = b.wr_shut = true;
+  set_state(b, TcpState::Closed, event, v.rule);
+}
+
+void ConnectionModel::reset_step(EndpointModel& b, int to, const SegmentFacts& s, size_t event, SegmentVerdict& v) {
+  v.rst = true;
+  v.state_before = b.state;
+  v.rule = reset_check(b, s);
+  switch (v.rule) {
+    case RuleId::RstAcceptedSynSent:
+      v.reaction = RstReaction::Accepted;
+      v.err = ECONNREFUSED;
+      break;
+    case RuleId::RstAcceptedEstablished:
+      v.reaction = RstReaction::Accepted;
+      v.err = ECONNRESET;
+      break;
+    case RuleId::RstAcceptedCloseWait:
+      v.reaction = RstReaction::Accepted;
+      v.err = EPIPE;
+      break;
+    case RuleId::RstAcceptedTimeWait:
+      v.reaction = RstReaction::Accepted;
+      break;
+    case RuleId::RstChallengeAck:
+      v.reaction = RstReaction::ChallengeAck;
+      challenge_pending_[to] = true;
+      break;
+    case RuleId::RstOutsideWindow:
+      v.reaction = RstReaction::Ignored;
+      v.outside_window = true;
+      break;
+    default:
+      v.reaction = RstReaction::Ignored;
+      break;
+  }
+  if (with_reasons) {
+    switch (v.rule) {
+      case RuleId::RstAcceptedEstablished:
+      case RuleId::RstAcceptedCloseWait:
+      case RuleId::RstAcceptedTimeWait:
+        append_rule_words(v.why, v.rule, 0,
+                          {b.rcv_known && s.seq != b.rcv_nxt ? "= rcv_nxt-1 after a FIN" : "= rcv_nxt",
+                           tcp_state_label(b.state)});
+        break;
+      case RuleId::RstChallengeAck:
+      case RuleId::RstOutsideWindow:
+        append_rule_words(v.why, v.rule, 0, {std::to_string(seq::diff(s.seq, b.rcv_nxt))});
+        break;
+      default: append_rule_words(v.why, v.rule, 0); break;
+    }
+  }
+  if (v.reaction == RstReaction::Accepted) tcp_reset(b, event, v);
+}
+
+/// Data and FIN in order (tcp_data_queue, tcp_fin): a retransmission, a keep-alive or
+/// zero-window probe at rcv_nxt-1, or a hole changes nothing.
+void ConnectionModel::data_and_fin_step(EndpointModel& b, const SegmentFacts& s, size_t event, SegmentVerdict& v) {
+  const bool fin = s.flags & tcpflag::FIN;
   if (!b.rcv_known) {
     b.rcv_nxt = s.seq;
     b.rcv_known = true;
   }
-  if (s.seq != b.rcv_nxt || (s.len == 0 && !fin)) return v;
+  if (s.seq != b.rcv_nxt || (s.len == 0 && !fin)) return;
   if (s.len > 0) {
-    if (b.fin_sent) b.data_after_fin = true;
     b.rcv_nxt += s.len;
     b.received += s.len;
     if (!b.app_closed && track_receive_queue) b.rx_queue += s.len;
   }
   if (fin) {
     v.fin = true;
+    v.rule = RuleId::FinReceived;
     take_fin(b, event);
   }
+}
+
+SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
+  // An injected segment changes nothing of its nominal sender, who never sent it (its ACK
+  // field still moves the receiver along, as the receiver's kernel processes it).
+  std::optional<EndpointModel> scratch;
+  if (s.injected) scratch = side_[from];
+  EndpointModel& a = scratch ? *scratch : side_[from];
+  EndpointModel& b = side_[1 - from];
+  SegmentVerdict v;
+  // Would the receiver's kernel answer this segment with RST, in the state it finds it?
+  const RuleId answer = rst_answer_for(b, s, calls_observed ? b.app_closed : b.fin_sent);
+  const bool syn_again = sender_step(a, b, from, s, event, v);
+
+  // ---- the receiver --------------------------------------------------------
+  if (!validate_incoming(s, v)) return v;
+  if (!(s.flags & tcpflag::RST)) {
+    // Kept for classify_rst_cause: a socket gone or closed stays so, a listener or an
+    // empty port only until the next segment.
+    constexpr uint8_t kSticky =
+        EndpointModel::answer_bit(RuleId::CauseNoSocket) | EndpointModel::answer_bit(RuleId::CauseDataAfterClose);
+    b.rst_answers = static_cast<uint8_t>((b.rst_answers & kSticky) | EndpointModel::answer_bit(answer));
+  }
+  if (s.flags & tcpflag::SYN) {
+    if (!syn_again || !b.rcv_known) {
+      b.rcv_nxt = s.seq + 1;
+      b.rcv_known = true;
+    }
+    if ((s.flags & tcpflag::ACK) && b.state == TcpState::SynSent && s.ack == b.snd_nxt)
+      set_state(b, TcpState::Established, event, RuleId::StateEstablished);
+    return v;
+  }
+  if (s.flags & tcpflag::RST) {
+    reset_step(b, 1 - from, s, event, v);
+    return v;
+  }
+  // A reset socket is gone: its kernel answers data with RST and queues nothing.
+  if (b.reset) return v;
+  data_and_fin_step(b, s, event, v);
   return v;
 }
 
-std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
-  const char* why = m.err_state == TcpState::CloseWait ? " (the FIN came first)"
-                    : m.err_state == TcpState::SynSent ? " (connect in progress)"
-                                                       : "";
-  return detail::concat("the RST ", event_name(*m.err_cause), " was accepted in ", tcp_state_label(m.err_state), why,
-                        " -> sk_err = ", errno_name(m.pending_err), then);
+void ConnectionModel::timed_out(EndpointModel& m, size_t event) {
+  m.reset = true;
+  set_state(m, TcpState::Closed, event, RuleId::UserTimeout);
+  if (!m.wr_shut) m.wr_cause = event;
+  if (!m.rd_shut) m.rd_cause = event;
+  m.rd_shut = m.wr_shut = true;
 }
 
-Prediction ConnectionModel::reports_pending_error(const EndpointModel& m, std::string_view call,
-                                                  std::string_view then, bool with_reason) const {
+void ConnectionModel::on_call(int s, const CallFacts& f, const CallOutcome& r, size_t event) {
+  if (f.on_pipe) return;  // pipes are not TCP: the annotator explains them
+  EndpointModel& m = side_[s];
+  switch (f.op) {
+    case CallOp::Listen: set_state(m, TcpState::Listen, event, RuleId::Listen); break;
+    case CallOp::Connect:
+      if (r.err == ECONNREFUSED) consume(s);  // connect reported the stored error
+      break;
+    case CallOp::Read:
+      if (r.err == ETIMEDOUT) {
+        timed_out(m, event);
+      } else if (r.err != EAGAIN) {
+        if (r.ret && *r.ret > 0) m.rx_queue -= std::min<uint64_t>(m.rx_queue, static_cast<uint64_t>(*r.ret));
+        if (r.err && r.err == m.pending_err) consume(s);
+      }
+      break;
+    case CallOp::Write:
+      if (r.err == ETIMEDOUT) timed_out(m, event);
+      else if (r.err && r.err == m.pending_err) consume(s);
+      break;
+    case CallOp::GetSockOpt:
+      if (f.option == SockOpt::Error) consume(s);
+      break;
+    case CallOp::Shutdown:
+      if (f.shut_how == SHUT_WR || f.shut_how == SHUT_RDWR) {
+        if (!m.wr_shut) m.wr_cause = event;
+        m.wr_shut = true;
+      }
+      if (f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR) {
+        if (!m.rd_shut) m.rd_cause = event;
+        m.rd_shut = true;
+      }
+      break;
+    case CallOp::Close:
+      m.app_closed = true;
+      m.close_event = event;
+      m.unread_at_close = m.rx_queue;
+      break;
+    case CallOp::SetSockOpt:
+      if (f.option == SockOpt::Linger) m.linger_zero = f.linger_on && f.linger_seconds == 0;
+      break;
+    default: break;
+  }
+}
+
+RuleId ConnectionModel::classify_rst_cause(int from, const RstEvidence& e) const {
+  const EndpointModel& a = side_[from];
+  const EndpointModel& b = side_[1 - from];
+  if (e.calls_known) {
+    if (a.app_closed && a.linger_zero) return RuleId::CauseLingerZero;
+    if (a.app_closed && a.unread_at_close > 0) return RuleId::CauseCloseUnreadData;
+    if (a.app_closed && a.answers(RuleId::CauseDataAfterClose)) return RuleId::CauseDataAfterClose;
+    if (a.answers(RuleId::CauseRefused) || !a.seen) return RuleId::CauseRefused;
+    if (a.answers(RuleId::CauseListenerNonSyn)) return RuleId::CauseListenerNonSyn;
+    if (a.reset && a.err_cause) return RuleId::CauseNoSocket;
+    return RuleId::CauseAbort;
+  }
+  if (b.state == TcpState::SynSent && e.ack) return RuleId::CauseRefused;
+  if (a.answers(RuleId::CauseDataAfterClose)) return RuleId::CauseDataAfterClose;
+  if (e.retrans_from >= 3 || e.retrans_other >= 3) return RuleId::CauseRetransmissionStorm;
+  if (!a.fin_sent && e.ack &&
+      (e.last_data_from == 1 - from ||
+       // none of the other side's segments are in the capture, but the RST's sender
+       // acknowledged bytes from it and sent none since
+       (!b.own_segments && a.received > 0 && e.last_data_from != from)))
+    return RuleId::CauseCloseUnreadData;
+  return RuleId::CauseAbort;
+}
+
+std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
+  // Why that state matters: the accepting rule's fragment (" (the FIN came first)").
+  const char* why = rule_template(m.err_rule, 3);
+  std::string out;
+  append_rule_words(out, RuleId::ErrorReportedOnce, 0,
+                    {event_name(*m.err_cause), tcp_state_label(m.err_state), why ? why : "",
+                     errno_name(m.pending_err)});
+  out += then;
+  return out;
+}
+
+Prediction ConnectionModel::reports_pending_error(const EndpointModel& m, std::string_view call, unsigned then,
+                                                  bool with_reason) const {
   Prediction p;
   p.result = errno_name(m.pending_err);
+  p.rule = RuleId::ErrorReportedOnce;
   p.cause = m.err_cause;
   if (with_reason) {
-    p.reason = stored(m, detail::concat("; this ", call, " is the first call after it, so it reports "));
-    detail::append_all(p.reason, errno_name(m.pending_err), then);
+    p.reason = stored(m, "");
+    append_rule_words(p.reason, RuleId::ErrorReportedOnce, 1, {call, p.result});
+    append_rule_words(p.reason, RuleId::ErrorReportedOnce, then);
   }
   return p;
 }
@@ -298,94 +475,75 @@ WriteCase write_case(const EndpointModel& m) {
   return WriteCase::Open;
 }
 
-/// What the side that sent an RST gets: it has no connection left.
-Prediction sender_of_reset(bool with_reason) {
+/// A prediction decided by `rule`, its words (variant 0, `args`) when wanted.
+Prediction decided(const char* result, RuleId rule, std::optional<size_t> cause, bool with_reason,
+                   std::initializer_list<std::string_view> args = {}) {
   Prediction p;
-  p.result = "closed";
-  if (with_reason)
-    p.reason = "it sent the RST: its socket is closed or aborted (calls on a closed descriptor fail with EBADF)";
+  p.result = result;
+  p.rule = rule;
+  p.cause = cause;
+  if (with_reason) append_rule_words(p.reason, rule, 0, args);
   return p;
 }
 
 }  // namespace
 
 Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
-  const EndpointModel& m = side[s];
-  Prediction p;
+  const EndpointModel& m = side_[s];
   switch (read_case(m)) {
     case ReadCase::SenderOfReset:
-      return sender_of_reset(with_reason);
-    case ReadCase::Queued:
-      p.result = "data";
-      if (with_reason)
-        p.reason = detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes",
-                                  " queued: data is returned before anything else",
-                                  m.reset ? " (an RST does not purge the receive queue)" : "");
+      return decided("closed", RuleId::SentReset, std::nullopt, with_reason);
+    case ReadCase::Queued: {
+      Prediction p = decided("data", RuleId::ReadQueuedData, std::nullopt, false);
+      if (with_reason) {
+        append_rule_words(p.reason, RuleId::ReadQueuedData, 0,
+                          {detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes")});
+        if (m.reset) append_rule_words(p.reason, RuleId::ReadQueuedData, 1);
+      }
       return p;
-    case ReadCase::AfterFin:
-      p.result = "EOF";
-      p.cause = m.fin_event;
+    }
+    case ReadCase::AfterFin: {
+      Prediction p = decided("EOF", RuleId::ReadEofAfterFin, m.fin_event, false);
       if (!with_reason) return p;
-      p.reason = detail::concat("the FIN ", event_name(*m.fin_event),
-                                " shut the receive side: read returns 0 once the queue is empty");
-      if (m.pending_err)
-        detail::append_all(p.reason, "; after a FIN, read never reports the later RST (", errno_name(m.pending_err),
-                           " waits for SO_ERROR or a write)");
+      append_rule_words(p.reason, RuleId::ReadEofAfterFin, 0, {event_name(*m.fin_event)});
+      if (m.pending_err) append_rule_words(p.reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
       return p;
+    }
     case ReadCase::PendingError:
-      return reports_pending_error(m, "read", " and clears it", with_reason);
+      return reports_pending_error(m, "read", 2, with_reason);
     case ReadCase::Shut:
-      p.result = "EOF";
-      p.cause = m.rd_cause;
-      if (with_reason)
-        p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
-                           : "the receive side is shut: read returns 0";
-      return p;
+      return m.reset ? decided("EOF", RuleId::ReadEofAfterReset, m.rd_cause, with_reason)
+                     : decided("EOF", RuleId::ReadEofShut, m.rd_cause, with_reason);
     case ReadCase::Waits:
       break;
   }
-  p.result = "block";
-  if (with_reason) p.reason = "nothing queued and the connection open: read waits";
-  return p;
+  return decided("block", RuleId::ReadBlocks, std::nullopt, with_reason);
 }
 
 Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
-  const EndpointModel& m = side[s];
-  Prediction p;
+  const EndpointModel& m = side_[s];
   switch (write_case(m)) {
     case WriteCase::SenderOfReset:
-      return sender_of_reset(with_reason);
-    case WriteCase::PendingError:
-      p = reports_pending_error(m, "write",
-                                m.pending_err == EPIPE ? " and raises SIGPIPE" : " (no SIGPIPE: only EPIPE raises it)",
-                                with_reason);
+      return decided("closed", RuleId::SentReset, std::nullopt, with_reason);
+    case WriteCase::PendingError: {
+      // " and raises SIGPIPE" or " (no SIGPIPE: only EPIPE raises it)"
+      Prediction p = reports_pending_error(m, "write", m.pending_err == EPIPE ? 3 : 4, with_reason);
       if (m.pending_err == EPIPE) p.result += " +SIGPIPE";
       return p;
+    }
     case WriteCase::Shut:
-      p.result = "EPIPE +SIGPIPE";
-      p.cause = m.wr_cause;
-      if (with_reason)
-        p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
-                             "with EPIPE and raises SIGPIPE"
-                           : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
-      return p;
+      return m.reset ? decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterReset, m.wr_cause, with_reason)
+                     : decided("EPIPE +SIGPIPE", RuleId::WriteEpipeShut, m.wr_cause, with_reason);
     case WriteCase::AfterFin:
-      p.result = "ok";
-      p.cause = m.fin_event;
-      if (with_reason)
-        p.reason = "a FIN only closes the other side's sending direction: this write is accepted and sent "
-                   "(a closed peer answers it with RST)";
-      return p;
+      return decided("ok", RuleId::WriteAfterFin, m.fin_event, with_reason);
     case WriteCase::Open:
       break;
   }
-  p.result = "ok";
-  if (with_reason) p.reason = "the connection is open for sending";
-  return p;
+  return decided("ok", RuleId::WriteOpen, std::nullopt, with_reason);
 }
 
 ConnectionModel::NextCalls ConnectionModel::next_calls(int s) const {
-  const EndpointModel& m = side[s];
+  const EndpointModel& m = side_[s];
   NextCalls n;
   n.so_error = m.pending_err;
   const char* err = known_errno_name(m.pending_err);
@@ -415,18 +573,20 @@ ConnectionModel::NextCalls ConnectionModel::next_calls(int s) const {
 }
 
 Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
-  const EndpointModel& m = side[s];
-  Prediction p;
+  const EndpointModel& m = side_[s];
   if (m.pending_err) {
+    Prediction p;
     p.result = errno_name(m.pending_err);
+    p.rule = RuleId::ErrorReportedOnce;
     p.cause = m.err_cause;
-    if (with_reason) p.reason = stored(m, "; SO_ERROR returns it and clears it");
-  } else {
-    p.result = "0";
-    if (with_reason)
-      p.reason = m.reset ? "the reset's error was already reported: nothing pending" : "no error pending";
+    if (with_reason) {
+      p.reason = stored(m, "");
+      append_rule_words(p.reason, RuleId::ErrorReportedOnce, 5);
+    }
+    return p;
   }
-  return p;
+  return m.reset ? decided("0", RuleId::SoErrorAfterReset, std::nullopt, with_reason)
+                 : decided("0", RuleId::SoErrorNone, std::nullopt, with_reason);
 }
 
 }  // namespace rstlab

@@ -4,6 +4,7 @@
 #include "rstlab/error.h"
 #include "rstlab/segment.h"
 #include "rstlab/seq.h"
+#include "rstlab/tcp_model.h"
 
 namespace rstlab {
 namespace {
@@ -86,11 +87,23 @@ void Peer::note_timestamps(const PeerSegment& in) {
 
 void Peer::handle(const PeerSegment& in) {
   const TcpSegment& t = in.tcp;
+  // Whether Linux, holding this socket, answers the segment with RST: the model's rule.
+  SocketView self;
+  self.gone = reset_;
+  self.closed = app_closed_;
+  self.rcv_known = true;
+  self.rcv_nxt = rcv_nxt_;
+  SegmentFacts facts;
+  facts.flags = t.flags;
+  facts.seq = t.seq;
+  facts.ack = t.ack;
+  facts.len = static_cast<uint32_t>(in.payload.size());
+  const RuleId answer = rst_answer_for(self, facts);
   if (reset_) {
     // No socket is left: Linux finds none for the segment and answers anything but an
     // RST with one (tcp_v4_rcv -> no_tcp_socket -> tcp_v4_send_reset), every time: no
     // rate limit applies to these. So each data segment still in flight gets its own.
-    if (closed_socket_rst_) answer_for_no_socket(in);
+    if (closed_socket_rst_ && answer != RuleId::None) answer_for_no_socket(in);
     return;
   }
   if (t.has(tcpflag::RST)) {
@@ -135,7 +148,7 @@ void Peer::handle(const PeerSegment& in) {
 
   // Data after the application closed: Linux answers with a reset (tcp_rcv_state_process
   // in FIN_WAIT with the receive side shut, then tcp_v4_send_reset).
-  if (app_closed_ && closed_socket_rst_ && data_len > 0 && seq::gt(t.seq + data_len, rcv_nxt_)) {
+  if (closed_socket_rst_ && answer == RuleId::CauseDataAfterClose) {
     TcpSegment view = t;
     view.payload_len = data_len;
     if (auto rst = linux_reset_for(view)) {

@@ -229,7 +229,10 @@ std::string trace_to_json(const Trace& t) {
   cap["foreign"] = t.capture.foreign;
   j["capture"] = cap;
   json notes = json::array();
-  for (const auto& a : t.annotations) notes.push_back({{"event", a.event}, {"kind", a.kind}, {"text", a.text}});
+  for (const auto& a : t.annotations) {
+    notes.push_back({{"event", a.event}, {"kind", a.kind}, {"text", a.text}});
+    if (!a.rule.empty()) notes.back()["rule"] = a.rule;
+  }
   j["annotations"] = std::move(notes);
   if (t.first_observer) {
     const FirstObserver& f = *t.first_observer;
@@ -310,7 +313,7 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
     for (size_t i = 0; i < notes.size(); ++i) {
       const std::string where = "annotation " + std::to_string(i);
       t.annotations.push_back({event_index(notes[i], "event", where), r.str(notes[i], "kind", where),
-                               r.str(notes[i], "text", where)});
+                               r.str(notes[i], "text", where), r.str_or(notes[i], "rule", where)});
     }
   }
   if (j.contains("first_observer") && !j.at("first_observer").is_null()) {

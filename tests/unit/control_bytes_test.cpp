@@ -43,7 +43,7 @@ Trace nasty_trace() {
   action.t_ns = 2000;
   action.body = ActionEvent{"server", "recv", "7 bytes: \"" + kNasty + "\""};
   t.events.push_back(action);
-  t.annotations.push_back({0, "call", "why\r\nnot\x1b[31m"});
+  t.annotations.push_back({0, "call", "why\r\nnot\x1b[31m", ""});
   t.failures.push_back("client read 10: expected \"" + kNasty + "\"");
   FirstObserver f;
   f.event = 0;

@@ -47,8 +47,8 @@ Trace sample() {
   t.events = {pe, se};
   t.capture.file = "capture.pcap";
   t.capture.packets = 8;
-  t.annotations.push_back({0, "rst", "RST to the client: accepted in CLOSE_WAIT"});
-  t.annotations.push_back({1, "observer", "FIRST OBSERVER of the RST #8"});
+  t.annotations.push_back({0, "rst", "RST to the client: accepted in CLOSE_WAIT", ""});
+  t.annotations.push_back({1, "observer", "FIRST OBSERVER of the RST #8", ""});
   FirstObserver f;
   f.event = 1;
   f.actor = "client";
@@ -161,7 +161,7 @@ TEST(TraceJson, BadInputNamesFileAndProblem) {
 TEST(TraceJson, BytesThatAreNotUtf8AreWrittenAsReplacementCharacters) {
   Trace t = sample();
   std::get<PacketEvent>(t.events[0].body).payload = std::string("a\x81\xff" "b", 4);
-  t.annotations.push_back({0, "note", std::string("odd \xe9 byte")});
+  t.annotations.push_back({0, "note", std::string("odd \xe9 byte"), ""});
   std::string text;
   ASSERT_NO_THROW(text = trace_to_json(t));
   const auto j = nlohmann::json::parse(text);
