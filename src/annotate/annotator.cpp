@@ -354,15 +354,26 @@ class Annotator {
         append_rule_words(reason, RuleId::ShutdownRead, 0);
       }
     } else if (f.op == CallOp::Close) {
-      if (m.reset) say(RuleId::CloseAfterReset);
-      else if (m.linger_zero) rule = RuleId::CauseLingerZero, reason = rule_words(rule, 1);
-      else if (m.rx_queue > 0)
-        rule = RuleId::CauseCloseUnreadData,
-        reason = rule_words(rule, 1, {std::to_string(m.rx_queue) + (m.rx_queue == 1 ? " unread byte" : " unread bytes")});
-      else say(RuleId::CloseSendsFin);
+      // The close's rule, in its own words (variant 1 of the RST causes it sets off).
+      if (m.reset) {
+        say(RuleId::CloseAfterReset);
+      } else if (m.linger_zero) {
+        rule = RuleId::CauseLingerZero;
+        reason = rule_words(rule, 1);
+      } else if (m.rx_queue > 0) {
+        rule = RuleId::CauseCloseUnreadData;
+        const char* unit = m.rx_queue == 1 ? " unread byte" : " unread bytes";
+        reason = rule_words(rule, 1, {std::to_string(m.rx_queue) + unit});
+      } else {
+        say(RuleId::CloseSendsFin);
+      }
     } else if (f.op == CallOp::SetSockOpt && f.option == SockOpt::Linger) {
-      if (f.linger_on && f.linger_seconds == 0) rule = RuleId::CauseLingerZero, reason = rule_words(rule, 2);
-      else say(RuleId::LingerSet);
+      if (f.linger_on && f.linger_seconds == 0) {
+        rule = RuleId::CauseLingerZero;
+        reason = rule_words(rule, 2);
+      } else {
+        say(RuleId::LingerSet);
+      }
     } else if (f.op == CallOp::SetSockOpt && f.option == SockOpt::UserTimeout) {
       rule = RuleId::UserTimeout;
       reason = rule_words(rule, 1);

@@ -180,7 +180,8 @@ bool ConnectionModel::sender_step(EndpointModel& a, EndpointModel& b, int from, 
     }
   }
   // Its ACK moves the receiver's handshake and close along.
-  if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt) set_state(b, TcpState::Established, event, RuleId::StateEstablished);
+  if (b.state == TcpState::SynRecv && s.ack == b.snd_nxt)
+    set_state(b, TcpState::Established, event, RuleId::StateEstablished);
   if (b.fin_sent && s.ack == b.snd_nxt) {
     if (b.state == TcpState::FinWait1) set_state(b, TcpState::FinWait2, event, RuleId::StateFinAcked);
     else if (b.state == TcpState::Closing) set_state(b, TcpState::TimeWait, event, RuleId::StateFinAcked);

@@ -399,7 +399,8 @@ int main(int argc, char** argv) {
   analyze->add_flag("--all", aa.all, "List every connection, not only those that ended with a reset or an anomaly");
   analyze->add_flag("--explain,-e", aa.explain,
                     "Under each row, its reasons: each RST's cause and effect, why a call fails");
-  analyze->add_flag("--json", aa.json, "JSON Lines: one object per connection (every connection), reasons included")
+  analyze->add_flag("--json", aa.json,
+                    "JSON Lines: one object per connection (every connection), reasons and rule names included")
       ->excludes("--explain");
   analyze->add_option("--flow", aa.flow, "One connection (by ID): its annotated trace")->excludes("--explain");
   analyze->add_option("--svg", aa.svg, "With --flow: write its ladder diagram here")->needs("--flow");

@@ -15,6 +15,7 @@
 #include "rstlab/analyze.h"
 #include "rstlab/capture.h"
 #include "rstlab/error.h"
+#include "rstlab/rules.h"
 #include "rstlab/segment.h"
 #include "util/json_writer.h"
 
@@ -1099,4 +1100,30 @@ TEST(Analyze, SeveralFilesAreOneCaptureAcrossTheirBoundaries) {
   EXPECT_EQ(got, want);
   fs::remove_all(dir);
   fs::remove(whole);
+}
+
+TEST(Analyze, ResetsCarryTheirRulesByName) {
+  struct Case {
+    const char* file;
+    const char* cause_rule;  // "" for none: an RST that did nothing
+    const char* rule;
+  } cases[] = {
+      {"broken-pipe-veth.pcap", "cause.data-after-close", "rst.accepted.close-wait"},
+      {"reset-by-peer-kernel-veth.pcap", "cause.close-unread-data", "rst.accepted.established"},
+      {"connect-refused-tun.pcap", "cause.refused", "rst.accepted.syn-sent"},
+      {"challenge-ack-veth.pcap", "", "rst.challenge-ack"},
+      {"out-of-window-rst-tun.pcap", "", "rst.outside-window"},
+      {"linger-zero-veth.pcap", "cause.abort", "rst.accepted.established"},
+  };
+  for (const auto& k : cases) {
+    const auto conns = analyze(kCaptures / k.file);
+    ASSERT_EQ(conns.size(), 1u) << k.file;
+    ASSERT_FALSE(conns[0].resets.empty()) << k.file;
+    const ResetReport& r = conns[0].resets[0];
+    EXPECT_STREQ(rule_name(r.cause_rule), k.cause_rule) << k.file;
+    EXPECT_STREQ(rule_name(r.rule), k.rule) << k.file;
+    std::string line;
+    detail::append_connection_json(line, conns[0]);
+    EXPECT_NE(line.find(std::string("\"rule\":\"") + k.rule + "\""), std::string::npos) << line;
+  }
 }
