@@ -37,12 +37,12 @@ struct CallResult {
   uint64_t segs_out = 0;        ///< tcpi_segs_out after the call
   std::optional<Endpoint> local, remote;  ///< the connection's addresses, once known
   int64_t t_start_ns = 0, t_end_ns = 0;
+  int64_t t_state_ns = 0;       ///< When TCP_INFO was read, just after t_end_ns (0: not read)
+  int pid = 0, tid = 0;         ///< The process and thread that made the call
 };
 
-/// Names of TCP states as the kernel numbers them (TCP_INFO tcpi_state).
-std::string tcp_state_name(int state);
-/// Names of poll bits: "POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP", "0" for none.
-std::string poll_events_string(short events);
+// tcp_state_name() and poll_events_string(), the names of TCP_INFO states and poll bits,
+// are in rstlab/vocabulary.h (included through trace.h).
 
 /// A child process holding real sockets in a given network namespace.
 class KernelActor {

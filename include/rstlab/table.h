@@ -21,6 +21,7 @@ struct RunSummaryRow {
   bool passed = false;
   size_t met = 0, total = 0;  ///< expectations met, of those checked
   std::string dir;            ///< the run folder
+  size_t mismatches = 0;      ///< model mismatches (annotations of kind "mismatch")
 };
 
 /// SCENARIO, LINK, FIRST OBSERVER, RESULT, EXPECT (met/total), OUTPUT.

@@ -2,7 +2,13 @@
 #pragma once
 /// @file The trace: one timeline of packets (from the capture), syscalls (from the
 /// kernel-socket actors) and peer actions, each stamped on CLOCK_REALTIME.
-/// Live runs produce it; renderers and (later) the annotator consume it.
+/// Live runs produce it; renderers and the annotator consume it.
+///
+/// A trace names its actors (processes or threads: a kernel-socket actor, the crafted
+/// peer, the middlebox, a traced program) in a table, and may hold several connections,
+/// each with its two endpoints and their actors. Packets and calls carry the id of their
+/// connection. A scenario run holds one connection (id 0) between the actors "client"
+/// and "server"; `client` and `server` below describe that pair, as they always did.
 
 #include <cstdint>
 #include <optional>
@@ -18,9 +24,15 @@ namespace rstlab {
 enum class Dir { ClientToServer, ServerToClient };
 const char* dir_name(Dir d);  ///< "client>server" / "server>client"
 
+/// Index into Trace::actors.
+using ActorId = uint32_t;
+/// A connection's id: its index in Trace::connections (0 for a scenario run's only one).
+using ConnId = uint32_t;
+
 /// A segment seen by the recorder on the lab link: the independent witness.
 struct PacketEvent {
   uint64_t frame = 0;  ///< 1-based frame number in capture.pcap
+  ConnId conn = 0;     ///< The connection it belongs to
   Dir dir = Dir::ClientToServer;
   uint8_t flags = 0;
   uint32_t seq = 0, ack = 0;          ///< Relative to each direction's ISN, as tcpdump prints.
@@ -40,8 +52,13 @@ const char* signal_fate_name(SignalFate f);  ///< "none", "killed", "ignored", "
 
 /// One system call made by a kernel-socket actor, with what the kernel answered.
 struct SyscallEvent {
-  std::string actor;  ///< "client" / "server"
-  /// What the call was, typed: the only part the model and the annotator read.
+  std::string actor;  ///< The actor's name: "client" / "server" in scenario runs
+  /// The actor in Trace::actors; absent in traces without a table (hand-built ones),
+  /// where the name alone says who called.
+  std::optional<ActorId> actor_id;
+  ConnId conn = 0;    ///< The connection the call used
+  /// What the call was, typed: the only part the model, the annotator and the renderers'
+  /// decisions read.
   CallFacts facts;
   std::string call;   ///< For people: "connect", "write", "read", "getsockopt"...
   std::string args;   ///< For people: "\"b\"", "10", "SO_ERROR"
@@ -51,7 +68,17 @@ struct SyscallEvent {
   SignalFate fate = SignalFate::None;
   std::string value;  ///< Extra result: bytes read, SO_ERROR value, poll revents.
   std::string state;  ///< TCP state after the call (TCP_INFO), empty if no socket.
+  /// The same state typed (tcp_state_from_kernel): absent without a socket, and for a
+  /// state the model has no name for (NEW_SYN_RECV). The model's state is compared with it.
+  std::optional<TcpState> tcp_state;
   int64_t t_start_ns = 0;  ///< When the call was entered; the event time is its return.
+  /// When TCP_INFO was read, just after the call returned (0: not recorded).
+  int64_t t_state_ns = 0;
+
+  /// The call failed or raised a signal.
+  bool failed() const { return err.has_value() || signal.has_value(); }
+  /// A read (read, recv) that returned 0: end of file.
+  bool eof() const { return facts.op == CallOp::Read && ret && *ret == 0 && !err; }
 };
 
 /// Something the crafted peer or the runner did: "sent RST seq=rcv_nxt", "closed".
@@ -98,6 +125,31 @@ struct ActorInfo {
   std::string sigpipe;  ///< "default", "ignore", "handler" (kernel actors)
 };
 
+/// What an actor is.
+enum class ProcessKind : uint8_t {
+  Kernel,   ///< a kernel socket driven by scripted calls (an actor process of rstlab)
+  Peer,     ///< the crafted peer (libtins), inside rstlab itself
+  Middle,   ///< the middlebox on the path, inside rstlab itself
+  Program,  ///< an unmodified program whose calls were traced
+};
+const char* process_kind_name(ProcessKind k);  ///< "kernel", "peer", "middle", "program"
+std::optional<ProcessKind> process_kind_from_name(const std::string& name);
+
+/// One actor of a trace: a process, or a thread of one.
+struct TraceActor {
+  std::string name;  ///< "client", "server", "middle"; a program's own name
+  ProcessKind kind = ProcessKind::Kernel;
+  int pid = 0;  ///< 0 when it is no process of its own (the peer and the middle run inside rstlab)
+  int tid = 0;  ///< the thread; equal to pid for a single-threaded process
+  std::string sigpipe;  ///< "default", "ignore", "handler" (kernel actors)
+};
+
+/// One endpoint of a connection, and who holds its socket.
+struct ConnectionEnd {
+  Endpoint endpoint;
+  std::optional<ActorId> actor;  ///< absent when no actor of the trace holds it
+};
+
 /// What the recorder says about its own capture.
 struct CaptureInfo {
   std::string file;          ///< capture.pcap, relative to the trace
@@ -131,6 +183,14 @@ struct FileLink {
   std::string href, what;
 };
 
+/// One connection of a trace: its endpoints (the client sent the SYN) and the first
+/// observer of what ended it.
+struct ConnectionInfo {
+  ConnId id = 0;
+  ConnectionEnd client, server;
+  std::optional<FirstObserver> first_observer;
+};
+
 struct Trace {
   TraceKind kind = TraceKind::Run;
   std::string scenario;
@@ -138,11 +198,18 @@ struct Trace {
   std::string story;
   std::string link;  ///< "veth" / "tun"
   Family family = Family::V4;
+  /// The pair of a single-connection trace (a scenario run, one flow of a capture):
+  /// connection 0's client and server.
   ActorInfo client, server;
+  /// The process table: every actor that calls or sends (ActorId indexes it).
+  std::vector<TraceActor> actors;
+  /// Every connection, by id (connections[i].id == i). Scenario runs have one.
+  std::vector<ConnectionInfo> connections;
   std::vector<Event> events;  ///< Sorted by t_ns
   CaptureInfo capture;
   std::vector<std::string> failures;  ///< Unmet expectations and run errors, in order
   std::vector<Annotation> annotations;  ///< in event order
+  /// The run's first observer (of its principal cause); each connection has its own.
   std::optional<FirstObserver> first_observer;
   /// TraceKind::Capture: the prediction per endpoint (client, server), the files the
   /// HTML page links (only those written beside it), and the capture's files and frames
@@ -163,8 +230,34 @@ struct Trace {
   }
   /// Sorts events by time; ties keep insertion order.
   void sort_events();
+
+  /// The actor named `name` in the table, if any.
+  std::optional<ActorId> find_actor(const std::string& name) const;
+  /// Which end of its connection made the call: 0 the client's, 1 the server's, -1
+  /// neither. With a process table it is decided by the actor's id; without one (a
+  /// hand-built trace), by the names "client" and "server".
+  int side_of(const SyscallEvent& call) const;
 };
 
 // errno_name, errno_from_name, signal_name...: see rstlab/vocabulary.h.
+/// Annotations of kind "mismatch": results the kernel rules did not predict, and TCP
+/// states (TCP_INFO) the model did not reach (rstlab/oracle.h). Run summaries count them.
+size_t model_mismatches(const Trace& t);
+
+/// Builds the process table and connection 0 from `client` and `server` when the trace
+/// has none (a hand-built trace, a flow of a capture): actors "client" and "server" (the
+/// kind from ActorInfo; an end of kind "none" has no actor), plus "middle" when the
+/// middlebox took part. Leaves a trace that has a table as it is.
+void describe_single_connection(Trace& t);
+
+/// One connection of a trace as a trace of its own (what annotate() reads): its packets
+/// and calls, the actions of its actors and of the middlebox, `client` and `server`
+/// from its ends. `events[k]` of the view is `original[k]` of the trace.
+struct ConnectionView {
+  Trace trace;
+  std::vector<size_t> original;
+};
+ConnectionView connection_view(const Trace& t, ConnId id);
+
 
 }  // namespace rstlab

@@ -21,15 +21,36 @@ const char* tcp_state_label(TcpState s);
 /// TCP_INFO's tcpi_state (the kernel's numbering, TCP_ESTABLISHED = 1...) as a TcpState;
 /// nullopt for values the model has no state for (NEW_SYN_RECV) and for -1 (no socket).
 std::optional<TcpState> tcp_state_from_kernel(int tcpi_state);
+/// A tcpi_state by the kernel's name, from the same table: "ESTABLISHED" -> 1 ... and
+/// "NEW_SYN_RECV" -> 12; "" for -1 (no socket) and "STATE<n>" for a number it lacks.
+std::string tcp_state_name(int tcpi_state);
+/// The TcpState a name from tcp_state_label() stands for; nullopt for any other text
+/// ("NEW_SYN_RECV" and "STATE<n>" have no TcpState).
+std::optional<TcpState> tcp_state_from_label(const std::string& name);
 
 /// What a call does, whatever it was named (write/send/sendto are all Write).
 enum class CallOp : uint8_t {
   Other, Socket, Connect, Listen, Accept, Read, Write, Shutdown, Close, SetSockOpt, GetSockOpt, Poll, Pipe
 };
 const char* call_op_name(CallOp op);  ///< "connect", "read", "write", "poll"...
+/// The CallOp call_op_name() names; nullopt for any other text.
+std::optional<CallOp> call_op_from_name(const std::string& name);
 
 /// The socket option a setsockopt/getsockopt names.
 enum class SockOpt : uint8_t { None, Linger, UserTimeout, Error, Other };
+/// "SO_LINGER", "TCP_USER_TIMEOUT", "SO_ERROR", "other"; nullptr for None.
+const char* sock_opt_name(SockOpt o);
+std::optional<SockOpt> sock_opt_from_name(const std::string& name);
+
+/// shutdown()'s how: "SHUT_RD", "SHUT_WR", "SHUT_RDWR"; nullptr for any other value.
+const char* shut_how_name(int how);
+std::optional<int> shut_how_from_name(const std::string& name);
+
+/// Names of poll bits: "POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP", "0" for none.
+std::string poll_events_string(short events);
+/// The bits poll_events_string() names ("POLLIN|POLLERR", "0"); nullopt for a name it
+/// does not know.
+std::optional<short> poll_events_from_string(const std::string& names);
 
 /// One call as typed facts. Results (return value, errno, signal and its fate) live
 /// beside it in SyscallEvent; these are the call's inputs and the typed parts of its

@@ -41,6 +41,8 @@ class Actor {
     std::memset(&r, 0, sizeof r);
     r.state = -1;
     r.fd = -1;
+    r.pid = static_cast<int32_t>(::getpid());
+    r.tid = static_cast<int32_t>(::gettid());
     // A counted write's bytes are made before the clock starts: filling megabytes takes
     // milliseconds, and the annotator asks what arrived while the call was in the kernel.
     if (q.call == KernelCall::Write && q.data_len == 0 && q.count > 0) fill_.assign(static_cast<size_t>(q.count), q.fill);
@@ -212,6 +214,8 @@ class Actor {
     tcp_info ti{};
     socklen_t len = sizeof ti;
     if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+      // The model's state is compared with this one at this moment (rstlab/oracle.h).
+      r.t_state_ns = now_ns();
       r.state = ti.tcpi_state;
       r.segs_out = ti.tcpi_segs_out;
     }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -20,28 +19,6 @@ namespace rstlab {
 
 using detail::WireReply;
 using detail::WireRequest;
-
-std::string tcp_state_name(int s) {
-  static const char* names[] = {"?",          "ESTABLISHED", "SYN_SENT", "SYN_RECV",
-                                "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
-                                "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING",
-                                "NEW_SYN_RECV"};
-  if (s >= 1 && s < static_cast<int>(sizeof names / sizeof names[0])) return names[s];
-  return s < 0 ? "" : "STATE" + std::to_string(s);
-}
-
-std::string poll_events_string(short ev) {
-  static const struct {
-    short bit;
-    const char* name;
-  } bits[] = {{POLLIN, "POLLIN"},   {POLLPRI, "POLLPRI"}, {POLLOUT, "POLLOUT"},
-              {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"},
-              {POLLRDHUP, "POLLRDHUP"}};
-  std::string s;
-  for (const auto& b : bits)
-    if (ev & b.bit) s += (s.empty() ? "" : "|") + std::string(b.name);
-  return s.empty() ? "0" : s;
-}
 
 namespace detail {
 
@@ -161,6 +138,9 @@ CallResult KernelActor::finish() {
   out.segs_out = r->segs_out;
   out.t_start_ns = r->t_start_ns;
   out.t_end_ns = r->t_end_ns;
+  out.t_state_ns = r->t_state_ns;
+  out.pid = r->pid;
+  out.tid = r->tid;
   Endpoint e;
   if (r->local_len && detail::from_sockaddr(r->local, r->local_len, e)) out.local = local_ = e;
   if (r->remote_len && detail::from_sockaddr(r->remote, r->remote_len, e)) out.remote = e;

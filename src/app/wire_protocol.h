@@ -41,6 +41,8 @@ struct WireReply {
   sockaddr_storage local, remote;
   socklen_t local_len, remote_len;
   int64_t t_start_ns, t_end_ns;
+  int64_t t_state_ns;  // when TCP_INFO was read (0: not read)
+  int32_t pid, tid;    // the process and thread that made the call
   uint32_t value_len;
   char value[kMaxCallData];
 };

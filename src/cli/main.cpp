@@ -165,6 +165,7 @@ RunSummaryRow summarise(const RunResult& r, const std::string& dir) {
       if (*e.met) ++row.met;
     }
   if (const auto& f = r.trace.first_observer) row.first_observer = f->actor + " " + f->call + " -> " + f->result;
+  row.mismatches = model_mismatches(r.trace);
   return row;
 }
 
@@ -174,6 +175,7 @@ nlohmann::ordered_json row_json(const RunSummaryRow& row, const Trace& t) {
                       {"passed", row.passed},
                       {"expectations", {{"met", row.met}, {"failed", row.total - row.met}}},
                       {"failures", t.failures},
+                      {"model_mismatches", row.mismatches},
                       {"dir", row.dir}};
   if (const auto& f = t.first_observer)
     j["first_observer"] = {{"actor", f->actor}, {"call", f->call}, {"result", f->result}, {"reason", f->reason}};
@@ -265,8 +267,11 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
   }
   if (total > 1 && tty_err) std::fprintf(stderr, "\r\033[K");
   const std::string index = write_index(a.out);
-  size_t failed = 0;
-  for (const auto& r : rows) failed += r.passed ? 0 : 1;
+  size_t failed = 0, mismatches = 0;
+  for (const auto& r : rows) {
+    failed += r.passed ? 0 : 1;
+    mismatches += r.mismatches;
+  }
   if (a.json) return failed ? kExitFailed : kExitOk;
   if (single) {
     std::printf("\nwrote %s/: trace.txt, trace.json, capture.pcap(ng), diagram.{svg,mmd,puml}, index.html\n",
@@ -274,8 +279,8 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
     return failed ? kExitFailed : kExitOk;
   }
   std::fputs(render_run_summary(rows).c_str(), stdout);
-  std::printf("\n%zu run%s, %zu failed. Report: %s\n", rows.size(), rows.size() == 1 ? "" : "s", failed,
-              index.c_str());
+  std::printf("\n%zu run%s, %zu failed, model mismatches: %zu. Report: %s\n", rows.size(), rows.size() == 1 ? "" : "s",
+              failed, mismatches, index.c_str());
   return failed ? kExitFailed : kExitOk;
 }
 

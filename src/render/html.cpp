@@ -105,7 +105,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     } else if (const auto* s = e.syscall()) {
       who = s->actor;
       text = syscall_line(*s) + (s->state.empty() ? "" : "  [" + s->state + "]");
-      cls = (s->err || s->signal) ? "err" : ((s->call == "read" || s->call == "recv") && s->ret && !*s->ret) ? "eof" : "";
+      cls = s->failed() ? "err" : s->eof() ? "eof" : "";
     } else if (const auto* a = e.action()) {
       who = a->actor;
       text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;

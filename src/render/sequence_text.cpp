@@ -35,7 +35,7 @@ std::string call_note(const Trace& t, size_t i, const SyscallEvent& s, const Eve
   return n;
 }
 
-bool is_error(const SyscallEvent& s) { return s.err || s.signal; }
+bool is_error(const SyscallEvent& s) { return s.failed(); }
 
 // ---- Mermaid ----------------------------------------------------------------
 
@@ -78,7 +78,7 @@ std::string render_mermaid(const Trace& t) {
       const char* from = !p->injected_by.empty() ? "M" : cs ? "C" : "S";  // the middle's own segments
       o << "    " << from << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
     } else if (const auto* s = e.syscall()) {
-      const bool c = s->actor == "client";
+      const bool c = t.side_of(*s) == 0;
       const bool observer = t.first_observer && t.first_observer->event == i;
       if (observer) o << "    rect rgb(255, 244, 194)\n";
       o << "    Note " << (c ? "left of C" : "right of S") << ": " << mm(call_note(t, i, *s, e)) << "\n";
@@ -140,7 +140,7 @@ std::string render_plantuml(const Trace& t) {
     } else if (const auto* s = e.syscall()) {
       const bool observer = t.first_observer && t.first_observer->event == i;
       const char* colour = observer ? " #fff4c2" : is_error(*s) ? " #fde8e8" : "";
-      o << "note " << (s->actor == "client" ? "left of C" : "right of S") << colour << " : "
+      o << "note " << (t.side_of(*s) == 0 ? "left of C" : "right of S") << colour << " : "
         << pu(call_note(t, i, *s, e)) << "\n";
     } else if (const auto* a = e.action(); a && a->actor == "middle") {
       o << "note over M #f6eef8 : " << pu(wrapped("middle " + a->action + ": " + a->detail, 48)) << "\n";

@@ -173,7 +173,7 @@ class Svg {
   }
 
   void call(std::ostringstream& o, const SyscallEvent& s, const Event& e, size_t i, int y) {
-    const bool client = s.actor == "client";
+    const bool client = t_.side_of(s) == 0;
     // The box says the call and its result; the small print says the state and what
     // SIGPIPE did.
     SyscallEvent compact = s;
@@ -187,8 +187,8 @@ class Svg {
     const int w = static_cast<int>((shown + (extra.empty() ? 0 : extra.size() + 1)) * kCharW) + 16;
     const int x = client ? kLeft - 10 - w : kRight + 10;
     const bool observer = t_.first_observer && t_.first_observer->event == i;
-    const bool error = s.err || s.signal;
-    const bool eof = (s.call == "read" || s.call == "recv") && s.ret && *s.ret == 0 && !s.err;
+    const bool error = s.failed();
+    const bool eof = s.eof();
     const char* fill = observer ? "#fff4c2" : error ? "#fde8e8" : eof ? "#fff1dc" : "#f3f5f7";
     const char* stroke = observer ? "#e08a00" : error ? "#d12a2a" : eof ? "#d98a00" : "#9aa0a6";
     const char* ink = error ? "#b01f1f" : eof ? "#9a6200" : "#1d2530";

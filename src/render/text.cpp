@@ -82,11 +82,11 @@ std::string syscall_line(const SyscallEvent& e) {
   s << " = " << *e.ret;
   if (e.err) s << " " << errno_name(*e.err);
   if (*e.ret >= 0 && !e.value.empty()) {
-    if (e.call == "read" || e.call == "recv")  // a bulk read: a glimpse, as for packets
+    if (e.facts.op == CallOp::Read)  // a bulk read: a glimpse, as for packets
       s << " \"" << printable(e.value.substr(0, 64)) << (e.value.size() > 64 ? "...\"" : "\"");
     else s << " -> " << e.value;
   }
-  if (e.call == "read" && *e.ret == 0 && !e.err) s << " (EOF)";
+  if (e.eof()) s << " (EOF)";
   if (e.signal) {
     s << " +" << signal_name(*e.signal);
     switch (e.fate) {
@@ -140,8 +140,8 @@ std::string render_text(const Trace& t, bool color) {
       who = sc->actor;
       text = syscall_line(*sc);
       if (!sc->state.empty()) text += "   [" + sc->state + "]";
-      if (sc->err || sc->signal) colour = p.red();
-      else if ((sc->call == "read" || sc->call == "recv") && sc->ret && *sc->ret == 0) colour = p.amber();
+      if (sc->failed()) colour = p.red();
+      else if (sc->eof()) colour = p.amber();
     } else if (const auto* a = e.action()) {
       who = a->actor;
       text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
@@ -175,6 +175,9 @@ std::string render_text(const Trace& t, bool color) {
   o << "\ncapture: " << t.capture.packets << " packets in " << visible(t.capture.file) << ", "
     << t.capture.dropped << " dropped by the capture, " << t.capture.if_dropped
     << " by the interface\n";
+  // Results the rules did not predict and TCP_INFO states the model did not reach.
+  const size_t mismatches = model_mismatches(t);
+  o << (mismatches ? p.red() : "") << "model mismatches: " << mismatches << (mismatches ? p.reset() : "") << "\n";
   if (t.passed()) {
     o << p.green() << "result: every expectation met" << p.reset() << "\n";
   } else {

@@ -140,7 +140,9 @@ SyscallEvent syscall_event(const std::string& actor, const CallRequest& c, const
   ev.fate = r.fate;
   ev.value = r.value;
   ev.state = r.state;
+  ev.tcp_state = tcp_state_from_kernel(r.tcpi_state);
   ev.t_start_ns = r.t_start_ns;
+  ev.t_state_ns = r.t_state_ns;
   return ev;
 }
 

@@ -15,6 +15,8 @@
 #include "rstlab/error.h"
 #include "rstlab/far_end.h"
 #include "rstlab/middle.h"
+#include "rstlab/oracle.h"
+#include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
 #include "util/clock.h"
@@ -98,6 +100,7 @@ class LiveRun final : public FarEndHost {
         trace_.failures.push_back("this kernel has no net.ipv4.tcp_rto_min_us: rto_min cannot be applied");
       }
     }
+    describe_actors();
     if (opt_.on_lab_ready) opt_.on_lab_ready();
     for (const Step& step : sc_.steps) run_step(step);
     settle();
@@ -123,6 +126,9 @@ class LiveRun final : public FarEndHost {
     if (middle_) middle_->mark_injected(trace_, out.link_type, out.packets);
     trace_.sort_events();
     annotate(trace_);
+    // A run is one connection: its first observer is the run's.
+    trace_.connections[0].first_observer = trace_.first_observer;
+    check_states(trace_);
     out.trace = std::move(trace_);
     return out;
   }
@@ -295,10 +301,23 @@ class LiveRun final : public FarEndHost {
     record_call(step, pending_[i], r);
   }
 
+  /// The process table and connection 0: the run's pair as the constructor described it,
+  /// and the middlebox when there is one. The actors' pids come with their first reply.
+  void describe_actors() {
+    describe_single_connection(trace_);
+    if (middle_ && !trace_.find_actor("middle")) trace_.actors.push_back({"middle", ProcessKind::Middle, 0, 0, ""});
+  }
+
   void record_call(const Step& step, const CallRequest& req, const CallResult& r) {
     Event e;
     e.t_ns = r.t_end_ns;
-    e.body = detail::syscall_event(role_name(step.actor), req, r);
+    SyscallEvent call = detail::syscall_event(role_name(step.actor), req, r);
+    call.actor_id = trace_.find_actor(call.actor);
+    if (call.actor_id && !trace_.actors[*call.actor_id].pid) {
+      trace_.actors[*call.actor_id].pid = r.pid;
+      trace_.actors[*call.actor_id].tid = r.tid;
+    }
+    e.body = std::move(call);
     e.line = step.where;
     if (step.expect) {
       e.expected = step.expect->text;

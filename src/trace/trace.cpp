@@ -60,9 +60,135 @@ const char* signal_fate_name(SignalFate f) {
   return "none";
 }
 
+const char* process_kind_name(ProcessKind k) {
+  switch (k) {
+    case ProcessKind::Kernel: return "kernel";
+    case ProcessKind::Peer: return "peer";
+    case ProcessKind::Middle: return "middle";
+    case ProcessKind::Program: return "program";
+  }
+  return "kernel";
+}
+
+std::optional<ProcessKind> process_kind_from_name(const std::string& name) {
+  for (ProcessKind k : {ProcessKind::Kernel, ProcessKind::Peer, ProcessKind::Middle, ProcessKind::Program})
+    if (name == process_kind_name(k)) return k;
+  return std::nullopt;
+}
+
 void Trace::sort_events() {
   std::stable_sort(events.begin(), events.end(),
                    [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+}
+
+std::optional<ActorId> Trace::find_actor(const std::string& name) const {
+  for (size_t i = 0; i < actors.size(); ++i)
+    if (actors[i].name == name) return static_cast<ActorId>(i);
+  return std::nullopt;
+}
+
+int Trace::side_of(const SyscallEvent& call) const {
+  if (call.actor_id && call.conn < connections.size()) {
+    const ConnectionInfo& c = connections[call.conn];
+    if (c.client.actor == call.actor_id) return 0;
+    if (c.server.actor == call.actor_id) return 1;
+    return -1;
+  }
+  // A trace without a process table: the names are the roles.
+  return call.actor == "client" ? 0 : call.actor == "server" ? 1 : -1;
+}
+
+size_t model_mismatches(const Trace& t) {
+  return static_cast<size_t>(std::count_if(t.annotations.begin(), t.annotations.end(),
+                                           [](const Annotation& a) { return a.kind == "mismatch"; }));
+}
+
+void describe_single_connection(Trace& t) {
+  if (!t.actors.empty() || !t.connections.empty()) return;
+  ConnectionInfo c;
+  const ActorInfo* pair[2] = {&t.client, &t.server};
+  ConnectionEnd* end[2] = {&c.client, &c.server};
+  for (int i = 0; i < 2; ++i) {
+    end[i]->endpoint = pair[i]->endpoint;
+    const auto kind = process_kind_from_name(pair[i]->kind);
+    if (!kind) continue;  // "none": nothing holds this end
+    end[i]->actor = static_cast<ActorId>(t.actors.size());
+    t.actors.push_back({i == 0 ? "client" : "server", *kind, 0, 0, pair[i]->sigpipe});
+  }
+  if (t.has_middle()) t.actors.push_back({"middle", ProcessKind::Middle, 0, 0, ""});
+  c.first_observer = t.first_observer;
+  t.connections.push_back(std::move(c));
+}
+
+ConnectionView connection_view(const Trace& t, ConnId id) {
+  ConnectionView v;
+  Trace& out = v.trace;
+  out.kind = t.kind;
+  out.scenario = t.scenario;
+  out.title = t.title;
+  out.story = t.story;
+  out.link = t.link;
+  out.family = t.family;
+  out.capture = t.capture;
+  out.failures = t.failures;
+  out.actors = t.actors;
+  if (id >= t.connections.size()) return v;
+  ConnectionInfo c = t.connections[id];
+  // The view's only connection is its connection 0.
+  c.id = 0;
+  out.first_observer = c.first_observer;
+  const ConnectionEnd* end[2] = {&c.client, &c.server};
+  ActorInfo* pair[2] = {&out.client, &out.server};
+  for (int i = 0; i < 2; ++i) {
+    pair[i]->endpoint = end[i]->endpoint;
+    if (end[i]->actor && *end[i]->actor < t.actors.size()) {
+      const TraceActor& a = t.actors[*end[i]->actor];
+      pair[i]->kind = process_kind_name(a.kind);
+      pair[i]->sigpipe = a.sigpipe;
+    } else {
+      pair[i]->kind = "none";
+    }
+  }
+  out.connections.push_back(c);
+  auto name_of = [&](const std::optional<ActorId>& a) {
+    return a && *a < t.actors.size() ? t.actors[*a].name : std::string();
+  };
+  const std::string names[2] = {name_of(c.client.actor), name_of(c.server.actor)};
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    bool keep = false;
+    if (const auto* p = e.packet()) keep = p->conn == id;
+    else if (const auto* s = e.syscall()) keep = s->conn == id;
+    // Actions carry no connection: those of the connection's actors and of the middlebox.
+    else if (const auto* a = e.action())
+      keep = a->actor == "middle" || (!a->actor.empty() && (a->actor == names[0] || a->actor == names[1]));
+    if (!keep) continue;
+    Event copy = e;
+    if (auto* p = std::get_if<PacketEvent>(&copy.body)) p->conn = 0;
+    if (auto* s = std::get_if<SyscallEvent>(&copy.body)) s->conn = 0;
+    out.events.push_back(std::move(copy));
+    v.original.push_back(i);
+  }
+  // The annotations and observer of this connection, renumbered into the view.
+  auto index_in_view = [&](size_t original) -> std::optional<size_t> {
+    const auto it = std::lower_bound(v.original.begin(), v.original.end(), original);
+    if (it == v.original.end() || *it != original) return std::nullopt;
+    return static_cast<size_t>(it - v.original.begin());
+  };
+  for (const Annotation& a : t.annotations)
+    if (const auto at = index_in_view(a.event)) out.annotations.push_back({*at, a.kind, a.text});
+  if (out.first_observer) {
+    const auto at = index_in_view(out.first_observer->event);
+    const auto cause = out.first_observer->cause ? index_in_view(*out.first_observer->cause) : std::nullopt;
+    if (!at) {
+      out.first_observer.reset();
+    } else {
+      out.first_observer->event = *at;
+      out.first_observer->cause = cause;
+    }
+    out.connections[0].first_observer = out.first_observer;
+  }
+  return v;
 }
 
 const char* known_errno_name(int err) {

@@ -2,6 +2,10 @@
 #include "rstlab/trace_json.h"
 
 #include <algorithm>
+#include <climits>
+#include <csignal>
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "rstlab/error.h"
@@ -12,9 +16,38 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-constexpr const char* kFormat = "rstlab-trace/1";
+constexpr const char* kFormat = "rstlab-trace/2";
+constexpr const char* kFormatV1 = "rstlab-trace/1";  ///< still read (rstlab diagram on old run folders)
 
 json opt_int(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+/// Every CallFacts field, by name; a field that does not apply to the call is null.
+json facts_to_json(const CallFacts& f) {
+  json j;
+  j["op"] = call_op_name(f.op);
+  j["fd"] = f.fd >= 0 ? json(f.fd) : json(nullptr);
+  j["on_pipe"] = f.on_pipe;
+  j["nonblock"] = f.nonblock;
+  j["dontwait"] = f.dontwait;
+  j["nosignal"] = f.nosignal;
+  j["peek"] = f.peek;
+  j["waitall"] = f.waitall;
+  j["size"] = f.size ? json(*f.size) : json(nullptr);
+  const char* how = shut_how_name(f.shut_how);
+  j["shut_how"] = how ? json(how) : f.shut_how >= 0 ? json(f.shut_how) : json(nullptr);
+  const char* opt = sock_opt_name(f.option);
+  j["option"] = opt ? json(opt) : json(nullptr);
+  j["linger"] = f.option == SockOpt::Linger || f.linger_on || f.linger_seconds
+                    ? json{{"on", f.linger_on}, {"seconds", f.linger_seconds}}
+                    : json(nullptr);
+  j["timeout_ms"] = f.timeout_ms >= 0 ? json(f.timeout_ms) : json(nullptr);
+  const bool poll = f.op == CallOp::Poll;
+  j["events"] = poll || f.events ? json(poll_events_string(f.events)) : json(nullptr);
+  j["revents"] = poll || f.revents ? json(poll_events_string(f.revents)) : json(nullptr);
+  j["so_error"] = f.option == SockOpt::Error || f.so_error ? json(f.so_error ? errno_name(f.so_error) : "0")
+                                                           : json(nullptr);
+  return j;
+}
 
 json event_to_json(const Event& e, size_t index, int64_t t0) {
   json j;
@@ -23,6 +56,7 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
   j["t_us"] = static_cast<double>(e.t_ns - t0) / 1000.0;
   if (const auto* p = e.packet()) {
     j["type"] = "packet";
+    j["conn"] = p->conn;
     j["frame"] = p->frame;
     j["dir"] = dir_name(p->dir);
     j["flags"] = tcp_flags_string(p->flags);
@@ -38,9 +72,12 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     if (!p->injected_by.empty()) j["injected_by"] = p->injected_by;
   } else if (const auto* s = e.syscall()) {
     j["type"] = "syscall";
+    j["conn"] = s->conn;
     j["actor"] = s->actor;
+    j["actor_id"] = s->actor_id ? json(*s->actor_id) : json(nullptr);
     j["call"] = s->call;
     j["args"] = s->args;
+    j["facts"] = facts_to_json(s->facts);
     j["ret"] = opt_int(s->ret);
     j["errno"] = s->err ? json(errno_name(*s->err)) : json(nullptr);
     j["signal"] = s->signal ? json(signal_name(*s->signal)) : json(nullptr);
@@ -48,6 +85,7 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     j["value"] = s->value;
     j["state"] = s->state.empty() ? json(nullptr) : json(s->state);
     j["t_start_ns"] = s->t_start_ns;
+    if (s->t_state_ns) j["t_state_ns"] = s->t_state_ns;
   } else if (const auto* a = e.action()) {
     j["type"] = "action";
     j["actor"] = a->actor;
@@ -60,12 +98,41 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
   return j;
 }
 
-json actor_to_json(const ActorInfo& a) {
-  json j;
-  j["kind"] = a.kind;
-  j["endpoint"] = a.endpoint.str();
-  if (!a.sigpipe.empty()) j["sigpipe"] = a.sigpipe;
-  return j;
+json observer_to_json(const std::optional<FirstObserver>& o) {
+  if (!o) return nullptr;
+  const FirstObserver& f = *o;
+  return {{"event", f.event},   {"actor", f.actor},   {"call", f.call},
+          {"result", f.result}, {"reason", f.reason}, {"cause", f.cause ? json(*f.cause) : json(nullptr)}};
+}
+
+json actors_to_json(const std::vector<TraceActor>& actors) {
+  json list = json::array();
+  for (size_t i = 0; i < actors.size(); ++i) {
+    const TraceActor& a = actors[i];
+    json j;
+    j["id"] = i;
+    j["name"] = a.name;
+    j["kind"] = process_kind_name(a.kind);
+    j["pid"] = a.pid ? json(a.pid) : json(nullptr);
+    j["tid"] = a.tid ? json(a.tid) : json(nullptr);
+    if (!a.sigpipe.empty()) j["sigpipe"] = a.sigpipe;
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
+json end_to_json(const ConnectionEnd& e) {
+  return {{"endpoint", e.endpoint.str()}, {"actor", e.actor ? json(*e.actor) : json(nullptr)}};
+}
+
+json connections_to_json(const std::vector<ConnectionInfo>& conns) {
+  json list = json::array();
+  for (const ConnectionInfo& c : conns)
+    list.push_back({{"id", c.id},
+                    {"client", end_to_json(c.client)},
+                    {"server", end_to_json(c.server)},
+                    {"first_observer", observer_to_json(c.first_observer)}});
+  return list;
 }
 
 // ---- reading -------------------------------------------------------------
@@ -104,6 +171,25 @@ class Reader {
     if (v < 0 || v > 0xffffffffLL) fail(where, std::string("field '") + key + "' is out of range");
     return static_cast<uint32_t>(v);
   }
+  /// An integer field that may be missing or null.
+  std::optional<int64_t> num_or_null(const json& obj, const char* key, const std::string& where) const {
+    if (!obj.is_object()) fail(where, "expected an object");
+    if (!obj.contains(key) || obj.at(key).is_null()) return std::nullopt;
+    return num(obj, key, where);
+  }
+  /// An integer field within [lo, hi] that may be missing or null.
+  std::optional<int64_t> ranged_or_null(const json& obj, const char* key, int64_t lo, int64_t hi,
+                                        const std::string& where) const {
+    const auto v = num_or_null(obj, key, where);
+    if (v && (*v < lo || *v > hi)) fail(where, std::string("field '") + key + "' is out of range");
+    return v;
+  }
+  /// A boolean field; false when missing.
+  bool flag(const json& obj, const char* key, const std::string& where) const {
+    if (!obj.contains(key) || obj.at(key).is_null()) return false;
+    if (!obj.at(key).is_boolean()) fail(where, std::string("field '") + key + "' must be true or false");
+    return obj.at(key).get<bool>();
+  }
 
  private:
   std::string source_;
@@ -135,7 +221,167 @@ SignalFate fate_from_string(const std::string& s) {
   return SignalFate::None;
 }
 
-Event event_from_json(const json& j, const Reader& r, const std::string& where) {
+CallFacts facts_from_json(const json& j, const Reader& r, const std::string& where) {
+  CallFacts f;
+  if (!j.is_object()) r.fail(where, "field 'facts' must be an object");
+  const std::string op = r.str(j, "op", where);
+  const auto known = call_op_from_name(op);
+  if (!known) r.fail(where, "unknown call operation '" + op + "'");
+  f.op = *known;
+  if (const auto fd = r.ranged_or_null(j, "fd", -1, INT32_MAX, where)) f.fd = static_cast<int>(*fd);
+  f.on_pipe = r.flag(j, "on_pipe", where);
+  f.nonblock = r.flag(j, "nonblock", where);
+  f.dontwait = r.flag(j, "dontwait", where);
+  f.nosignal = r.flag(j, "nosignal", where);
+  f.peek = r.flag(j, "peek", where);
+  f.waitall = r.flag(j, "waitall", where);
+  if (const auto size = r.ranged_or_null(j, "size", 0, INT64_MAX, where)) f.size = static_cast<uint64_t>(*size);
+  if (j.contains("shut_how") && !j.at("shut_how").is_null()) {
+    const json& how = j.at("shut_how");
+    if (how.is_string()) {
+      const auto v = shut_how_from_name(how.get<std::string>());
+      if (!v) r.fail(where, "unknown shutdown how '" + how.get<std::string>() + "'");
+      f.shut_how = *v;
+    } else {
+      f.shut_how = static_cast<int>(*r.ranged_or_null(j, "shut_how", 0, INT32_MAX, where));
+    }
+  }
+  const std::string opt = r.str_or(j, "option", where);
+  if (!opt.empty()) {
+    const auto v = sock_opt_from_name(opt);
+    if (!v) r.fail(where, "unknown socket option '" + opt + "'");
+    f.option = *v;
+  }
+  if (j.contains("linger") && !j.at("linger").is_null()) {
+    const json& l = j.at("linger");
+    f.linger_on = r.flag(l, "on", where + ": linger");
+    f.linger_seconds = static_cast<int>(r.ranged_or_null(l, "seconds", INT32_MIN, INT32_MAX, where + ": linger").value_or(0));
+  }
+  if (const auto t = r.ranged_or_null(j, "timeout_ms", INT32_MIN, INT32_MAX, where)) f.timeout_ms = static_cast<int>(*t);
+  auto poll_bits = [&](const char* key) -> short {
+    const std::string names = r.str_or(j, key, where);
+    if (names.empty()) return 0;
+    const auto bits = poll_events_from_string(names);
+    if (!bits) r.fail(where, std::string("field '") + key + "': unknown poll events '" + names + "'");
+    return *bits;
+  };
+  f.events = poll_bits("events");
+  f.revents = poll_bits("revents");
+  const std::string so_error = r.str_or(j, "so_error", where);
+  if (!so_error.empty() && so_error != "0") {
+    const auto v = errno_from_name(so_error);
+    if (!v) r.fail(where, "field 'so_error': unknown errno '" + so_error + "'");
+    f.so_error = *v;
+  }
+  return f;
+}
+
+// ---- rstlab-trace/1 compatibility ------------------------------------------------
+// A /1 file has no typed facts: its calls are only the words printed for people. This is
+// the ONE place that reads those words back (call, args, value as calls.cpp wrote them),
+// so that an old trace.json still renders and its calls mean what they did. Nothing else
+// may parse display strings; a /2 file carries the facts themselves.
+
+/// The bytes a write's arguments show: an escaped string ("\"a\\nb\"": 3) or "N bytes".
+std::optional<uint64_t> v1_write_size(const std::string& args) {
+  if (!args.empty() && args[0] == '"') {
+    uint64_t n = 0;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == '"') return n;
+      if (args[i] == '\\') i += i + 1 < args.size() && args[i + 1] == 'x' ? 3 : 1;
+      ++n;
+    }
+    return std::nullopt;
+  }
+  const size_t digits = args.find_first_not_of("0123456789");
+  if (digits == 0 || digits > 18 || digits == std::string::npos || args.compare(digits, 6, " bytes") != 0)
+    return std::nullopt;
+  return std::stoull(args.substr(0, digits));
+}
+
+/// The leading number of a text ("10, MSG_PEEK" -> 10), if it starts with one.
+std::optional<int64_t> v1_leading_number(const std::string& s) {
+  size_t n = 0;
+  while (n < s.size() && n < 18 && s[n] >= '0' && s[n] <= '9') ++n;
+  if (n == 0) return std::nullopt;
+  return std::stoll(s.substr(0, n));
+}
+
+/// The number before " ms" at the end of "POLLIN, 100 ms" or "TCP_USER_TIMEOUT, 5000 ms".
+std::optional<int64_t> v1_ms(const std::string& args) {
+  const size_t comma = args.rfind(", ");
+  if (comma == std::string::npos || args.size() < 3 || args.compare(args.size() - 3, 3, " ms") != 0)
+    return std::nullopt;
+  std::string digits = args.substr(comma + 2, args.size() - 3 - comma - 2);
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (negative) digits.erase(0, 1);
+  const auto v = v1_leading_number(digits);
+  if (!v || std::to_string(*v) != digits) return std::nullopt;
+  return negative ? -*v : *v;
+}
+
+/// The facts of every call of a /1 trace, from its words. Per actor, what its earlier
+/// calls set up carries over as the actor did it: after pipe() its calls use the pipe,
+/// after a non-blocking connect its socket is O_NONBLOCK. What the words never said (the
+/// descriptor number, a non-blocking listen) stays unknown.
+void facts_from_v1_words(Trace& t) {
+  std::map<std::string, bool> piped, nonblocking;
+  for (Event& e : t.events) {
+    auto* s = std::get_if<SyscallEvent>(&e.body);
+    if (!s) continue;
+    CallFacts f;
+    const std::string& call = s->call;
+    const std::string& args = s->args;
+    auto has = [&](const char* part) { return args.find(part) != std::string::npos; };
+    if (call == "read" || call == "recv") f.op = CallOp::Read;
+    else if (call == "write" || call == "send") f.op = CallOp::Write;
+    else if (const auto op = call_op_from_name(call)) f.op = *op;
+    if (f.op == CallOp::Pipe) piped[s->actor] = true;
+    if (f.op == CallOp::Connect && has(", O_NONBLOCK")) nonblocking[s->actor] = true;
+    f.on_pipe = piped[s->actor];
+    f.nonblock = nonblocking[s->actor] && !f.on_pipe;
+    f.nosignal = has("MSG_NOSIGNAL");
+    f.dontwait = has("MSG_DONTWAIT");
+    f.peek = has("MSG_PEEK");
+    f.waitall = has("MSG_WAITALL");
+    switch (f.op) {
+      case CallOp::Write: f.size = v1_write_size(args); break;
+      case CallOp::Read:
+        if (const auto n = v1_leading_number(args)) f.size = static_cast<uint64_t>(*n);
+        break;
+      case CallOp::Shutdown: f.shut_how = shut_how_from_name(args).value_or(-1); break;
+      case CallOp::SetSockOpt:
+        if (args.rfind("SO_LINGER {", 0) == 0) {  // "SO_LINGER {on, 0}"
+          f.option = SockOpt::Linger;
+          f.linger_on = args.compare(11, 3, "on,") == 0;
+          if (const size_t comma = args.find(", "); comma != std::string::npos)
+            f.linger_seconds = static_cast<int>(v1_leading_number(args.substr(comma + 2)).value_or(0));
+        } else if (args.rfind("TCP_USER_TIMEOUT", 0) == 0) {
+          f.option = SockOpt::UserTimeout;
+          f.timeout_ms = static_cast<int>(v1_ms(args).value_or(-1));
+        } else {
+          f.option = SockOpt::Other;
+        }
+        break;
+      case CallOp::GetSockOpt:
+        f.option = args == "SO_ERROR" ? SockOpt::Error : SockOpt::Other;
+        if (f.option == SockOpt::Error && s->ret && *s->ret == 0 && s->value != "0")
+          f.so_error = errno_from_name(s->value).value_or(0);
+        break;
+      case CallOp::Poll:
+        f.events = poll_events_from_string(args.substr(0, args.find(", "))).value_or(0);
+        f.timeout_ms = static_cast<int>(v1_ms(args).value_or(-1));
+        if (s->ret && *s->ret >= 0) f.revents = poll_events_from_string(s->value).value_or(0);
+        break;
+      default: break;
+    }
+    s->facts = f;
+  }
+}
+
+// ---- end of the rstlab-trace/1 compatibility --------------------------------------
+
+Event event_from_json(const json& j, const Reader& r, const std::string& where, int version) {
   Event e;
   e.t_ns = r.num(j, "t_ns", where);
   const std::string type = r.str(j, "type", where);
@@ -157,6 +403,7 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where) 
     p.wscale = j.value("wscale", -1);
     p.payload = r.str_or(j, "payload", where);
     p.injected_by = r.str_or(j, "injected_by", where);
+    if (version >= 2) p.conn = r.u32(j, "conn", where);
     e.body = p;
   } else if (type == "syscall") {
     SyscallEvent s;
@@ -173,11 +420,19 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where) 
       s.err = *v;
     }
     const std::string sig = r.str_or(j, "signal", where);
-    if (!sig.empty()) s.signal = sig == "SIGPIPE" ? 13 : 0;
+    if (!sig.empty()) s.signal = sig == "SIGPIPE" ? SIGPIPE : 0;
     s.fate = fate_from_string(r.str_or(j, "signal_fate", where));
     s.value = r.str_or(j, "value", where);
     s.state = r.str_or(j, "state", where);
+    s.tcp_state = tcp_state_from_label(s.state);
     s.t_start_ns = j.contains("t_start_ns") ? r.num(j, "t_start_ns", where) : e.t_ns;
+    if (version >= 2) {
+      s.conn = r.u32(j, "conn", where);
+      if (const auto id = r.ranged_or_null(j, "actor_id", 0, 0xffffffffLL, where))
+        s.actor_id = static_cast<ActorId>(*id);
+      s.facts = facts_from_json(r.field(j, "facts", where), r, where + ": facts");
+      s.t_state_ns = r.num_or_null(j, "t_state_ns", where).value_or(0);
+    }
     e.body = s;
   } else if (type == "action") {
     ActionEvent a;
@@ -194,6 +449,84 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where) 
   return e;
 }
 
+Endpoint endpoint_from_json(const json& j, const char* key, const Reader& r, const std::string& where) {
+  try {
+    return Endpoint::parse(r.str(j, key, where));
+  } catch (const InputError& e) {
+    r.fail(where, e.what());
+  }
+}
+
+std::optional<FirstObserver> observer_from_json(const json& o, const Reader& r, const std::string& where,
+                                                size_t events) {
+  if (o.is_null()) return std::nullopt;
+  auto event_index = [&](const char* key) {
+    const int64_t v = r.num(o, key, where);
+    if (v < 0 || static_cast<size_t>(v) >= events) r.fail(where, std::string("field '") + key + "' names no event");
+    return static_cast<size_t>(v);
+  };
+  FirstObserver f;
+  f.event = event_index("event");
+  f.actor = r.str(o, "actor", where);
+  f.call = r.str(o, "call", where);
+  f.result = r.str(o, "result", where);
+  f.reason = r.str_or(o, "reason", where);
+  if (o.contains("cause") && !o.at("cause").is_null()) f.cause = event_index("cause");
+  return f;
+}
+
+/// The process table and the connections of a /2 file; client and server from connection 0.
+void actors_and_connections_from_json(const json& j, Trace& t, const Reader& r) {
+  const json& actors = r.field(j, "actors", "top level");
+  if (!actors.is_array()) r.fail("top level", "field 'actors' must be an array");
+  for (size_t i = 0; i < actors.size(); ++i) {
+    const std::string where = "actor " + std::to_string(i);
+    const json& a = actors[i];
+    if (r.num(a, "id", where) != static_cast<int64_t>(i)) r.fail(where, "field 'id' must be its index, " + std::to_string(i));
+    TraceActor out;
+    out.name = r.str(a, "name", where);
+    const std::string kind = r.str(a, "kind", where);
+    const auto k = process_kind_from_name(kind);
+    if (!k) r.fail(where, "unknown actor kind '" + kind + "'");
+    out.kind = *k;
+    out.pid = static_cast<int>(r.ranged_or_null(a, "pid", 0, INT32_MAX, where).value_or(0));
+    out.tid = static_cast<int>(r.ranged_or_null(a, "tid", 0, INT32_MAX, where).value_or(0));
+    out.sigpipe = r.str_or(a, "sigpipe", where);
+    t.actors.push_back(std::move(out));
+  }
+  const json& conns = r.field(j, "connections", "top level");
+  if (!conns.is_array()) r.fail("top level", "field 'connections' must be an array");
+  for (size_t i = 0; i < conns.size(); ++i) {
+    const std::string where = "connection " + std::to_string(i);
+    const json& c = conns[i];
+    if (r.num(c, "id", where) != static_cast<int64_t>(i)) r.fail(where, "field 'id' must be its index, " + std::to_string(i));
+    ConnectionInfo out;
+    out.id = static_cast<ConnId>(i);
+    for (const char* side : {"client", "server"}) {
+      const std::string at = where + ": " + side;
+      const json& e = r.field(c, side, where);
+      ConnectionEnd& end = std::string(side) == "client" ? out.client : out.server;
+      end.endpoint = endpoint_from_json(e, "endpoint", r, at);
+      if (const auto id = r.ranged_or_null(e, "actor", 0, 0xffffffffLL, at)) {
+        if (static_cast<size_t>(*id) >= t.actors.size()) r.fail(at, "field 'actor' names no actor");
+        end.actor = static_cast<ActorId>(*id);
+      }
+    }
+    if (c.contains("first_observer"))
+      out.first_observer = observer_from_json(c.at("first_observer"), r, where + ": first_observer", t.events.size());
+    t.connections.push_back(std::move(out));
+  }
+  if (t.connections.empty()) return;
+  const ConnectionInfo& c0 = t.connections[0];
+  const ConnectionEnd* end[2] = {&c0.client, &c0.server};
+  ActorInfo* pair[2] = {&t.client, &t.server};
+  for (int i = 0; i < 2; ++i) {
+    pair[i]->endpoint = end[i]->endpoint;
+    pair[i]->kind = end[i]->actor ? process_kind_name(t.actors[*end[i]->actor].kind) : "none";
+    pair[i]->sigpipe = end[i]->actor ? t.actors[*end[i]->actor].sigpipe : "";
+  }
+}
+
 ActorInfo actor_from_json(const json& j, const Reader& r, const std::string& where) {
   ActorInfo a;
   a.kind = r.str(j, "kind", where);
@@ -206,9 +539,19 @@ ActorInfo actor_from_json(const json& j, const Reader& r, const std::string& whe
   return a;
 }
 
+Trace trace_from_document(const json& j, const std::string& source);
+
 }  // namespace
 
-std::string trace_to_json(const Trace& t) {
+std::string trace_to_json(const Trace& trace) {
+  // A trace without a process table (hand-built, or a flow of a capture) is written with
+  // the one its client and server describe.
+  std::optional<Trace> described;
+  if (trace.actors.empty() && trace.connections.empty()) {
+    described = trace;
+    describe_single_connection(*described);
+  }
+  const Trace& t = described ? *described : trace;
   json j;
   j["format"] = kFormat;
   j["scenario"] = t.scenario;
@@ -216,8 +559,8 @@ std::string trace_to_json(const Trace& t) {
   j["story"] = t.story;
   j["link"] = t.link;
   j["family"] = family_name(t.family);
-  j["client"] = actor_to_json(t.client);
-  j["server"] = actor_to_json(t.server);
+  j["actors"] = actors_to_json(t.actors);
+  j["connections"] = connections_to_json(t.connections);
   j["passed"] = t.passed();
   j["failures"] = t.failures;
   json cap;
@@ -234,14 +577,7 @@ std::string trace_to_json(const Trace& t) {
     if (!a.rule.empty()) notes.back()["rule"] = a.rule;
   }
   j["annotations"] = std::move(notes);
-  if (t.first_observer) {
-    const FirstObserver& f = *t.first_observer;
-    j["first_observer"] = {{"event", f.event},   {"actor", f.actor},   {"call", f.call},
-                           {"result", f.result}, {"reason", f.reason},
-                           {"cause", f.cause ? json(*f.cause) : json(nullptr)}};
-  } else {
-    j["first_observer"] = nullptr;
-  }
+  j["first_observer"] = observer_to_json(t.first_observer);
   json events = json::array();
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
   for (size_t i = 0; i < t.events.size(); ++i) events.push_back(event_to_json(t.events[i], i, t0));
@@ -270,10 +606,28 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
     throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid JSON (" + why +
                      ")");
   }
+  try {
+    return trace_from_document(j, source);
+  } catch (const json::exception& e) {
+    // A field of the wrong type that a lenient read (json::value) met: still the file's
+    // fault, said as such, never a crash.
+    std::string why = e.what();
+    if (const size_t close = why.find("] "); close != std::string::npos) why.erase(0, close + 2);
+    throw InputError(source + ": a field has the wrong type (" + why + ")");
+  }
+}
+
+namespace {
+
+Trace trace_from_document(const json& j, const std::string& source) {
   const Reader r(source);
   if (!j.is_object()) r.fail("top level", "expected a JSON object");
-  if (!j.contains("format") || j.at("format") != kFormat)
-    r.fail("top level", std::string("not an rstlab trace (field 'format' must be \"") + kFormat + "\")");
+  int version = 0;
+  if (j.contains("format") && j.at("format") == kFormat) version = 2;
+  else if (j.contains("format") && j.at("format") == kFormatV1) version = 1;
+  else
+    r.fail("top level", std::string("not an rstlab trace (field 'format' must be \"") + kFormat + "\" or \"" +
+                            kFormatV1 + "\")");
   Trace t;
   t.scenario = r.str(j, "scenario", "top level");
   t.title = r.str_or(j, "title", "top level");
@@ -283,8 +637,10 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
   if (fam == "ipv4") t.family = Family::V4;
   else if (fam == "ipv6") t.family = Family::V6;
   else r.fail("top level", "bad family '" + fam + "'");
-  t.client = actor_from_json(r.field(j, "client", "top level"), r, "client");
-  t.server = actor_from_json(r.field(j, "server", "top level"), r, "server");
+  if (version == 1) {
+    t.client = actor_from_json(r.field(j, "client", "top level"), r, "client");
+    t.server = actor_from_json(r.field(j, "server", "top level"), r, "server");
+  }
   if (j.contains("failures") && j.at("failures").is_array())
     for (const auto& f : j.at("failures"))
       if (f.is_string()) t.failures.push_back(f.get<std::string>());
@@ -300,7 +656,21 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
   const json& events = r.field(j, "events", "top level");
   if (!events.is_array()) r.fail("top level", "field 'events' must be an array");
   for (size_t i = 0; i < events.size(); ++i)
-    t.events.push_back(event_from_json(events[i], r, "event " + std::to_string(i)));
+    t.events.push_back(event_from_json(events[i], r, "event " + std::to_string(i), version));
+  if (version >= 2) {
+    actors_and_connections_from_json(j, t, r);
+    for (size_t i = 0; i < t.events.size(); ++i) {
+      const std::string where = "event " + std::to_string(i);
+      if (const auto* p = t.events[i].packet(); p && p->conn >= t.connections.size())
+        r.fail(where, "field 'conn' names no connection");
+      if (const auto* s = t.events[i].syscall()) {
+        if (s->conn >= t.connections.size()) r.fail(where, "field 'conn' names no connection");
+        if (s->actor_id && *s->actor_id >= t.actors.size()) r.fail(where, "field 'actor_id' names no actor");
+      }
+    }
+  } else {
+    facts_from_v1_words(t);
+  }
   auto event_index = [&](const json& obj, const char* key, const std::string& where) {
     const int64_t v = r.num(obj, key, where);
     if (v < 0 || static_cast<size_t>(v) >= t.events.size())
@@ -316,18 +686,18 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
                                r.str(notes[i], "text", where), r.str_or(notes[i], "rule", where)});
     }
   }
-  if (j.contains("first_observer") && !j.at("first_observer").is_null()) {
-    const json& o = j.at("first_observer");
-    FirstObserver f;
-    f.event = event_index(o, "event", "first_observer");
-    f.actor = r.str(o, "actor", "first_observer");
-    f.call = r.str(o, "call", "first_observer");
-    f.result = r.str(o, "result", "first_observer");
-    f.reason = r.str_or(o, "reason", "first_observer");
-    if (o.contains("cause") && !o.at("cause").is_null()) f.cause = event_index(o, "cause", "first_observer");
-    t.first_observer = f;
+  if (j.contains("first_observer"))
+    t.first_observer = observer_from_json(j.at("first_observer"), r, "first_observer", t.events.size());
+  if (version == 1) {
+    // A /1 file is one pair: its table and connection 0 follow from client and server,
+    // and each call names its actor.
+    describe_single_connection(t);
+    for (Event& e : t.events)
+      if (auto* s = std::get_if<SyscallEvent>(&e.body)) s->actor_id = t.find_actor(s->actor);
   }
   return t;
 }
+
+}  // namespace
 
 }  // namespace rstlab

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "rstlab/oracle.h"
 #include "rstlab/runner.h"
 #include "rstlab/wire.h"
 
@@ -223,3 +224,50 @@ TEST_P(Calls, LingerZeroCloseSendsRst) {
 
 INSTANTIATE_TEST_SUITE_P(Live, Calls, ::testing::Values(LinkKind::Veth, LinkKind::Tun),
                          [](const auto& i) { return std::string(link_name(i.param)); });
+
+// A live run's typed trace: the process table with the actor's pid, one connection with
+// the run's first observer, every call on connection 0 with its TCP_INFO state read after
+// it returned - and the model reaches every one of those states (the free oracle).
+TEST_P(Calls, EveryCallsStateAgreesWithTheModel) {
+  Scenario s = base(ActorKind::Kernel, ActorKind::Peer);
+  s.steps = {call(C, KernelCall::Connect, "connect"), call(C, KernelCall::Shutdown, "shutdown"),
+             peer(S, StepOp::PeerFin, "fin"), with_count(call(C, KernelCall::Read, "read 10"), 10),
+             call(C, KernelCall::GetSoError, "getsockopt")};
+  s.steps[1].call.value = SHUT_WR;
+  const RunResult r = run(s);
+  const Trace& t = r.trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  ASSERT_GE(t.actors.size(), 2u);
+  EXPECT_EQ(t.actors[0].name, "client");
+  EXPECT_GT(t.actors[0].pid, 0);
+  EXPECT_EQ(t.actors[0].tid, t.actors[0].pid) << "one thread";
+  EXPECT_EQ(t.connections[0].client.endpoint, t.client.endpoint);
+  EXPECT_EQ(t.connections[0].client.actor, ActorId{0});
+  ASSERT_TRUE(t.first_observer);
+  ASSERT_TRUE(t.connections[0].first_observer);
+  EXPECT_EQ(t.connections[0].first_observer->event, t.first_observer->event);
+  std::vector<std::string> states;
+  for (const auto* c : calls(t, "client")) {
+    EXPECT_EQ(c->conn, 0u);
+    EXPECT_EQ(c->actor_id, ActorId{0});
+    ASSERT_TRUE(c->tcp_state) << c->call;
+    EXPECT_EQ(tcp_state_label(*c->tcp_state), c->state);
+    EXPECT_GE(c->t_state_ns, c->t_start_ns);
+    states.push_back(c->state);
+  }
+  // shutdown(SHUT_WR) sends a FIN; the peer's ACK and FIN end the connection in
+  // TIME_WAIT, held by the kernel's timewait socket: the descriptor's socket is CLOSE.
+  EXPECT_EQ(states, (std::vector<std::string>{"ESTABLISHED", "FIN_WAIT1", "CLOSE", "CLOSE"}));
+  EXPECT_TRUE(compare_with_tcp_info(t).empty());
+  for (const auto& a : t.annotations) EXPECT_NE(a.kind, "mismatch") << a.text;
+  // The oracle is not blind: the same trace with one state changed has one mismatch.
+  Trace wrong = t;
+  for (auto& e : wrong.events)
+    if (auto* c = std::get_if<SyscallEvent>(&e.body); c && c->facts.op == CallOp::Read) {
+      c->tcp_state = TcpState::Established;
+      c->state = "ESTABLISHED";
+    }
+  const auto found = compare_with_tcp_info(wrong);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says ESTABLISHED, the model says TIME_WAIT (CLOSE to TCP_INFO)");
+}

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "rstlab/diagram.h"
 #include "rstlab/error.h"
+#include "rstlab/render.h"
 #include "rstlab/trace_json.h"
 #include "rstlab/wire.h"
+#include "runner/calls.h"
 
 using namespace rstlab;
 
@@ -167,4 +176,468 @@ TEST(TraceJson, BytesThatAreNotUtf8AreWrittenAsReplacementCharacters) {
   const auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["events"][0]["payload"], "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
   EXPECT_NO_THROW(trace_from_json(text, "t.json"));
+}
+
+// ---- rstlab-trace/2: typed facts, actors, several connections ---------------------
+
+namespace {
+
+/// Two connections between three actors: a program's two threads and a kernel server.
+Trace two_connections() {
+  Trace t;
+  t.scenario = "two";
+  t.link = "veth";
+  t.actors = {{"app[100/100]", ProcessKind::Program, 100, 100, "ignore"},
+              {"app[100/101]", ProcessKind::Program, 100, 101, "ignore"},
+              {"server", ProcessKind::Kernel, 200, 200, "default"}};
+  ConnectionInfo a, b;
+  a.id = 0;
+  a.client = {Endpoint::parse("192.0.2.1:40001"), ActorId{0}};
+  a.server = {Endpoint::parse("192.0.2.2:8080"), ActorId{2}};
+  b.id = 1;
+  b.client = {Endpoint::parse("192.0.2.1:40002"), ActorId{1}};
+  b.server = {Endpoint::parse("192.0.2.2:8080"), std::nullopt};
+  t.connections = {a, b};
+  t.client = {"program", a.client.endpoint, "ignore"};
+  t.server = {"kernel", a.server.endpoint, "default"};
+  auto packet = [](ConnId conn, uint64_t frame, uint8_t flags) {
+    PacketEvent p;
+    p.conn = conn;
+    p.frame = frame;
+    p.flags = flags;
+    return p;
+  };
+  auto call = [](ConnId conn, ActorId id, const char* actor, CallOp op) {
+    SyscallEvent s;
+    s.conn = conn;
+    s.actor_id = id;
+    s.actor = actor;
+    s.facts.op = op;
+    s.call = call_op_name(op);
+    s.ret = 0;
+    return s;
+  };
+  const std::vector<std::variant<PacketEvent, SyscallEvent, ActionEvent>> bodies = {
+      packet(0, 1, tcpflag::SYN), packet(1, 2, tcpflag::SYN), call(1, 1, "app[100/101]", CallOp::Read),
+      call(0, 0, "app[100/100]", CallOp::Write), packet(1, 3, tcpflag::RST), call(1, 1, "app[100/101]", CallOp::Read)};
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    Event e;
+    e.t_ns = 1000 * static_cast<int64_t>(i + 1);
+    e.body = bodies[i];
+    t.events.push_back(e);
+  }
+  std::get<SyscallEvent>(t.events[5].body).err = ECONNRESET;
+  std::get<SyscallEvent>(t.events[5].body).ret = -1;
+  t.annotations = {{4, "rst", "RST to app"}, {5, "observer", "FIRST OBSERVER"}};
+  FirstObserver f;
+  f.event = 5;
+  f.actor = "app[100/101]";
+  f.call = "read";
+  f.result = "ECONNRESET";
+  f.cause = 4;
+  t.connections[1].first_observer = f;
+  t.first_observer = f;
+  return t;
+}
+
+/// Every field of CallFacts set away from its default.
+CallFacts full_facts() {
+  CallFacts f;
+  f.op = CallOp::Poll;
+  f.fd = 7;
+  f.on_pipe = f.nonblock = f.dontwait = f.nosignal = f.peek = f.waitall = true;
+  f.size = 100000;
+  f.shut_how = SHUT_RDWR;
+  f.option = SockOpt::Linger;
+  f.linger_on = true;
+  f.linger_seconds = 3;
+  f.timeout_ms = 250;
+  f.events = POLLIN | POLLRDHUP;
+  f.revents = POLLIN | POLLERR | POLLHUP;
+  f.so_error = ECONNRESET;
+  return f;
+}
+
+void expect_same_facts(const CallFacts& a, const CallFacts& b, const std::string& what) {
+  EXPECT_EQ(call_op_name(a.op), call_op_name(b.op)) << what;
+  EXPECT_EQ(a.fd, b.fd) << what;
+  EXPECT_EQ(a.on_pipe, b.on_pipe) << what;
+  EXPECT_EQ(a.nonblock, b.nonblock) << what;
+  EXPECT_EQ(a.dontwait, b.dontwait) << what;
+  EXPECT_EQ(a.nosignal, b.nosignal) << what;
+  EXPECT_EQ(a.peek, b.peek) << what;
+  EXPECT_EQ(a.waitall, b.waitall) << what;
+  EXPECT_EQ(a.size, b.size) << what;
+  EXPECT_EQ(a.shut_how, b.shut_how) << what;
+  EXPECT_EQ(static_cast<int>(a.option), static_cast<int>(b.option)) << what;
+  EXPECT_EQ(a.linger_on, b.linger_on) << what;
+  EXPECT_EQ(a.linger_seconds, b.linger_seconds) << what;
+  EXPECT_EQ(a.timeout_ms, b.timeout_ms) << what;
+  EXPECT_EQ(a.events, b.events) << what;
+  EXPECT_EQ(a.revents, b.revents) << what;
+  EXPECT_EQ(a.so_error, b.so_error) << what;
+}
+
+std::string read_data(const std::string& rel) {
+  std::ifstream in(std::string(RSTLAB_TEST_DATA) + "/" + rel, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(TraceJsonV2, FactsAreWrittenByName) {
+  Trace t = sample();
+  auto& s = std::get<SyscallEvent>(t.events[1].body);
+  s.facts = full_facts();
+  const auto j = nlohmann::json::parse(trace_to_json(t));
+  EXPECT_EQ(j["format"], "rstlab-trace/2");
+  const auto& f = j["events"][1]["facts"];
+  EXPECT_EQ(f["op"], "poll");
+  EXPECT_EQ(f["fd"], 7);
+  EXPECT_EQ(f["nonblock"], true);
+  EXPECT_EQ(f["nosignal"], true);
+  EXPECT_EQ(f["peek"], true);
+  EXPECT_EQ(f["size"], 100000);
+  EXPECT_EQ(f["shut_how"], "SHUT_RDWR");
+  EXPECT_EQ(f["option"], "SO_LINGER");
+  EXPECT_EQ(f["linger"]["on"], true);
+  EXPECT_EQ(f["linger"]["seconds"], 3);
+  EXPECT_EQ(f["timeout_ms"], 250);
+  EXPECT_EQ(f["events"], "POLLIN|POLLRDHUP");
+  EXPECT_EQ(f["revents"], "POLLIN|POLLERR|POLLHUP");
+  EXPECT_EQ(f["so_error"], "ECONNRESET");
+  // A plain write: what does not apply is null.
+  s.facts = CallFacts{};
+  s.facts.op = CallOp::Write;
+  s.facts.size = 1;
+  const auto k = nlohmann::json::parse(trace_to_json(t))["events"][1]["facts"];
+  EXPECT_EQ(k["op"], "write");
+  EXPECT_TRUE(k["fd"].is_null());
+  EXPECT_TRUE(k["shut_how"].is_null());
+  EXPECT_TRUE(k["linger"].is_null());
+  EXPECT_TRUE(k["events"].is_null());
+  EXPECT_TRUE(k["so_error"].is_null());
+  EXPECT_EQ(k["size"], 1);
+}
+
+TEST(TraceJsonV2, EveryFactsFieldRoundTrips) {
+  Trace t = sample();
+  std::get<SyscallEvent>(t.events[1].body).facts = full_facts();
+  std::get<SyscallEvent>(t.events[1].body).tcp_state = TcpState::Closed;
+  std::get<SyscallEvent>(t.events[1].body).t_state_ns = 2100;
+  const std::string text = trace_to_json(t);
+  const Trace back = trace_from_json(text, "mem");
+  const auto& s = *back.events[1].syscall();
+  expect_same_facts(s.facts, full_facts(), "round trip");
+  EXPECT_EQ(s.tcp_state, TcpState::Closed) << "read back from the state's name";
+  EXPECT_EQ(s.t_state_ns, 2100);
+  EXPECT_EQ(trace_to_json(back), text);
+}
+
+TEST(TraceJsonV2, ActorsAndConnectionsRoundTrip) {
+  const Trace t = two_connections();
+  const std::string text = trace_to_json(t);
+  const auto j = nlohmann::json::parse(text);
+  ASSERT_EQ(j["actors"].size(), 3u);
+  EXPECT_EQ(j["actors"][1]["name"], "app[100/101]");
+  EXPECT_EQ(j["actors"][1]["kind"], "program");
+  EXPECT_EQ(j["actors"][1]["tid"], 101);
+  ASSERT_EQ(j["connections"].size(), 2u);
+  EXPECT_EQ(j["connections"][1]["client"]["actor"], 1);
+  EXPECT_TRUE(j["connections"][1]["server"]["actor"].is_null());
+  EXPECT_EQ(j["connections"][1]["first_observer"]["event"], 5);
+  EXPECT_TRUE(j["connections"][0]["first_observer"].is_null());
+  EXPECT_EQ(j["events"][4]["conn"], 1);
+  EXPECT_EQ(j["events"][3]["actor_id"], 0);
+  const Trace b = trace_from_json(text, "mem");
+  ASSERT_EQ(b.connections.size(), 2u);
+  EXPECT_EQ(b.connections[1].client.endpoint.port, 40002);
+  EXPECT_FALSE(b.connections[1].server.actor);
+  EXPECT_EQ(b.actors[2].pid, 200);
+  EXPECT_EQ(b.client.endpoint, t.client.endpoint) << "client and server are connection 0's ends";
+  EXPECT_EQ(b.client.kind, "program");
+  EXPECT_EQ(trace_to_json(b), text);
+}
+
+TEST(TraceJsonV2, APairWithoutATableIsWrittenAsOneConnection) {
+  const auto j = nlohmann::json::parse(trace_to_json(sample()));
+  ASSERT_EQ(j["actors"].size(), 2u);
+  EXPECT_EQ(j["actors"][0]["name"], "client");
+  EXPECT_EQ(j["actors"][0]["kind"], "kernel");
+  EXPECT_EQ(j["actors"][0]["sigpipe"], "default");
+  EXPECT_EQ(j["actors"][1]["kind"], "peer");
+  ASSERT_EQ(j["connections"].size(), 1u);
+  EXPECT_EQ(j["connections"][0]["client"]["endpoint"], "192.0.2.1:40001");
+  EXPECT_EQ(j["connections"][0]["server"]["actor"], 1);
+  EXPECT_EQ(j["connections"][0]["first_observer"], j["first_observer"]);
+}
+
+TEST(TraceJsonV2, ConnectionViewsSplitATrace) {
+  const Trace t = two_connections();
+  const ConnectionView v1 = connection_view(t, 1);
+  EXPECT_EQ(v1.original, (std::vector<size_t>{1, 2, 4, 5}));
+  ASSERT_EQ(v1.trace.connections.size(), 1u);
+  EXPECT_EQ(v1.trace.client.endpoint.port, 40002);
+  EXPECT_EQ(v1.trace.server.kind, "none") << "no actor of the trace holds that end";
+  ASSERT_TRUE(v1.trace.first_observer);
+  EXPECT_EQ(v1.trace.first_observer->event, 3u) << "renumbered into the view";
+  EXPECT_EQ(v1.trace.first_observer->cause, 2u);
+  ASSERT_EQ(v1.trace.annotations.size(), 2u);
+  EXPECT_EQ(v1.trace.annotations[0].event, 2u);
+  EXPECT_EQ(v1.trace.side_of(*v1.trace.events[1].syscall()), 0);
+  const ConnectionView v0 = connection_view(t, 0);
+  EXPECT_EQ(v0.original, (std::vector<size_t>{0, 3}));
+  EXPECT_FALSE(v0.trace.first_observer) << "connection 0 has its own (none)";
+  EXPECT_EQ(v0.trace.side_of(*v0.trace.events[1].syscall()), 0);
+  EXPECT_EQ(t.side_of(*t.events[3].syscall()), 0);
+  EXPECT_EQ(t.side_of(*t.events[2].syscall()), 0) << "thread 101 is connection 1's client";
+  SyscallEvent server_call;
+  server_call.actor_id = 2;
+  EXPECT_EQ(t.side_of(server_call), 1);
+  server_call.conn = 1;
+  EXPECT_EQ(t.side_of(server_call), -1) << "the server holds no end of connection 1";
+}
+
+TEST(TraceJsonV2, BadInputNamesTheField) {
+  auto message = [](const nlohmann::json& j) {
+    try {
+      trace_from_json(j.dump(), "t.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto good = nlohmann::json::parse(trace_to_json(two_connections()));
+  auto j = good;
+  j["events"][2]["facts"]["op"] = "frobnicate";
+  EXPECT_EQ(message(j), "t.json: event 2: facts: unknown call operation 'frobnicate'");
+  j = good;
+  j["events"][2].erase("facts");
+  EXPECT_EQ(message(j), "t.json: event 2: missing field 'facts'");
+  j = good;
+  j["events"][2]["facts"] = 3;
+  EXPECT_EQ(message(j), "t.json: event 2: facts: field 'facts' must be an object");
+  j = good;
+  j["events"][2]["facts"]["revents"] = "POLLIN|POLLWAT";
+  EXPECT_EQ(message(j), "t.json: event 2: facts: field 'revents': unknown poll events 'POLLIN|POLLWAT'");
+  j = good;
+  j["events"][2]["facts"]["shut_how"] = "SHUT_UP";
+  EXPECT_EQ(message(j), "t.json: event 2: facts: unknown shutdown how 'SHUT_UP'");
+  j = good;
+  j["events"][2]["facts"]["nosignal"] = "yes";
+  EXPECT_EQ(message(j), "t.json: event 2: facts: field 'nosignal' must be true or false");
+  j = good;
+  j["events"][2]["facts"]["so_error"] = "EWHAT";
+  EXPECT_EQ(message(j), "t.json: event 2: facts: field 'so_error': unknown errno 'EWHAT'");
+  j = good;
+  j["events"][4]["conn"] = 2;
+  EXPECT_EQ(message(j), "t.json: event 4: field 'conn' names no connection");
+  j = good;
+  j["events"][3]["actor_id"] = 9;
+  EXPECT_EQ(message(j), "t.json: event 3: field 'actor_id' names no actor");
+  j = good;
+  j["connections"][1]["id"] = 0;
+  EXPECT_EQ(message(j), "t.json: connection 1: field 'id' must be its index, 1");
+  j = good;
+  j["connections"][1]["client"]["actor"] = 3;
+  EXPECT_EQ(message(j), "t.json: connection 1: client: field 'actor' names no actor");
+  j = good;
+  j["connections"][0]["server"]["endpoint"] = "nowhere";
+  EXPECT_NE(message(j).find("t.json: connection 0: server: "), std::string::npos) << message(j);
+  j = good;
+  j["actors"][0]["kind"] = "ghost";
+  EXPECT_EQ(message(j), "t.json: actor 0: unknown actor kind 'ghost'");
+  j = good;
+  j.erase("actors");
+  EXPECT_EQ(message(j), "t.json: top level: missing field 'actors'");
+  j = good;
+  j["connections"][1]["first_observer"]["event"] = 60;
+  EXPECT_EQ(message(j), "t.json: connection 1: first_observer: field 'event' names no event");
+  j = good;
+  j["format"] = "rstlab-trace/3";
+  EXPECT_NE(message(j).find("rstlab-trace/2\" or \"rstlab-trace/1"), std::string::npos) << message(j);
+}
+
+// ---- rstlab-trace/1: still read; facts come from the words ------------------------
+
+TEST(TraceJsonV1, OldFilesAreReadWithFactsFromTheirWords) {
+  const Trace t = trace_from_json(read_data("v1/broken-pipe.trace.json"), "v1/broken-pipe.trace.json");
+  ASSERT_EQ(t.connections.size(), 1u);
+  ASSERT_EQ(t.actors.size(), 2u);
+  EXPECT_EQ(t.actors[0].name, "client");
+  EXPECT_EQ(t.actors[0].sigpipe, "default");
+  EXPECT_EQ(t.connections[0].server.endpoint, t.server.endpoint);
+  ASSERT_TRUE(t.connections[0].first_observer);
+  EXPECT_EQ(t.connections[0].first_observer->event, t.first_observer->event);
+  std::vector<std::string> ops;
+  for (const auto& e : t.events)
+    if (const auto* s = e.syscall()) {
+      ops.push_back(call_op_name(s->facts.op));
+      EXPECT_EQ(s->actor_id, ActorId{0});
+      EXPECT_EQ(t.side_of(*s), 0);
+      if (s->facts.op == CallOp::Write) {
+        EXPECT_EQ(s->facts.size, 1u) << s->args;
+      }
+    }
+  EXPECT_EQ(ops, (std::vector<std::string>{"connect", "write", "write", "write"}));
+}
+
+// The compatibility reader must give back the facts the actor measured, for every kind
+// of call calls.cpp words: each call is written as /2, turned into /1 (its facts and
+// the table dropped, as a /1 file has them) and read back.
+TEST(TraceJsonV1, WordsGiveBackTheMeasuredFacts) {
+  struct Case {
+    CallRequest req;
+    CallResult res;
+  };
+  std::vector<Case> cases;
+  auto add = [&](KernelCall c, auto&& tune) {
+    Case k;
+    k.req.call = c;
+    k.res.fd = 3;
+    tune(k.req, k.res);
+    cases.push_back(k);
+  };
+  add(KernelCall::Connect, [](CallRequest& q, CallResult& r) {
+    q.nonblocking = true;
+    q.remote = Endpoint::parse("192.0.2.2:8080");
+    r.nonblock = true;
+    r.ret = -1;
+    r.err = EINPROGRESS;
+  });
+  add(KernelCall::Write, [](CallRequest& q, CallResult& r) {
+    q.use_send_recv = true;
+    q.msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+    q.data = "a\n\"\xff";
+    r.nonblock = true;
+    r.ret = 4;
+  });
+  add(KernelCall::Write, [](CallRequest& q, CallResult& r) {
+    q.count = 100000;
+    r.nonblock = true;
+    r.ret = 100000;
+  });
+  add(KernelCall::Read, [](CallRequest& q, CallResult& r) {
+    q.use_send_recv = true;
+    q.msg_flags = MSG_PEEK | MSG_WAITALL;
+    q.count = 10;
+    r.nonblock = true;
+    r.ret = 0;
+  });
+  add(KernelCall::Shutdown, [](CallRequest& q, CallResult& r) {
+    q.value = SHUT_WR;
+    r.nonblock = true;
+  });
+  add(KernelCall::SetLinger, [](CallRequest& q, CallResult& r) {
+    q.enable = true;
+    q.value = 0;
+    r.nonblock = true;
+  });
+  add(KernelCall::SetUserTimeout, [](CallRequest& q, CallResult& r) {
+    q.value = 5000;
+    r.nonblock = true;
+  });
+  add(KernelCall::GetSoError, [](CallRequest&, CallResult& r) {
+    r.so_error = ECONNRESET;
+    r.value = "ECONNRESET";
+    r.nonblock = true;
+  });
+  add(KernelCall::Poll, [](CallRequest& q, CallResult& r) {
+    q.events = POLLIN | POLLRDHUP;
+    q.value = 100;
+    r.ret = 1;
+    r.revents = POLLIN | POLLRDHUP;
+    r.value = "POLLIN|POLLRDHUP";
+    r.nonblock = true;
+  });
+  add(KernelCall::Close, [](CallRequest&, CallResult& r) { r.nonblock = true; });
+  add(KernelCall::Pipe, [](CallRequest&, CallResult& r) { r.on_pipe = true; });
+  add(KernelCall::Write, [](CallRequest& q, CallResult& r) {
+    q.data = "x";
+    r.on_pipe = true;
+    r.ret = -1;
+    r.err = EPIPE;
+  });
+  add(KernelCall::CloseReadEnd, [](CallRequest&, CallResult& r) { r.on_pipe = true; });
+  Trace t = sample();
+  t.events.resize(1);  // the packet
+  for (const Case& k : cases) {
+    Event e;
+    e.t_ns = 5000 + static_cast<int64_t>(t.events.size());
+    e.body = detail::syscall_event("client", k.req, k.res);
+    t.events.push_back(e);
+  }
+  t.first_observer.reset();
+  t.annotations.clear();
+  auto j = nlohmann::ordered_json::parse(trace_to_json(t));
+  j["format"] = "rstlab-trace/1";
+  j["client"] = {{"kind", "kernel"}, {"endpoint", "192.0.2.1:40001"}, {"sigpipe", "default"}};
+  j["server"] = {{"kind", "peer"}, {"endpoint", "192.0.2.2:8080"}};
+  j.erase("actors");
+  j.erase("connections");
+  for (auto& e : j["events"]) {
+    e.erase("facts");
+    e.erase("conn");
+    e.erase("actor_id");
+  }
+  const Trace back = trace_from_json(j.dump(2), "v1.json");
+  ASSERT_EQ(back.events.size(), t.events.size());
+  for (size_t i = 1; i < t.events.size(); ++i) {
+    CallFacts want = t.events[i].syscall()->facts;
+    want.fd = -1;  // a /1 file never said which descriptor
+    const SyscallEvent& got = *back.events[i].syscall();
+    expect_same_facts(got.facts, want, got.call + "(" + got.args + ")");
+  }
+}
+
+TEST(TraceJsonV1, OldFilesRenderAsBefore) {
+  for (const char* name : {"broken-pipe", "challenge-ack", "middlebox-idle-reset", "reset-by-peer-kernel"}) {
+    const std::string file = std::string("v1/") + name + ".trace.json";
+    const Trace v1 = trace_from_json(read_data(file), file);
+    // The reviewed /2 goldens are these /1 files converted (RSTLAB_UPDATE_GOLDEN=1 rewrites them).
+    const std::string golden = std::string("golden/") + name + ".trace.json";
+    if (std::getenv("RSTLAB_UPDATE_GOLDEN"))
+      std::ofstream(std::string(RSTLAB_TEST_DATA) + "/" + golden, std::ios::binary) << trace_to_json(v1);
+    EXPECT_EQ(trace_to_json(v1), read_data(golden)) << name;
+    const Trace v2 = trace_from_json(read_data(golden), name);
+    EXPECT_EQ(render_svg(v1), read_data(std::string("golden/") + name + ".svg")) << name;
+    EXPECT_EQ(render_mermaid(v1), render_mermaid(v2)) << name;
+    EXPECT_EQ(render_plantuml(v1), render_plantuml(v2)) << name;
+    EXPECT_EQ(render_text(v1, false), render_text(v2, false)) << name;
+    EXPECT_EQ(render_html_report(v1), render_html_report(v2)) << name;
+  }
+}
+
+// Whatever a file holds, reading it ends in an InputError naming the file, never in
+// another exception.
+TEST(TraceJsonV2, WrongTypesAndHugeNumbersAreInputErrors) {
+  auto message = [](const std::string& text) {
+    try {
+      trace_from_json(text, "t.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto j = nlohmann::json::parse(trace_to_json(sample()));
+  j["capture"]["packets"] = "many";
+  EXPECT_EQ(message(j.dump()).rfind("t.json: a field has the wrong type (", 0), 0u) << message(j.dump());
+  j = nlohmann::json::parse(trace_to_json(sample()));
+  j["events"][0]["win"] = "wide";
+  EXPECT_EQ(message(j.dump()).rfind("t.json: a field has the wrong type (", 0), 0u) << message(j.dump());
+  // A /1 file whose words hold a number too large for any size: the size stays unknown.
+  j = nlohmann::json::parse(trace_to_json(sample()));
+  j["format"] = "rstlab-trace/1";
+  j["client"] = {{"kind", "kernel"}, {"endpoint", "192.0.2.1:40001"}};
+  j["server"] = {{"kind", "peer"}, {"endpoint", "192.0.2.2:8080"}};
+  j["events"][1]["args"] = "99999999999999999999999999 bytes";
+  Trace t;
+  ASSERT_NO_THROW(t = trace_from_json(j.dump(), "t.json"));
+  EXPECT_FALSE(t.events[1].syscall()->facts.size);
+  j["events"][1]["call"] = "read";
+  j["events"][1]["args"] = "99999999999999999999999999, MSG_PEEK";
+  ASSERT_NO_THROW(t = trace_from_json(j.dump(), "t.json"));
+  EXPECT_TRUE(t.events[1].syscall()->facts.peek);
 }

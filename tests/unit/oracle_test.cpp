@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+// The free oracle on hand-built traces: the TCP state each call recorded (TCP_INFO)
+// against the model's state of that endpoint when it was read.
+#include "rstlab/oracle.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "rstlab/wire.h"
+
+using namespace rstlab;
+
+namespace {
+
+constexpr uint32_t kC = 1000, kS = 5000;  // client and server ISNs
+using namespace tcpflag;
+
+class Build {
+ public:
+  Build() {
+    t_.scenario = "t";
+    t_.link = "veth";
+    t_.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
+    t_.server = {"kernel", Endpoint::parse("192.0.2.2:8080"), "default"};
+  }
+  size_t pkt(Dir d, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0) {
+    PacketEvent p;
+    p.frame = ++frames_;
+    p.dir = d;
+    p.flags = flags;
+    p.seq_abs = seq;
+    p.ack_abs = ack;
+    p.len = len;
+    p.window = 65535;
+    Event e;
+    e.t_ns = next_t();
+    e.body = p;
+    t_.events.push_back(e);
+    return t_.events.size() - 1;
+  }
+  /// A call that returned `ret` (or failed with `err`) with TCP_INFO saying `state`
+  /// ("" for none), read `state_after_us` after it returned.
+  size_t call(const std::string& actor, CallOp op, int fd, const std::string& state,
+              int64_t ret = 0, int err = 0, int64_t state_after_us = 0) {
+    SyscallEvent s;
+    s.actor = actor;
+    s.facts.op = op;
+    s.facts.fd = fd;
+    s.call = call_op_name(op);
+    s.ret = err ? -1 : ret;
+    if (err) s.err = err;
+    s.state = state;
+    int kernel = -1;
+    for (int k = 1; k <= 12 && !state.empty(); ++k)
+      if (tcp_state_name(k) == state) kernel = k;
+    s.tcp_state = tcp_state_from_kernel(kernel);
+    Event e;
+    e.t_ns = next_t();
+    s.t_start_ns = e.t_ns - 1000;
+    s.t_state_ns = e.t_ns + state_after_us * 1000;
+    e.body = s;
+    t_.events.push_back(e);
+    return t_.events.size() - 1;
+  }
+  void handshake() {
+    call("server", CallOp::Listen, 3, "LISTEN");
+    pkt(Dir::ClientToServer, SYN, kC, 0);
+    pkt(Dir::ServerToClient, SYN | ACK, kS, kC + 1);
+    pkt(Dir::ClientToServer, ACK, kC + 1, kS + 1);
+    call("client", CallOp::Connect, 3, "ESTABLISHED");
+    call("server", CallOp::Accept, 4, "ESTABLISHED", 4);
+  }
+  Trace& trace() { return t_; }
+  void shift_last(int64_t us) { t_.events.back().t_ns += us * 1000; }
+
+ private:
+  int64_t next_t() { return now_ += 10000; }
+  Trace t_;
+  uint64_t frames_ = 0;
+  int64_t now_ = 0;
+};
+
+}  // namespace
+
+TEST(Oracle, AgreeingStatesGiveNoMismatch) {
+  Build b;
+  b.handshake();
+  b.call("server", CallOp::Poll, 3, "LISTEN");  // a call on the listener: it stays in LISTEN
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.call("server", CallOp::Read, 4, "FIN_WAIT1", 0, EAGAIN);
+  b.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 2);
+  b.call("client", CallOp::Read, 3, "CLOSE_WAIT", 0);
+  b.call("server", CallOp::Poll, 4, "FIN_WAIT2", 0);
+  b.call("client", CallOp::Close, 3, "");  // no socket left to describe
+  const auto found = compare_with_tcp_info(b.trace());
+  for (const auto& a : found) ADD_FAILURE() << a.event << ": " << a.text;
+}
+
+TEST(Oracle, ADeliberateMismatchGivesOneAnnotation) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  // The client's kernel took the FIN (CLOSE_WAIT); this trace claims it did not.
+  const size_t lie = b.call("client", CallOp::Read, 3, "ESTABLISHED", 0);
+  b.call("client", CallOp::GetSockOpt, 3, "CLOSE_WAIT", 0);
+  Trace& t = b.trace();
+  const auto found = compare_with_tcp_info(t);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].event, lie);
+  EXPECT_EQ(found[0].kind, "mismatch");
+  EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says ESTABLISHED, the model says CLOSE_WAIT");
+  t.annotations.push_back({0, "call", "listen"});
+  t.annotations.push_back({lie + 1, "call", "later"});
+  EXPECT_EQ(check_states(t), 1u);
+  ASSERT_EQ(t.annotations.size(), 3u);
+  EXPECT_EQ(t.annotations[1].event, lie) << "kept in event order";
+  EXPECT_EQ(model_mismatches(t), 1u);
+}
+
+// TCP_INFO is read just after the call returns: a segment the capture saw before that
+// moment has been taken into account, one it saw after has not.
+TEST(Oracle, TheModelIsReadWhenTheKernelWas) {
+  Build b;
+  b.handshake();
+  // The FIN reached the capture 5 us after the read returned but before TCP_INFO was
+  // read (20 us after): the state says CLOSE_WAIT, rightly.
+  const size_t read = b.call("client", CallOp::Read, 3, "CLOSE_WAIT", 0, 0, 20);
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.trace().events.back().t_ns = b.trace().events[read].t_ns + 5000;
+  EXPECT_TRUE(compare_with_tcp_info(b.trace()).empty());
+  // Read at the return instead, the same state would be a mismatch.
+  std::get<SyscallEvent>(b.trace().events[read].body).t_state_ns = 0;
+  const auto found = compare_with_tcp_info(b.trace());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says CLOSE_WAIT, the model says ESTABLISHED");
+}
+
+TEST(Oracle, ATimeoutClosesTheSocketWithoutASegment) {
+  Build b;
+  b.handshake();
+  b.call("client", CallOp::Write, 3, "CLOSE", 0, ETIMEDOUT);
+  b.call("client", CallOp::GetSockOpt, 3, "CLOSE", 0);
+  EXPECT_TRUE(compare_with_tcp_info(b.trace()).empty());
+}
+
+TEST(Oracle, AStateTheModelHasNoNameFor) {
+  Build b;
+  b.handshake();
+  b.call("client", CallOp::Read, 3, "STATE99", 0);
+  const auto found = compare_with_tcp_info(b.trace());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text,
+            "MODEL MISMATCH: TCP_INFO says STATE99, a state the model has no name for; the model "
+            "says ESTABLISHED");
+}
+
+// Each connection of a trace is replayed on its own, and its mismatches name events of
+// the whole trace.
+TEST(Oracle, EveryConnectionOnItsOwn) {
+  Build b;
+  b.handshake();
+  Trace& t = b.trace();
+  t.actors = {{"client", ProcessKind::Kernel, 1, 1, ""},
+              {"server", ProcessKind::Kernel, 2, 2, ""},
+              {"other", ProcessKind::Kernel, 3, 3, ""}};
+  ConnectionInfo c0, c1;
+  c0.id = 0;
+  c0.client = {t.client.endpoint, ActorId{0}};
+  c0.server = {t.server.endpoint, ActorId{1}};
+  c1.id = 1;
+  c1.client = {Endpoint::parse("192.0.2.3:40001"), ActorId{2}};
+  c1.server = {t.server.endpoint, std::nullopt};
+  t.connections = {c0, c1};
+  for (auto& e : t.events)
+    if (auto* s = std::get_if<SyscallEvent>(&e.body)) s->actor_id = t.find_actor(s->actor);
+  // Connection 1: only its own SYN; its client says SYN_SENT, then claims ESTABLISHED.
+  const size_t syn = b.pkt(Dir::ClientToServer, SYN, 77, 0);
+  std::get<PacketEvent>(t.events[syn].body).conn = 1;
+  const size_t ok = b.call("other", CallOp::Connect, 5, "SYN_SENT", 0, EINPROGRESS);
+  const size_t bad = b.call("other", CallOp::Poll, 5, "ESTABLISHED", 0);
+  for (size_t i : {ok, bad}) {
+    auto& s = std::get<SyscallEvent>(t.events[i].body);
+    s.conn = 1;
+    s.actor_id = 2;
+  }
+  // Connection 0 is ESTABLISHED all along: the other connection's SYN does not move it.
+  const size_t fine = b.call("client", CallOp::Poll, 3, "ESTABLISHED", 0);
+  std::get<SyscallEvent>(t.events[fine].body).actor_id = 0;
+  const auto found = compare_with_tcp_info(t);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].event, bad);
+  EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says ESTABLISHED, the model says SYN_SENT");
+}
+
+// A connection in TIME_WAIT is held by the kernel's timewait socket; the descriptor's own
+// socket is closed, so TCP_INFO says CLOSE where the model says TIME_WAIT.
+TEST(Oracle, TimeWaitIsCloseToTcpInfo) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ClientToServer, FIN | ACK, kC + 1, kS + 1);
+  b.pkt(Dir::ServerToClient, ACK, kS + 1, kC + 2);
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 2);
+  const size_t read = b.call("client", CallOp::Read, 3, "CLOSE", 0);
+  EXPECT_TRUE(compare_with_tcp_info(b.trace()).empty());
+  auto& s = std::get<SyscallEvent>(b.trace().events[read].body);
+  s.state = "TIME_WAIT";
+  s.tcp_state = TcpState::TimeWait;
+  const auto found = compare_with_tcp_info(b.trace());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says TIME_WAIT, the model says TIME_WAIT (CLOSE to TCP_INFO)");
+}
