@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -42,13 +44,13 @@ namespace {
 /// MappedStream for a file, fmemopen for bytes in memory, stdin for "-".
 class LibpcapSource final : public PacketSource {
  public:
-  /// `path`: a file (through a MappedStream) or "-".
-  explicit LibpcapSource(const std::string& path) {
+  /// `path`: a file (through a MappedStream, read up to `limit` bytes) or "-".
+  explicit LibpcapSource(const std::string& path, size_t limit = SIZE_MAX) {
     char err[PCAP_ERRBUF_SIZE] = {};
     if (path == "-") {  // libpcap's name for standard input
       p_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
     } else {
-      stream_.emplace(path);
+      stream_.emplace(path, limit);
       p_ = pcap_fopen_offline_with_tstamp_precision(stream_->file(), PCAP_TSTAMP_PRECISION_NANO, err);
       if (p_) stream_->take();
     }
@@ -178,7 +180,11 @@ class PcapReader final : public PacketSource {
     cur_ = buf_.data();
     end_ = cur_ + have;
     while (have < need) {
-      const ssize_t r = ::pread(fd_, buf_.data() + have, buf_.size() - have, static_cast<off_t>(file_pos_));
+      // Up to the size the file had when opened (a capture still being written is read
+      // as it was then, as the memory-mapped stream does).
+      const size_t room = static_cast<size_t>(
+          std::min<uint64_t>(buf_.size() - have, size_at_open_ > file_pos_ ? size_at_open_ - file_pos_ : 0));
+      const ssize_t r = room ? ::pread(fd_, buf_.data() + have, room, static_cast<off_t>(file_pos_)) : 0;
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
         if (r < 0) read_error_ = true;
@@ -195,7 +201,8 @@ class PcapReader final : public PacketSource {
 
   /// libpcap reads on from the current record: what it says about it is what rstlab says.
   bool hand_over(PacketView& v) {
-    libpcap_ = mem_ ? std::make_unique<LibpcapSource>(mem_, mem_size_, path_) : std::make_unique<LibpcapSource>(path_);
+    libpcap_ = mem_ ? std::make_unique<LibpcapSource>(mem_, mem_size_, path_)
+                    : std::make_unique<LibpcapSource>(path_, static_cast<size_t>(size_at_open_));
     if (!libpcap_->seek(offset_)) throw InputError(path_ + ": cannot seek to byte " + std::to_string(offset_));
     return libpcap_->next(v);
   }

@@ -273,3 +273,31 @@ TEST(PacketSource, ALargeFileIsReadAcrossItsBufferAndAFileThatShrinksSaysSo) {
   EXPECT_GT(n, 10u);
   EXPECT_LT(n, 3000u);
 }
+
+TEST(PacketSource, AFileStillBeingWrittenIsReadAsItWasWhenOpened) {
+  // A capture that grows while it is read (tcpdump -w still running) is read up to the
+  // size it had when opened, as the memory-mapped stream always did; when that size ends
+  // inside a record, libpcap says so, as it said before.
+  std::string f(24, '\0');
+  const uint32_t hdr[6] = {0xa1b23c4d, 0x00040002, 0, 0, 262144, 101};
+  std::memcpy(&f[0], hdr, 24);
+  for (uint32_t i = 0; i < 2000; ++i) {
+    const uint32_t len = 100 + i % 900;
+    const uint32_t rec[4] = {1700000000 + i, i, len, len};
+    f.append(reinterpret_cast<const char*>(rec), 16);
+    f.append(std::string(len, 'z'));
+  }
+  for (const size_t cut : {f.size(), f.size() - 50}) {
+    const fs::path p = fs::temp_directory_path() / ("rstlab-ps-grow-" + std::to_string(::getpid()) + ".pcap");
+    std::ofstream(p, std::ios::binary) << f.substr(0, cut);
+    auto src = rstlab::open_capture_file(p.string());
+    rstlab::PacketView v;
+    size_t n = 0;
+    while (src->next(v))
+      if (++n == 10) std::ofstream(p, std::ios::binary | std::ios::app) << f.substr(cut) << f.substr(24);
+    fs::remove(p);
+    EXPECT_EQ(n, cut == f.size() ? 2000u : 1999u) << "cut " << cut;
+    EXPECT_EQ(src->error().empty(), cut == f.size()) << src->error();
+    EXPECT_FALSE(src->shrank());
+  }
+}
