@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The memory-mapped stream libpcap reads captures through (src/analyze/mapped_stream.h).
+// The memory-mapped stream libpcap reads captures through (src/analyze/mapped_stream.h),
+// and the packet sources over capture files (rstlab/packet_source.h).
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
