@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// @file The recorder: a libpcap live capture on the lab link, the run's independent
-/// witness; and writing its packets to a pcap file.
+/// witness, one of the packet sources (packet_source.h); and writing its packets to a
+/// pcap file.
 
 #include <pcap/pcap.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "rstlab/packet_source.h"
 
 namespace rstlab {
 
@@ -21,7 +24,8 @@ struct CapturedPacket {
 
 /// A live capture in the calling thread's current namespace. Immediate mode (no
 /// buffering delay), nanosecond timestamps, TCP only (ARP/ND can never matter here).
-class Recorder {
+/// As a PacketSource, next() hands out the packets waiting in the ring without waiting.
+class Recorder : public PacketSource {
  public:
   explicit Recorder(const std::string& iface);
   ~Recorder();
@@ -30,12 +34,15 @@ class Recorder {
 
   /// Readable when packets wait in the ring.
   int fd() const;
+  /// The next packet waiting in the ring (false: none now). Throws Error when the
+  /// capture fails.
+  bool next(PacketView& p) override;
   /// Moves every waiting packet into packets(); returns how many were taken.
   size_t drain();
   const std::vector<CapturedPacket>& packets() const { return packets_; }
   /// Forgets the packets taken so far (to reuse the capture for another run).
   void clear() { packets_.clear(); }
-  int link_type() const;
+  int link_type() const override;
   /// pcap_stats: packets dropped by the capture buffer and by the interface.
   void stats(uint64_t& dropped, uint64_t& if_dropped) const;
 

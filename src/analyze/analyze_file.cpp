@@ -16,12 +16,12 @@
 #include "rstlab/analyze.h"
 
 #include "analyze/capture_files.h"
-#include "analyze/mapped_stream.h"
 #include "analyze/packet_batch.h"
 #include "rstlab/annotate.h"
 #include "rstlab/rules.h"
 #include "rstlab/error.h"
 #include "rstlab/packet_events.h"
+#include "rstlab/packet_source.h"
 #include "rstlab/wire.h"
 
 namespace rstlab {
@@ -48,25 +48,24 @@ void check_link_type(int dlt, const std::string& name) {
                      " is not supported (Ethernet, Linux cooked SLL/SLL2, raw IP and BSD loopback are)");
 }
 
-/// Fills `b` with up to a batch of `p`'s packets, numbered on from `frame`; true at the
+/// Fills `b` with up to a batch of `src`'s packets, numbered on from `frame`; true at the
 /// end of the file (then `cut` says why, if it ended early). `last_ns`: the latest time seen.
-bool read_batch(pcap_t* p, int dlt, uint64_t& frame, detail::PacketBatch& b, std::string& cut, int64_t& last_ns) {
+bool read_batch(PacketSource& src, int dlt, uint64_t& frame, detail::PacketBatch& b, std::string& cut,
+                int64_t& last_ns) {
+  PacketView v;
   while (b.count < detail::PacketBatch::kCapacity) {
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(p, &hdr, &data);
-    if (rc != 1) {
+    if (!src.next(v)) {
       // A file cut short (a capture killed mid-write): keep what was read, say where it stopped.
-      if (rc != PCAP_ERROR_BREAK) cut = "file cut short after packet " + std::to_string(frame) + ": " + pcap_geterr(p);
+      const std::string why = src.error();
+      if (!why.empty()) cut = "file cut short after packet " + std::to_string(frame) + ": " + why;
       return true;
     }
     detail::DecodedPacket& d = b.add();
-    const int64_t t = int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec;
-    last_ns = std::max(last_ns, t);
-    detail::decode_packet(dlt, ++frame, t, data, hdr->caplen, hdr->len, d);
+    last_ns = std::max(last_ns, v.t_ns);
+    detail::decode_packet(dlt, ++frame, v.t_ns, v.data, v.caplen, v.wire_len, d);
     if (b.keep_raw) {
       d.raw_offset = static_cast<uint32_t>(b.raw.size());  // < 1024 packets of < 256 KiB
-      b.raw.insert(b.raw.end(), data, data + hdr->caplen);
+      b.raw.insert(b.raw.end(), v.data, v.data + v.caplen);
     }
   }
   return false;
@@ -112,13 +111,13 @@ void run_pipeline(Read read, Take take) {
   if (reader_error) std::rethrow_exception(reader_error);
 }
 
-/// The read loop shared by files and memory: `p` is owned by the caller. Two threads:
+/// The read loop shared by files and memory: `src` is owned by the caller. Two threads:
 /// a reader (libpcap, decode, flow key) fills batches while this one follows the
 /// connections in the batches before - reading and analysing cost about the same, and
 /// each gets a core.
-AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::Sink& sink,
+AnalyzeStats analyze_source(PacketSource& src, const std::string& name, const Analyzer::Sink& sink,
                             const AnalyzeOptions& options, std::vector<CapturedPacket>* kept, int* link_type) {
-  const int dlt = pcap_datalink(p);
+  const int dlt = src.link_type();
   if (link_type) *link_type = dlt;
   check_link_type(dlt, name);
   Analyzer analyzer(dlt, sink, options);
@@ -132,7 +131,7 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
           detail::PacketBatch* b = pipe.fill();
           if (!b) return;  // the analyzer stopped early
           start_batch(*b, keep_raw, 0, false);
-          end = read_batch(p, dlt, frame, *b, cut, last_ns);
+          end = read_batch(src, dlt, frame, *b, cut, last_ns);
           pipe.publish();
         }
       },
@@ -151,20 +150,9 @@ AnalyzeStats analyze_handle(pcap_t* p, const std::string& name, const Analyzer::
 
 AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, const AnalyzeOptions& options,
                           std::vector<CapturedPacket>* kept, int* link_type) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  std::optional<detail::MappedStream> stream;  // outlives the pcap_t reading it
-  pcap_t* p = nullptr;
-  if (path == "-") {  // libpcap's name for standard input
-    p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  } else {
-    stream.emplace(path);
-    p = pcap_fopen_offline_with_tstamp_precision(stream->file(), PCAP_TSTAMP_PRECISION_NANO, err);
-    if (p) stream->take();
-  }
-  if (!p) throw InputError(path + ": " + err);
-  const PcapCloser closer{p};
-  AnalyzeStats stats = analyze_handle(p, path, sink, options, kept, link_type);
-  if (stream && stream->shrank()) {  // said once, in place of libpcap's view of the same end
+  const std::unique_ptr<PacketSource> src = open_capture_file(path);
+  AnalyzeStats stats = analyze_source(*src, path, sink, options, kept, link_type);
+  if (src->shrank()) {  // said once, in place of libpcap's view of the same end
     for (auto it = stats.warnings.begin(); it != stats.warnings.end();)
       it = it->first.rfind("file cut short", 0) == 0 ? stats.warnings.erase(it) : std::next(it);
     stats.warnings["file cut short after packet " + std::to_string(stats.packets) +
@@ -174,16 +162,8 @@ AnalyzeStats analyze_file(const std::string& path, const Analyzer::Sink& sink, c
 }
 
 AnalyzeStats analyze_memory(const uint8_t* data, size_t size, const std::string& name, const Analyzer::Sink& sink) {
-  std::FILE* f = ::fmemopen(const_cast<uint8_t*>(data), size, "rb");
-  if (!f) throw InputError(name + ": cannot open the bytes as a file");
-  char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
-  if (!p) {
-    std::fclose(f);
-    throw InputError(name + ": " + err);
-  }
-  const PcapCloser closer{p};  // closes f too
-  return analyze_handle(p, name, sink, {}, nullptr, nullptr);
+  const std::unique_ptr<PacketSource> src = open_capture_memory(data, size, name);
+  return analyze_source(*src, name, sink, {}, nullptr, nullptr);
 }
 
 Trace connection_trace(const ConnectionReport& c, int link_type, const std::vector<CapturedPacket>& packets,
@@ -370,13 +350,8 @@ void analyze_files(const std::vector<CaptureFile>& files, const std::function<Gr
         for (size_t i = 0; i < files.size(); ++i) {
           const CaptureFile& f = files[i];
           FileState& st = state[i];
-          char err[PCAP_ERRBUF_SIZE] = {};
-          MappedStream stream(f.path);  // outlives the pcap_t reading it
-          pcap_t* p = pcap_fopen_offline_with_tstamp_precision(stream.file(), PCAP_TSTAMP_PRECISION_NANO, err);
-          if (!p) throw InputError(f.path + ": " + err);
-          stream.take();
-          const PcapCloser closer{p};
-          st.link_type = pcap_datalink(p);
+          const std::unique_ptr<PacketSource> src = open_capture_file(f.path);
+          st.link_type = src->link_type();
           check_link_type(st.link_type, f.path);
           if (i == 0) {
             st.new_group = true;
@@ -402,10 +377,10 @@ void analyze_files(const std::vector<CaptureFile>& files, const std::function<Gr
             start_batch(*b, keep_packets, static_cast<uint32_t>(i), file_start);
             std::string cut;
             const uint64_t before = frame;
-            done = read_batch(p, st.link_type, frame, *b, cut, last_ns);
+            done = read_batch(*src, st.link_type, frame, *b, cut, last_ns);
             if (frame > before) have_last = true;
             if (done) {
-              if (stream.shrank())
+              if (src->shrank())
                 cut = "file cut short after packet " + std::to_string(frame) +
                       ": it got shorter while it was read (truncated by another program?)";
               st.cut = std::move(cut);

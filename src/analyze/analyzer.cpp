@@ -708,7 +708,7 @@ struct Analyzer::Impl {
       if (i + 4 < rest.size()) table.prefetch_pool(rest[i + 4].second, true);
       report(rest[i].second);
     }
-    table = Table();
+    table.clear();
     closed_fifo.clear();
   }
 };

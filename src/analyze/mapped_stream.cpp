@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -90,15 +91,16 @@ void release_region(int i) {
 
 }  // namespace
 
-MappedStream::MappedStream(const std::string& path) {
+MappedStream::MappedStream(const std::string& path, size_t limit) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw InputError(path + ": " + std::strerror(errno));
   struct stat st = {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    void* m = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && limit > 0) {
+    const size_t size = std::min(static_cast<size_t>(st.st_size), limit);
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m != MAP_FAILED) {
       map_ = static_cast<const char*>(m);
-      size_ = end_ = static_cast<size_t>(st.st_size);
+      size_ = end_ = size;
       region_ = claim_region(map_, size_);
       if (region_ < 0) {  // too many maps at once: stdio
         ::munmap(m, size_);

@@ -15,6 +15,7 @@
 //  - What cannot be mapped (a pipe, a device, an empty file) is read through plain stdio.
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -22,8 +23,10 @@ namespace rstlab::detail {
 
 class MappedStream {
  public:
-  /// Opens `path`; throws InputError naming it when it cannot be opened.
-  explicit MappedStream(const std::string& path);
+  /// Opens `path`; throws InputError naming it when it cannot be opened. A regular file
+  /// is served up to `limit` bytes at most (the size an earlier reader found: what was
+  /// appended since is not read).
+  explicit MappedStream(const std::string& path, size_t limit = SIZE_MAX);
   ~MappedStream();
   MappedStream(const MappedStream&) = delete;
   MappedStream& operator=(const MappedStream&) = delete;

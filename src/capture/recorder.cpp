@@ -77,22 +77,30 @@ Recorder::~Recorder() {
 int Recorder::fd() const { return pcap_get_selectable_fd(pcap_); }
 int Recorder::link_type() const { return pcap_datalink(pcap_); }
 
+bool Recorder::next(PacketView& v) {
+  pcap_pkthdr* hdr = nullptr;
+  const u_char* data = nullptr;
+  const int rc = pcap_next_ex(pcap_, &hdr, &data);
+  if (rc == 0) return false;
+  if (rc < 0) throw Error(std::string("recorder: capture failed: ") + pcap_geterr(pcap_));
+  // With nanosecond precision libpcap stores nanoseconds in tv_usec.
+  v.t_ns = int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec;
+  v.caplen = hdr->caplen;
+  v.wire_len = hdr->len;
+  v.data = data;
+  return true;
+}
+
 size_t Recorder::drain() {
   size_t n = 0;
-  for (;;) {
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_, &hdr, &data);
-    if (rc == 0) return n;
-    if (rc < 0) throw Error(std::string("recorder: capture failed: ") + pcap_geterr(pcap_));
+  for (PacketView v; next(v); ++n) {
     CapturedPacket p;
-    // With nanosecond precision libpcap stores nanoseconds in tv_usec.
-    p.t_ns = int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec;
-    p.wire_len = hdr->len;
-    p.data.assign(data, data + hdr->caplen);
+    p.t_ns = v.t_ns;
+    p.wire_len = v.wire_len;
+    p.data.assign(v.data, v.data + v.caplen);
     packets_.push_back(std::move(p));
-    ++n;
   }
+  return n;
 }
 
 void Recorder::stats(uint64_t& dropped, uint64_t& if_dropped) const {

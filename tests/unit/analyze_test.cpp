@@ -1127,3 +1127,95 @@ TEST(Analyze, ResetsCarryTheirRulesByName) {
     EXPECT_NE(line.find(std::string("\"rule\":\"") + k.rule + "\""), std::string::npos) << line;
   }
 }
+
+namespace {
+
+/// The JSON line as the generic JsonWriter writes it (the code append_connection_json
+/// had before it wrote its text directly): the reference for the byte-level comparison.
+std::string json_line_by_writer(const ConnectionReport& c, const std::vector<std::string_view>* files) {
+  std::string out;
+  detail::JsonWriter j(out);
+  const auto ep = [](const Endpoint& e) { return e.str(); };
+  j.begin_object()
+      .field("id", c.id)
+      .field("a", ep(c.a))
+      .field("b", ep(c.b))
+      .field("ending", c.ending)
+      .field("mid_stream", c.mid_stream)
+      .field("anomaly", c.anomaly)
+      .field("packets", c.packets)
+      .field("first_frame", c.first_frame)
+      .field("last_frame", c.last_frame);
+  j.key("resets").begin_array();
+  for (const ResetReport& r : c.resets) {
+    j.begin_object().field("frame", r.frame).field("from", ep(r.from)).field("to", ep(r.to));
+    j.field("reaction", rst_reaction_name(r.reaction)).field("cause", r.cause).key("cause_rule");
+    if (r.cause_rule == RuleId::None) j.null();
+    else j.value(rule_name(r.cause_rule));
+    j.field("rule", rule_name(r.rule)).key("errno");
+    if (!r.err) j.null();
+    else j.value(errno_name(r.err));
+    j.field("explanation", r.explanation).field("checksum", r.checksum).end_object();
+  }
+  j.end_array().key("fins").begin_array();
+  for (const FinReport& f : c.fins)
+    j.begin_object().field("frame", f.frame).field("from", ep(f.from)).field("to", ep(f.to)).end_object();
+  j.end_array().key("predicted").begin_object();
+  for (int s = 0; s < 2; ++s) {
+    const EndpointPrediction& p = c.predicted[s];
+    j.key(ep(s == 0 ? c.a : c.b)).begin_object();
+    j.field("next_read", p.next_read).field("next_write", p.next_write);
+    j.field("write_raises_sigpipe", p.write_raises_sigpipe).field("so_error", p.so_error).field("why", p.why);
+    j.field("inferred", p.inferred);
+    if (!p.unknown.empty()) j.field("unknown", p.unknown);
+    j.end_object();
+  }
+  j.end_object().key("notes").begin_array();
+  for (const std::string& n : c.notes) j.value(n);
+  j.end_array();
+  if (files) {
+    j.key("files").begin_array();
+    for (std::string_view f : *files) j.value(f);
+    j.end_array();
+  }
+  j.end_object();
+  return out + "\n";
+}
+
+}  // namespace
+
+TEST(Analyze, JsonLinesAreByteForByteTheGenericWritersText) {
+  // append_connection_json writes its text directly and copies plain strings without
+  // escaping them: byte for byte what JsonWriter writes, on real reports and on strings
+  // that need every kind of escape (quotes, backslashes, control bytes, UTF-8 valid and
+  // not) at every position of the 8-byte steps.
+  size_t compared = 0;
+  for (const char* file : {"reset-by-peer-tun.pcap", "challenge-ack-tun.pcap", "broken-pipe-ipv6-veth.pcapng"})
+    analyze_file((kCaptures / file).string(), [&](const ConnectionReport& c) {
+      std::string line;
+      detail::append_connection_json(line, c);
+      EXPECT_EQ(line, json_line_by_writer(c, nullptr));
+      ++compared;
+    });
+  EXPECT_GE(compared, 3u);
+  ConnectionReport c;
+  c.id = 7;
+  c.ending = "rst";
+  ResetReport& r = c.resets.emplace_back();
+  r.err = 104;
+  r.cause = "abort";
+  c.fins.push_back({3, c.a, c.b});
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82", "\xff", " "};
+  for (const std::string& sp : specials)
+    for (size_t at = 0; at < 17; ++at) {
+      std::string s = std::string(at, 'x') + sp + std::string(9, 'y');
+      r.explanation = s;
+      c.predicted[0].why = s;
+      c.predicted[1].unknown = s;
+      c.notes = {s, "plain text of more than eight bytes"};
+      const std::vector<std::string_view> files = {"a.pcap", s};
+      std::string line;
+      detail::append_connection_json(line, c, &files);
+      ASSERT_EQ(line, json_line_by_writer(c, &files)) << "special " << sp << " at " << at;
+    }
+}

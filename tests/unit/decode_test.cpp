@@ -266,3 +266,23 @@ TEST(DecodeChecksum, FastSumEqualsTheObviousOne) {
     }
   }
 }
+
+TEST(DecodeChecksum, FastSumEqualsTheObviousOneAtEveryLengthAndWithLargeSums) {
+  // Every length across the 32-byte steps and their 8- and 2-byte tails, every start
+  // alignment, and all-0xff bytes of a 256 KiB packet (the largest sums: carries).
+  std::vector<uint8_t> buf(300);
+  uint32_t x = 777;
+  for (auto& b : buf) b = uint8_t((x = x * 1103515245 + 12345) >> 16);
+  for (size_t start = 0; start < 4; ++start)
+    for (size_t n = 0; n + start <= 260; ++n)
+      ASSERT_EQ(checksum_fold(checksum_add(0xfffe, buf.data() + start, n)), slow_sum(buf.data() + start, n, 0xfffe))
+          << "start " << start << " length " << n;
+  const std::vector<uint8_t> ones(262144 + 7, 0xff);
+  const auto folding_sum = [](const uint8_t* p, size_t n) {  // slow_sum's 32 bits would overflow here
+    uint32_t sum = 0;
+    for (size_t i = 0; i < n; i += 2) sum = slow_sum(nullptr, 0, sum + (uint32_t(p[i]) << 8 | (i + 1 < n ? p[i + 1] : 0)));
+    return sum;
+  };
+  for (size_t n : {size_t(262144), size_t(262144 + 7), size_t(65535)})
+    EXPECT_EQ(checksum_fold(checksum_add(0, ones.data(), n)), folding_sum(ones.data(), n)) << n;
+}
