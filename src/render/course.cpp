@@ -520,13 +520,18 @@ std::string render_lesson_page(const std::vector<Lesson>& lessons, size_t index)
   return o.str();
 }
 
-void write_course(const std::string& out, const std::vector<Lesson>& lessons) {
+void write_course(const std::string& out_arg, const std::vector<Lesson>& lessons) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  // "course/", "." and "a/../course" name the folder itself: its siblings are made
+  // beside it, never inside it.
+  std::string out = fs::absolute(out_arg, ec).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty() || out == "/") throw InputError("--out " + out_arg + ": choose a folder for the course");
   if (fs::exists(out, ec)) {
-    if (!fs::is_directory(out, ec)) throw InputError("--out " + out + ": not a directory");
+    if (!fs::is_directory(out, ec)) throw InputError("--out " + out_arg + ": not a directory");
     if (!fs::is_empty(out, ec) && !fs::exists(fs::path(out) / "course.json", ec))
-      throw InputError("--out " + out + ": the folder is not empty and holds no course.json (not a course rstlab "
+      throw InputError("--out " + out_arg + ": the folder is not empty and holds no course.json (not a course rstlab "
                        "wrote): choose a new or empty folder");
   }
   // Everything is rendered first, then written into a sibling folder that replaces the
@@ -560,7 +565,7 @@ void write_course(const std::string& out, const std::vector<Lesson>& lessons) {
     fs::remove_all(old, ec);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
-    throw InputError("cannot write the course in " + out + ": " + e.code().message());
+    throw InputError("cannot write the course in " + out_arg + ": " + e.code().message());
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;

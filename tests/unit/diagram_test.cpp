@@ -14,6 +14,7 @@
 #include "rstlab/capture.h"
 #include "rstlab/course.h"
 #include "rstlab/diagram.h"
+#include "rstlab/error.h"
 #include "rstlab/outputs.h"
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
@@ -341,4 +342,25 @@ TEST(Course, ALessonPageStepsThroughEveryLadderRowAndEscapes) {
   EXPECT_EQ(page.find("https:"), std::string::npos);
   EXPECT_NE(page.find("aria-live"), std::string::npos);
   EXPECT_NE(page.find("@media print"), std::string::npos);
+}
+
+TEST(Course, TheSiteIsWrittenWholeAndNeverOverAForeignFolder) {
+  const fs::path dir = fs::temp_directory_path() / ("rstlab-course-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::vector<Lesson> lessons = course_lessons({golden_trace("broken-pipe"), golden_trace("challenge-ack")});
+  write_course(dir.string() + "/", lessons);  // a trailing slash names the folder itself
+  EXPECT_TRUE(fs::exists(dir / "index.html"));
+  EXPECT_TRUE(fs::exists(dir / "course.json"));
+  EXPECT_TRUE(fs::exists(dir / lesson_file(lessons, 1)));
+  std::ofstream(dir / "stale.html") << "x";
+  write_course(dir.string(), lessons);
+  EXPECT_FALSE(fs::exists(dir / "stale.html")) << "a new course replaces the old one whole";
+  size_t siblings = 0;
+  for (const auto& e : fs::directory_iterator(dir.parent_path()))
+    siblings += e.path().filename().string().rfind(dir.filename().string() + ".", 0) == 0;
+  EXPECT_EQ(siblings, 0u) << "no temporary folder left beside it";
+  fs::remove(dir / "course.json");
+  EXPECT_THROW(write_course(dir.string(), lessons), InputError) << "a folder of other files is not replaced";
+  EXPECT_TRUE(fs::exists(dir / "index.html"));
+  fs::remove_all(dir);
 }
