@@ -88,7 +88,7 @@ _rstlab() {
         return 0
       fi
       case $cmd:$prev in
-        run:--out)
+        run:--out | course:--out | course:--from)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -d -- "$cur")
           ;;

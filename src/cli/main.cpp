@@ -18,6 +18,7 @@
 #include <regex>
 
 #include "cli/analyze_command.h"
+#include "cli/course_command.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
@@ -34,7 +35,7 @@ namespace {
 
 using namespace rstlab;
 
-const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze"};
+const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course"};
 
 const char* kDescription =
     "rstlab - which write() or read() first feels a TCP reset, and why.\n"
@@ -53,7 +54,8 @@ const char* kDescription =
     "  sudo rstlab run my-case.scn                   your own scenario file\n"
     "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n"
     "  rstlab diagram out/broken-pipe/veth/trace.json -f svg -o bp.svg\n"
-    "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n";
+    "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n"
+    "  sudo rstlab course --out course               interactive lessons for a class\n";
 
 /// `rstlab --version`: what a bug report needs, one short line each. libpcap says which
 /// library is loaded at run time; libtins has no such call, so its version is the one
@@ -459,6 +461,9 @@ int main(int argc, char** argv) {
       "namespaces; a tun or veth device could not be made), 4 an internal error (a bug:\n"
       "please report it).");
 
+  CourseArgs ca;
+  add_course_command(app, ca);
+
   if (!command_is_known(argc, argv)) return kExitInput;
   try {
     app.parse(argc, argv);
@@ -471,6 +476,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("show")) return cmd_show(show_name);
     if (app.got_subcommand("diagram")) return cmd_diagram(da);
     if (app.got_subcommand("analyze")) return run_analyze(aa);
+    if (app.got_subcommand("course")) return run_course(ca);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

@@ -28,7 +28,8 @@ td.ev{font-family:monospace}.rst{color:#b01f1f;font-weight:bold}.fin{color:#9a62
 .err{color:#b01f1f}.eof{color:#9a6200}.act{color:#5f6b7a;font-style:italic}
 .note{color:#44546a;font-size:.92em}.obs{font-weight:bold;color:#8a5200}.mis{color:#c62828;font-weight:bold}
 .ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}
-.diagram{overflow-x:auto;border:1px solid #e3e6ea;border-radius:6px}
+.diagram{border:1px solid #e3e6ea;border-radius:6px}
+.diagram svg{display:block;width:100%;height:auto}
 footer{margin-top:2em;color:#7a828c;font-size:.85em}
 </style>
 )";
@@ -87,7 +88,9 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     o << "</ul>\n";
   }
   std::string svg = render_svg(t, mode);
-  svg.erase(0, svg.find("<svg"));  // inline: no XML declaration
+  // Inline, without the XML declaration; the page scales it to its width (.diagram svg),
+  // diagram.svg beside it keeps its own size.
+  svg.erase(0, svg.find("<svg"));
   o << "<h2>Ladder diagram</h2>\n<div class=\"diagram\" id=\"diagram\">\n" << svg << "</div>\n";
 
   const bool expectations = !t.from_capture();  // a capture has none

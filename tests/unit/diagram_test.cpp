@@ -2,15 +2,22 @@
 // Renderers: golden diagram sources for reviewed traces, and the properties every
 // output must have.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "rstlab/capture.h"
+#include "rstlab/course.h"
 #include "rstlab/diagram.h"
+#include "rstlab/error.h"
 #include "rstlab/outputs.h"
+#include "rstlab/runner.h"
+#include "rstlab/scenario.h"
 #include "rstlab/trace_json.h"
 
 namespace fs = std::filesystem;
@@ -55,7 +62,7 @@ TEST_P(Golden, MermaidPlantUmlAndSvgSources) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reviewed, Golden, ::testing::Values("broken-pipe", "reset-by-peer-kernel", "challenge-ack",
-                                                            "middlebox-idle-reset"),
+                                                            "middlebox-idle-reset", "ladder-long"),
                          [](const auto& i) {
                            std::string n = i.param;
                            for (char& c : n)
@@ -154,4 +161,206 @@ TEST(Pcapng, CommentsGoToTheAnnotatedPackets) {
   EXPECT_NE(rst.find("accepted in CLOSE_WAIT"), std::string::npos) << rst;
   EXPECT_NE(rst.find("its first observer: client write -> EPIPE +SIGPIPE (killed)"), std::string::npos) << rst;
   EXPECT_TRUE(comments[0].empty()) << "the SYN carries nothing to say";
+}
+
+// ---- The SVG ladder's layout: nothing drawn over anything else ------------------
+
+namespace {
+
+std::string shape_text(const LadderShape& s) {
+  std::ostringstream o;
+  o << "'" << s.what << "' [" << s.x0 << "," << s.y0 << " - " << s.x1 << "," << s.y1 << "]";
+  return o.str();
+}
+
+/// Every pair of colliding shapes, every text that leaves its box or the picture, and
+/// every call box that cuts its text short.
+std::string ladder_problems(const Trace& t, TimeMode mode) {
+  const LadderLayout l = svg_ladder_layout(t, mode);
+  std::string out;
+  for (const auto& [a, b] : ladder_overlaps(l))
+    out += "\n  overlap: " + shape_text(l.shapes[a]) + " and " + shape_text(l.shapes[b]);
+  for (const LadderShape& s : l.shapes) {
+    if (s.x0 < 0 || s.x1 > l.width || s.y0 < 0 || s.y1 > l.height)
+      out += "\n  outside the picture: " + shape_text(s);
+    if (s.inside < 0 || s.kind != LadderShape::Kind::Text) continue;
+    const LadderShape& box = l.shapes[static_cast<size_t>(s.inside)];
+    if (s.x0 < box.x0 || s.x1 > box.x1 || s.y0 < box.y0 || s.y1 > box.y1)
+      out += "\n  leaves its box: " + shape_text(s) + " in " + shape_text(box);
+    // A bulk read shows a glimpse of its data ("xxxx..."): the data, not the result.
+    const size_t dots = s.what.find("...");
+    if (dots != std::string::npos && s.what.compare(dots, 4, "...\"") != 0 && box.what != "actor")
+      out += "\n  cut short: " + shape_text(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Ladder, TheReviewedTracesDrawWithoutCollisions) {
+  for (const char* name : {"broken-pipe", "reset-by-peer-kernel", "challenge-ack", "middlebox-idle-reset", "ladder-long"})
+    for (TimeMode mode : {TimeMode::EventOrder, TimeMode::Proportional})
+      EXPECT_EQ(ladder_problems(golden_trace(name), mode), "") << name;
+}
+
+TEST(Ladder, TheCheckSeesCollisions) {
+  LadderLayout l{100, 100, {}};
+  l.shapes.push_back({LadderShape::Kind::Text, 10, 10, 50, 22, "not exact: challenged", -1});
+  l.shapes.push_back({LadderShape::Kind::Text, 40, 15, 70, 27, ". ack 1", -1});
+  l.shapes.push_back({LadderShape::Kind::Box, 0, 60, 90, 90, "first observer callout", -1});
+  l.shapes.push_back({LadderShape::Kind::Text, 5, 65, 80, 77, "inside the callout", 2});
+  l.shapes.push_back({LadderShape::Kind::Arrow, 0, 50, 100, 70, "arrow R", -1});
+  const auto hits = ladder_overlaps(l);
+  const std::vector<std::pair<size_t, size_t>> want = {{0, 1}, {2, 4}, {3, 4}};
+  EXPECT_EQ(hits, want);
+}
+
+TEST(Ladder, NotesAndCallsWrapAndKeepEveryCharacter) {
+  Trace t = golden_trace("broken-pipe");
+  for (Event& e : t.events) {
+    if (auto* s = std::get_if<SyscallEvent>(&e.body); s && s->err)
+      s->args = "\"" + std::string(120, 'x') + "\", MSG_DONTWAIT|MSG_NOSIGNAL|MSG_MORE";
+    if (auto* a = std::get_if<ActionEvent>(&e.body)) a->detail += " and a long tail of words to wrap around";
+  }
+  EXPECT_EQ(ladder_problems(t, TimeMode::EventOrder), "");
+  const std::string svg = render_svg(t);
+  EXPECT_EQ(svg.find("..."), std::string::npos) << "no text is cut short";
+  EXPECT_NE(svg.find(">= -1 EPIPE +SIGPIPE<tspan"), std::string::npos) << "the result starts a line of its own";
+  EXPECT_NE(svg.find("a long tail of words to wrap around"), std::string::npos);
+}
+
+TEST(Ladder, ABlockedCallIsDrawnFromEntryToReturn) {
+  const Trace t = golden_trace("ladder-long");
+  const LadderLayout l = svg_ladder_layout(t);
+  const LadderShape *entry = nullptr, *span = nullptr;
+  for (const auto& s : l.shapes) {
+    if (s.what == "blocked call entry") entry = &s;
+    if (s.what == "blocked call span" && !span) span = &s;  // the bar; its ticks follow
+  }
+  ASSERT_TRUE(entry && span);
+  // The FIN that ended the wait arrived while the call was blocked: its arrow lies
+  // between the span's ends.
+  bool inside = false;
+  for (const auto& s : l.shapes)
+    if (s.kind == LadderShape::Kind::Arrow && s.what.rfind("arrow F", 0) == 0)
+      inside |= s.y0 > span->y0 && s.y1 < span->y1;
+  EXPECT_TRUE(inside) << shape_text(*span);
+  EXPECT_LT(entry->y1, span->y1);
+}
+
+TEST(Ladder, EveryCatalogueScenarioLiveDrawsWithoutCollisions) {
+  if (::geteuid() != 0) GTEST_SKIP() << "live runs build network namespaces: run as root";
+  LabCache labs;
+  size_t runs = 0;
+  for (const Scenario& s : catalogue())
+    for (LinkKind link : {LinkKind::Veth, LinkKind::Tun}) {
+      RunOptions opt;
+      opt.link = link;
+      const RunResult r = run_scenario(s, opt, labs);
+      ++runs;
+      for (TimeMode mode : {TimeMode::EventOrder, TimeMode::Proportional})
+        EXPECT_EQ(ladder_problems(r.trace, mode), "")
+            << s.name << " (" << link_name(link) << (mode == TimeMode::Proportional ? ", proportional" : "") << ")";
+    }
+  EXPECT_EQ(runs, 2 * catalogue().size());
+}
+
+// ---- The course ---------------------------------------------------------------------
+
+TEST(Course, EveryChapterNamesCatalogueScenariosOnce) {
+  std::set<std::string> seen;
+  for (const CourseChapter& c : course_chapters())
+    for (const std::string& name : c.scenarios) {
+      EXPECT_NO_THROW(find_scenario(name)) << c.title << ": " << name;
+      EXPECT_TRUE(seen.insert(name).second) << name << " is taught twice";
+    }
+  // Every IPv4 scenario of the catalogue is a lesson (the IPv6 twins tell the same story).
+  for (const Scenario& s : catalogue())
+    if (s.family == Family::V4) {
+      EXPECT_TRUE(seen.count(s.name)) << s.name << " is in no chapter";
+    }
+}
+
+TEST(Course, BrokenPipeAsksAboutTheWritesFromTheFinOn) {
+  const auto qs = course_questions(golden_trace("broken-pipe"));
+  ASSERT_EQ(qs.size(), 2u);
+  EXPECT_EQ(qs[0].asked, "client write(\"b\")");
+  EXPECT_EQ(qs[0].answer, "success") << "a write after the peer's FIN still succeeds";
+  EXPECT_EQ(qs[1].asked, "client write(\"c\")");
+  EXPECT_EQ(qs[1].answer, "EPIPE +SIGPIPE");
+  EXPECT_NE(qs[1].rule.find("CLOSE_WAIT"), std::string::npos) << qs[1].rule;
+  EXPECT_NE(qs[1].result.find("= -1 EPIPE +SIGPIPE"), std::string::npos) << qs[1].result;
+  for (const auto& q : qs) {
+    EXPECT_EQ(std::count(q.choices.begin(), q.choices.end(), q.answer), 1) << q.asked;
+    EXPECT_GE(q.choices.size(), 4u) << q.asked;
+    EXPECT_LE(q.choices.size(), 5u) << q.asked;
+  }
+}
+
+TEST(Course, SoErrorAndBlockedReadsAreAskedInTheirOwnTerms) {
+  const auto ca = course_questions(golden_trace("challenge-ack"));
+  ASSERT_EQ(ca.size(), 2u);
+  EXPECT_EQ(ca[0].answer, "0 (no error)") << "the challenged RST set no error";
+  EXPECT_EQ(ca[1].answer, "success");
+  const auto ll = course_questions(golden_trace("ladder-long"));
+  ASSERT_FALSE(ll.empty());
+  EXPECT_EQ(ll[0].answer, "EOF (returns 0)") << ll[0].asked << " woken by the FIN";
+  EXPECT_NE(std::find(ll[0].choices.begin(), ll[0].choices.end(), "blocks (never returns)"), ll[0].choices.end());
+}
+
+TEST(Course, LessonsFollowThePlanThenTheRest) {
+  Trace mine = golden_trace("broken-pipe");
+  mine.scenario = "aaa-my-own";
+  Trace tun = golden_trace("broken-pipe");  // the same scenario on both links: taught once, from veth
+  tun.link = "veth";
+  const auto lessons = course_lessons({golden_trace("challenge-ack"), mine, golden_trace("broken-pipe"), tun});
+  ASSERT_EQ(lessons.size(), 3u);
+  EXPECT_EQ(lessons[0].trace.scenario, "broken-pipe");
+  EXPECT_EQ(lessons[0].trace.link, "veth");
+  EXPECT_EQ(lessons[1].trace.scenario, "challenge-ack");
+  EXPECT_EQ(lessons[2].trace.scenario, "aaa-my-own");
+  EXPECT_EQ(lessons[2].chapter, "More scenarios");
+  EXPECT_EQ(lesson_file(lessons, 0), "lesson-01-broken-pipe.html");
+}
+
+TEST(Course, ALessonPageStepsThroughEveryLadderRowAndEscapes) {
+  Trace t = golden_trace("ladder-long");
+  t.story = "</script><script>alert(1)</script>";
+  const std::vector<Lesson> lessons = {{"Chapter", t}};
+  const std::string page = render_lesson_page(lessons, 0);
+  size_t groups = 0;
+  for (size_t at = page.find("<g class=\"step hidden\""); at != std::string::npos;
+       at = page.find("<g class=\"step hidden\"", at + 1))
+    ++groups;
+  EXPECT_EQ(groups, ladder_rows(t).size()) << "every row starts hidden, one group each";
+  EXPECT_GT(ladder_rows(t).size(), t.events.size()) << "the blocked read has an entry row";
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  const size_t data = page.find("<script type=\"application/json\" id=\"lesson-data\">");
+  ASSERT_NE(data, std::string::npos);
+  EXPECT_EQ(page.find("</script", data), page.find("</script>\n<script>", data)) << "the JSON cannot end its element";
+  EXPECT_EQ(page.find("src="), std::string::npos) << "nothing loaded from elsewhere";
+  EXPECT_EQ(page.find("https:"), std::string::npos);
+  EXPECT_NE(page.find("aria-live"), std::string::npos);
+  EXPECT_NE(page.find("@media print"), std::string::npos);
+}
+
+TEST(Course, TheSiteIsWrittenWholeAndNeverOverAForeignFolder) {
+  const fs::path dir = fs::temp_directory_path() / ("rstlab-course-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::vector<Lesson> lessons = course_lessons({golden_trace("broken-pipe"), golden_trace("challenge-ack")});
+  write_course(dir.string() + "/", lessons);  // a trailing slash names the folder itself
+  EXPECT_TRUE(fs::exists(dir / "index.html"));
+  EXPECT_TRUE(fs::exists(dir / "course.json"));
+  EXPECT_TRUE(fs::exists(dir / lesson_file(lessons, 1)));
+  std::ofstream(dir / "stale.html") << "x";
+  write_course(dir.string(), lessons);
+  EXPECT_FALSE(fs::exists(dir / "stale.html")) << "a new course replaces the old one whole";
+  size_t siblings = 0;
+  for (const auto& e : fs::directory_iterator(dir.parent_path()))
+    siblings += e.path().filename().string().rfind(dir.filename().string() + ".", 0) == 0;
+  EXPECT_EQ(siblings, 0u) << "no temporary folder left beside it";
+  fs::remove(dir / "course.json");
+  EXPECT_THROW(write_course(dir.string(), lessons), InputError) << "a folder of other files is not replaced";
+  EXPECT_TRUE(fs::exists(dir / "index.html"));
+  fs::remove_all(dir);
 }
