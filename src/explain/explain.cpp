@@ -189,14 +189,12 @@ std::optional<LineExplanation> explain_line(std::string_view line) {
   e.meaning = o.meaning;
   e.side = o.side;
   e.who = o.who;
-  e.notes = o.notes;
   std::vector<detail::WordingReading> readings;
   bool may_be_pipe = o.may_be_pipe;
   if (inner) {
     const Wording& i = *inner->wording;
     e.meaning += "; inside it, " + i.ecosystem + ": " + i.meaning;
     if (e.side == LineSide::Unknown) e.side = i.side, e.who = i.who;
-    for (const auto& n : i.notes) e.notes.push_back(n);
     readings = readings_of(*inner);
     if (o.call != CallOp::Other)  // the wrapper names the call ("Recv failure": a read)
       for (auto& r : readings) r.call = o.call;
@@ -210,6 +208,14 @@ std::optional<LineExplanation> explain_line(std::string_view line) {
     readings.push_back({"EPIPE", CallOp::Pipe, "not TCP at all: a write to a pipe whose reader has gone "
                                                "(prog | head, once head has exited)"});
 
+  // The notes that concern this line's readings (Go's SIGPIPE is no news for a read's reset).
+  for (const Wording* w : {&o, inner ? inner->wording : nullptr}) {
+    if (!w) continue;
+    for (const auto& n : w->notes)
+      if (n.only_for.empty() || std::any_of(readings.begin(), readings.end(),
+                                            [&](const detail::WordingReading& r) { return r.result == n.only_for; }))
+        e.notes.push_back(n.text);
+  }
   std::string hint_word;
   const CallOp hint = call_hint(lower, hint_word);
   for (const auto& r : readings) {

@@ -37,7 +37,7 @@ class Row {
   Row& wraps() { return w_.wrapper = true, *this; }
   Row& pipe() { return w_.may_be_pipe = true, *this; }
   Row& exact_case() { return w_.icase = false, *this; }
-  Row& note(const char* s) { return w_.notes.emplace_back(s), *this; }
+  Row& note(const char* s, const char* only_for = "") { return w_.notes.push_back({s, only_for}), *this; }
 
  private:
   Wording& w_;
@@ -247,7 +247,8 @@ void go(Table& t) {
       .call_in(1)
       .errno_in(2)
       .note("Go ignores SIGPIPE for sockets (it kills a Go program only for a write to a closed fd 1 or "
-            "2), so the write returns the error and the program logs it.");
+            "2), so the write returns the error and the program logs it.",
+            "EPIPE");
   t.add("Go (net.OpError)", "i/o timeout",
         R"(\b(read|write|dial|accept) (?:tcp[46]?|udp[46]?|unix)\b[^\n]*?: i/o timeout)",
         "read tcp 192.0.2.1:40001->192.0.2.2:8080: i/o timeout")
@@ -471,7 +472,7 @@ void rust_ruby_dotnet(Table& t) {
       .meaning("Rust's std::io::Error: the system's text and \"(os error N)\", the errno")
       .errno_in(1)
       .pipe()
-      .note("Rust's standard library ignores SIGPIPE: a write returns EPIPE instead of dying.");
+      .note("Rust's standard library ignores SIGPIPE: a write returns EPIPE instead of dying.", "EPIPE");
   t.add("Rust", "os {", R"(Os \{ code: (\d+))", "Os { code: 104, kind: ConnectionReset, message: \"Connection reset by peer\" }")
       .exact_case()
       .meaning("Rust's std::io::Error printed with {:?}: the errno is its code")

@@ -40,7 +40,11 @@ struct Wording {
   CallOp call = CallOp::Other;   ///< the call, when the wording tells it and no reading says otherwise
   bool wrapper = false;          ///< it wraps another wording (curl's "Recv failure: ...")
   bool may_be_pipe = false;      ///< EPIPE here may be a pipe's, not a socket's
-  std::vector<std::string> notes;
+  struct Note {
+    std::string text;
+    std::string only_for;  ///< shown only when a reading has this result ("" always)
+  };
+  std::vector<Note> notes;
 };
 
 /// Where a wording was found in a line, and what its groups said.

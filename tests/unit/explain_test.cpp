@@ -372,3 +372,13 @@ TEST(Explain, NumbersAndNamesOfBothSystems) {
   // An errno number that names no connection error is not taken for one.
   EXPECT_FALSE(explain_line("open failed, errno=2"));
 }
+
+TEST(Explain, NotesConcernTheLinesReadings) {
+  // Go's words about SIGPIPE come with its broken pipe, not with its reset by peer.
+  const auto pipe = explain_line("write tcp 192.0.2.1:40001->192.0.2.2:8080: write: broken pipe");
+  const auto reset = explain_line("read tcp 192.0.2.1:40001->192.0.2.2:8080: read: connection reset by peer");
+  ASSERT_TRUE(pipe && reset);
+  ASSERT_EQ(pipe->notes.size(), 1u);
+  EXPECT_NE(pipe->notes[0].find("SIGPIPE"), std::string::npos);
+  EXPECT_TRUE(reset->notes.empty()) << reset->notes[0];
+}
