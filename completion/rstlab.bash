@@ -92,7 +92,7 @@ _rstlab() {
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -d -- "$cur")
           ;;
-        diagram:-o | diagram:--output | analyze:--svg | analyze:--mermaid | analyze:--plantuml | analyze:--html)
+        diagram:-o | diagram:--output | analyze:--svg | analyze:--mermaid | analyze:--plantuml | analyze:--html | explain:--file)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -f -- "$cur")
           ;;
@@ -119,6 +119,7 @@ _rstlab() {
       ;;
     diagram) _rstlab_files '*.json' ;;
     analyze) _rstlab_files '*.pcap' '*.pcapng' '*.cap' '*.pcap[0-9]*' '*.pcapng[0-9]*' ;;
+    explain) ;;  # a log line, typed or pasted in quotes: nothing to offer
     *) ;;
   esac
   return 0

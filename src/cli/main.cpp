@@ -19,6 +19,7 @@
 
 #include "cli/analyze_command.h"
 #include "cli/course_command.h"
+#include "cli/explain_command.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
@@ -35,7 +36,7 @@ namespace {
 
 using namespace rstlab;
 
-const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course"};
+const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course", "explain"};
 
 const char* kDescription =
     "rstlab - which write() or read() first feels a TCP reset, and why.\n"
@@ -439,6 +440,9 @@ int main(int argc, char** argv) {
       "such --flow, an output file that cannot be written, a bad option), 4 an internal error\n"
       "(a bug: please report it).");
 
+  ExplainArgs ea;
+  add_explain_command(app, ea);
+
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run scenarios live and write their traces and captures");
   run->add_option("scenario", ra.names, "Built-in names (see 'rstlab list') or .scn files");
@@ -477,6 +481,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("diagram")) return cmd_diagram(da);
     if (app.got_subcommand("analyze")) return run_analyze(aa);
     if (app.got_subcommand("course")) return run_course(ca);
+    if (app.got_subcommand("explain")) return run_explain(ea);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

@@ -68,3 +68,23 @@ std::string alternatives(const std::vector<std::string>& names, char quote) {
 }
 
 }  // namespace rstlab::detail
+
+namespace rstlab::detail {
+
+size_t distance_within(const std::string& phrase, const std::string& text) {
+  // Sellers' variant of the edit distance: a match may start anywhere in `text` (the first
+  // row is all zeros) and end anywhere (the minimum of the last row).
+  const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  std::vector<size_t> prev(text.size() + 1, 0), cur(text.size() + 1);
+  for (size_t i = 1; i <= phrase.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= text.size(); ++j) {
+      const bool same = lower(phrase[i - 1]) == lower(text[j - 1]);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return *std::min_element(prev.begin(), prev.end());
+}
+
+}  // namespace rstlab::detail

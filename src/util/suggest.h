@@ -21,3 +21,12 @@ std::vector<std::string> closest_names(const std::string& word, const std::vecto
 std::string alternatives(const std::vector<std::string>& names, char quote = '\'');
 
 }  // namespace rstlab::detail
+
+namespace rstlab::detail {
+
+/// The fewest edits that turn `phrase` into some part of `text` (any start, any end):
+/// 0 when `text` contains it. Case-insensitive. For finding a known phrase, misspelt, in a
+/// longer line.
+size_t distance_within(const std::string& phrase, const std::string& text);
+
+}  // namespace rstlab::detail

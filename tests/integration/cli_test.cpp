@@ -808,3 +808,154 @@ TEST_F(Cli, VersionNamesWhatABugReportNeeds) {
   const auto late = run({kBin, "list", "--version"});
   EXPECT_EQ(exit_code(late.status), 2) << late.err;
 }
+
+namespace {
+
+/// Runs rstlab with `input` on its standard input.
+Finished run_with_input(const std::vector<std::string>& argv, const std::string& input) {
+  Child c = spawn(argv);
+  for (size_t at = 0; at < input.size();) {
+    const ssize_t n = write(c.in, input.data() + at, input.size() - at);
+    if (n <= 0) break;
+    at += static_cast<size_t>(n);
+  }
+  close(c.in);
+  Finished f;
+  f.out = read_from(c.out);
+  f.err = read_from(c.err);
+  waitpid(c.pid, &f.status, 0);
+  close(c.out);
+  close(c.err);
+  return f;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+}  // namespace
+
+TEST_F(Cli, ExplainTheTwoClassicLines) {
+  // The gallery's two lines, word for word (tests/data/golden/cli/explain-*.txt).
+  expect_golden("explain-broken-pipe",
+                transcript({"explain", "write tcp 192.0.2.1:40001->192.0.2.2:8080: write: broken pipe"}, out_));
+  expect_golden("explain-reset-by-peer",
+                transcript({"explain", "read tcp 192.0.2.1:40001->192.0.2.2:8080: read: connection reset by peer"},
+                           out_));
+  // docs/gallery.md shows the same words.
+  std::ifstream gallery(fs::path(RSTLAB_SOURCE_DIR) / "docs" / "gallery.md");
+  std::stringstream doc;
+  doc << gallery.rdbuf();
+  for (const char* line : {"write tcp 192.0.2.1:40001->192.0.2.2:8080: write: broken pipe",
+                           "read tcp 192.0.2.1:40001->192.0.2.2:8080: read: connection reset by peer"}) {
+    const auto f = run({kBin, "explain", line});
+    EXPECT_EQ(exit_code(f.status), 0) << f.err;
+    EXPECT_NE(doc.str().find("$ rstlab explain '" + std::string(line) + "'\n" + f.out + "```"), std::string::npos)
+        << "docs/gallery.md no longer shows what rstlab explain prints for " << line;
+  }
+  // An unknown line: exit 1, one line on stderr with the closest wordings.
+  const std::string unknown = transcript({"explain", "2026-11-29 WARN upstream: Conection refused"}, out_);
+  expect_golden("explain-unknown", unknown);
+  EXPECT_NE(unknown.find("--- exit 1\n"), std::string::npos) << unknown;
+  // Its --help ends with its own exit statuses.
+  const auto help = run({kBin, "explain", "--help"});
+  EXPECT_EQ(exit_code(help.status), 0);
+  const size_t at = help.out.find("Exit status:");
+  ASSERT_NE(at, std::string::npos) << help.out;
+  expect_golden("explain-help-exit-status", help.out.substr(at));
+  EXPECT_NE(help.out.find("rstlab explain 'curl: (56) Recv failure: Connection reset by peer'"), std::string::npos);
+  // Nothing to explain, two things at once: bad input.
+  EXPECT_EQ(exit_code(run({kBin, "explain"}).status), 2);
+  EXPECT_EQ(exit_code(run({kBin, "explain", "EOF", "--file", "/etc/hostname"}).status), 2);
+  // Unquoted, the shell splits the line into words: they are put back together.
+  const auto words = run({kBin, "explain", "--json", "curl:", "(56)", "Recv", "failure:", "Connection", "reset",
+                          "by", "peer"});
+  EXPECT_EQ(exit_code(words.status), 0) << words.err;
+  EXPECT_EQ(nlohmann::json::parse(words.out)["errno"], "ECONNRESET");
+}
+
+TEST_F(Cli, ExplainAWholeLogWithLineNumbers) {
+  fs::create_directories(out_);
+  const fs::path log = out_ / "app.log";
+  std::ofstream(log) << "2026-11-29 22:10:00 INFO starting\n"
+                        "2026-11-29 22:10:01 ERROR write tcp 192.0.2.1:40001->192.0.2.2:8080: write: broken pipe\r\n"
+                        "\n"
+                        "2026-11-29 22:10:02 INFO still here\n"
+                        "2026-11-29 22:10:03 ERROR write tcp 192.0.2.1:40002->192.0.2.2:8080: write: broken pipe\n"
+                        "2026-11-29 22:10:04 ERROR Error: socket hang up\n";
+  const auto text = run({kBin, "explain", "--file", log.string()});
+  EXPECT_EQ(exit_code(text.status), 0) << text.err;
+  EXPECT_EQ(text.err, "");
+  EXPECT_NE(text.out.find("line 2: 2026-11-29 22:10:01 ERROR write tcp"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("line 5: 2026-11-29 22:10:03 ERROR write tcp 192.0.2.1:40002->192.0.2.2:8080: write: "
+                          "broken pipe\n  as line 2: Go (net.OpError), EPIPE\n"),
+            std::string::npos)
+      << "a wording met again is referred to\n"
+      << text.out;
+  EXPECT_NE(text.out.find("line 6: 2026-11-29 22:10:04 ERROR Error: socket hang up\n"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("INFO"), std::string::npos) << "lines with no known wording are not printed";
+  EXPECT_NE(text.out.find(log.string() + ": 6 line(s): 3 explained (2 different), 2 with no known wording.\n"),
+            std::string::npos)
+      << text.out;
+
+  const auto js = run({kBin, "explain", "--json", "--file", log.string()});
+  EXPECT_EQ(exit_code(js.status), 0) << js.err;
+  const auto objects = json_lines(js.out);
+  ASSERT_EQ(objects.size(), 3u) << js.out;
+  EXPECT_EQ(objects[0]["line_number"], 2);
+  EXPECT_EQ(objects[0]["line"], "2026-11-29 22:10:01 ERROR write tcp 192.0.2.1:40001->192.0.2.2:8080: write: broken pipe")
+      << "the line without its CR";
+  EXPECT_EQ(objects[1]["line_number"], 5);
+  EXPECT_EQ(objects[2]["line_number"], 6);
+  EXPECT_EQ(objects[2]["errno"], "EOF");
+
+  // jq, as people use it, when it is installed.
+  if (::access("/usr/bin/jq", X_OK) == 0) {
+    const auto jq = run_with_input({"/usr/bin/jq", "-r", ".errno"}, js.out);
+    EXPECT_EQ(exit_code(jq.status), 0) << jq.err;
+    EXPECT_EQ(jq.out, "EPIPE\nEPIPE\nEOF\n");
+  }
+
+  // A log with no known wording at all: 1; a missing file, a folder: 2.
+  std::ofstream(out_ / "quiet.log") << "all fine\nstill fine\n";
+  const auto quiet = run({kBin, "explain", "--file", (out_ / "quiet.log").string()});
+  EXPECT_EQ(exit_code(quiet.status), 1);
+  EXPECT_NE(quiet.err.find("no known wording in any of its 2 line(s)"), std::string::npos) << quiet.err;
+  const auto missing = run({kBin, "explain", "--file", (out_ / "nope.log").string()});
+  EXPECT_EQ(exit_code(missing.status), 2);
+  EXPECT_EQ(missing.err, "rstlab: " + (out_ / "nope.log").string() + ": cannot open: No such file or directory\n");
+  EXPECT_EQ(exit_code(run({kBin, "explain", "--file", out_.string()}).status), 2);
+}
+
+TEST_F(Cli, ExplainReadsStandardInputALineAtATime) {
+  const std::string input = "curl: (56) Recv failure: Connection reset by peer\n"
+                            "nothing to see here\n"
+                            "\n"
+                            "psql: error: server closed the connection unexpectedly\n";
+  const auto js = run_with_input({kBin, "explain", "--json", "-"}, input);
+  EXPECT_EQ(exit_code(js.status), 1) << "one line had no known wording";
+  const auto objects = json_lines(js.out);
+  ASSERT_EQ(objects.size(), 2u) << js.out;
+  EXPECT_EQ(objects[0]["ecosystem"], "curl");
+  EXPECT_EQ(objects[1]["ecosystem"], "PostgreSQL");
+  EXPECT_EQ(js.err, "rstlab: standard input, line 2: no known wording in this line (rstlab explain --list shows "
+                    "them all)\n");
+
+  // Each answer comes as its line is read: the first is out before standard input ends.
+  Child c = spawn({kBin, "explain", "-"});
+  const std::string first = "Error: write EPIPE\n";
+  ASSERT_EQ(write(c.in, first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  const std::string said = read_from(c.out, "  capture:");
+  EXPECT_NE(said.find("Error: write EPIPE\n  wording:   Node.js"), std::string::npos) << said;
+  close(c.in);
+  read_from(c.out);
+  read_from(c.err);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  EXPECT_EQ(exit_code(status), 0);
+  close(c.out);
+  close(c.err);
+}

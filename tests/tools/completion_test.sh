@@ -44,7 +44,7 @@ includes() {  # includes "NAME..." WORD...: each NAME is among the completions
 
 complete -p rstlab >/dev/null 2>&1 || { echo "FAIL: the script registers no completion for rstlab" >&2; failed=1; }
 expect "run" rstlab ru
-expect "analyze course diagram list run show" rstlab ""
+expect "analyze course diagram explain list run show" rstlab ""
 expect "--help --version" rstlab --
 includes "broken-pipe broken-pipe-kernel" rstlab run br
 # Every name it offers is a built-in scenario whose name starts so.
@@ -63,6 +63,7 @@ includes "--explain --flow --svg --html" rstlab analyze --
 expect "html mermaid plantuml svg text" rstlab diagram -f ""
 expect "order proportional" rstlab diagram --time ""
 expect "" rstlab analyze --flow ""
+expect "--file --help --json --list -h" rstlab explain -
 # Files: captures (and folders) for analyze, trace.json for diagram, .scn for run and show.
 mkdir -p "$work/ring"
 touch "$work/a.pcap" "$work/b.pcapng" "$work/trace.pcap0" "$work/notes.txt" "$work/trace.json" "$work/my.scn"
@@ -70,6 +71,7 @@ expect "$work/a.pcap $work/b.pcapng $work/ring $work/trace.pcap0" rstlab analyze
 expect "$work/ring $work/trace.json" rstlab diagram "$work/"
 expect "$work/my.scn $work/ring" rstlab run --all "$work/"
 expect "$work/my.scn" rstlab show "$work/my"
+expect "$work/notes.txt" rstlab explain --file "$work/no"
 
 [ $failed -eq 0 ] && echo "bash completion: every case completes as expected"
 exit $failed
