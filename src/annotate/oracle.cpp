@@ -45,8 +45,7 @@ std::vector<Annotation> compare_pair(const Trace& t) {
     return sampled_at(t.events[a]) < sampled_at(t.events[b]);
   });
 
-  // What the model does not follow from the wire, the calls say (as the annotator applies
-  // them; ConnectionModel has no rules for calls yet):
+  // What the model's rules for calls (on_call) do not cover, the oracle says itself:
   // - a listening socket stays in LISTEN whatever its connections do: a call on its
   //   descriptor is compared with LISTEN, not with the connection's state;
   // - a call that failed with ETIMEDOUT aborted the connection without a segment
@@ -75,23 +74,26 @@ std::vector<Annotation> compare_pair(const Trace& t) {
     if (s < 0) continue;
     const CallFacts& f = c->facts;
     if (f.op == CallOp::Listen && c->ret && *c->ret == 0) listener_fd[s] = f.fd;
-    if (c->err && *c->err == ETIMEDOUT) imposed[s] = {true, TcpState::Closed, model.side[s].state};
-    if (imposed[s].on && model.side[s].state != imposed[s].model_then) imposed[s].on = false;
+    // The call's own rules (listen, shutdown, close, a timeout), as the annotator applies them.
+    model.on_call(s, f, {c->ret, c->err.value_or(0)}, i);
+    if (c->err && *c->err == ETIMEDOUT) imposed[s] = {true, TcpState::Closed, model.side(s).state};
+    if (imposed[s].on && model.side(s).state != imposed[s].model_then) imposed[s].on = false;
     if (c->state.empty() || f.on_pipe) continue;  // no socket described
     const bool on_listener = f.fd >= 0 && f.fd == listener_fd[s];
     const TcpState model_state = on_listener     ? TcpState::Listen
                                  : imposed[s].on ? imposed[s].state
-                                                 : model.side[s].state;
+                                                 : model.side(s).state;
     const TcpState expected = as_tcp_info_shows(model_state);
     std::string says = tcp_state_label(model_state);
     if (expected != model_state) says += std::string(" (") + tcp_state_label(expected) + " to TCP_INFO)";
     if (!c->tcp_state) {
       out.push_back({i, "mismatch",
                      "MODEL MISMATCH: TCP_INFO says " + c->state +
-                         ", a state the model has no name for; the model says " + says});
+                         ", a state the model has no name for; the model says " + says,
+                     ""});
     } else if (*c->tcp_state != expected) {
       out.push_back(
-          {i, "mismatch", "MODEL MISMATCH: TCP_INFO says " + c->state + ", the model says " + says});
+          {i, "mismatch", "MODEL MISMATCH: TCP_INFO says " + c->state + ", the model says " + says, ""});
     }
   }
   std::stable_sort(out.begin(), out.end(),

@@ -176,7 +176,7 @@ ConnectionView connection_view(const Trace& t, ConnId id) {
     return static_cast<size_t>(it - v.original.begin());
   };
   for (const Annotation& a : t.annotations)
-    if (const auto at = index_in_view(a.event)) out.annotations.push_back({*at, a.kind, a.text});
+    if (const auto at = index_in_view(a.event)) out.annotations.push_back({*at, a.kind, a.text, a.rule});
   if (out.first_observer) {
     const auto at = index_in_view(out.first_observer->event);
     const auto cause = out.first_observer->cause ? index_in_view(*out.first_observer->cause) : std::nullopt;
