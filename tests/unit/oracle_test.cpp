@@ -110,8 +110,8 @@ TEST(Oracle, ADeliberateMismatchGivesOneAnnotation) {
   EXPECT_EQ(found[0].event, lie);
   EXPECT_EQ(found[0].kind, "mismatch");
   EXPECT_EQ(found[0].text, "MODEL MISMATCH: TCP_INFO says ESTABLISHED, the model says CLOSE_WAIT");
-  t.annotations.push_back({0, "call", "listen"});
-  t.annotations.push_back({lie + 1, "call", "later"});
+  t.annotations.push_back({0, "call", "listen", ""});
+  t.annotations.push_back({lie + 1, "call", "later", ""});
   EXPECT_EQ(check_states(t), 1u);
   ASSERT_EQ(t.annotations.size(), 3u);
   EXPECT_EQ(t.annotations[1].event, lie) << "kept in event order";

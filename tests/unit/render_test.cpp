@@ -173,8 +173,8 @@ TEST(Render, TextCountsModelMismatches) {
   e.body = s;
   t.events.push_back(e);
   EXPECT_NE(render_text(t, false).find("\nmodel mismatches: 0\n"), std::string::npos);
-  t.annotations.push_back({0, "mismatch", "MODEL MISMATCH: TCP_INFO says CLOSE_WAIT, the model says ESTABLISHED"});
-  t.annotations.push_back({0, "call", "a reason"});
+  t.annotations.push_back({0, "mismatch", "MODEL MISMATCH: TCP_INFO says CLOSE_WAIT, the model says ESTABLISHED", ""});
+  t.annotations.push_back({0, "call", "a reason", ""});
   EXPECT_NE(render_text(t, false).find("\nmodel mismatches: 1\n"), std::string::npos);
   EXPECT_EQ(model_mismatches(t), 1u);
 }

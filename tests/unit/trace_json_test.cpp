@@ -228,7 +228,7 @@ Trace two_connections() {
   }
   std::get<SyscallEvent>(t.events[5].body).err = ECONNRESET;
   std::get<SyscallEvent>(t.events[5].body).ret = -1;
-  t.annotations = {{4, "rst", "RST to app"}, {5, "observer", "FIRST OBSERVER"}};
+  t.annotations = {{4, "rst", "RST to app", ""}, {5, "observer", "FIRST OBSERVER", ""}};
   FirstObserver f;
   f.event = 5;
   f.actor = "app[100/101]";
