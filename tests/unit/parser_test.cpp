@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "../../fuzz/targets.h"
 #include "rstlab/error.h"
 #include "rstlab/scenario.h"
 #include "util/utf8.h"
@@ -290,4 +291,16 @@ middle fin server seq=-1
   EXPECT_EQ(st[5].op, StepOp::MiddleFin);
   EXPECT_EQ(st[5].seq.value, -1);
   EXPECT_STREQ(role_name(Role::Middle), "middle");
+}
+
+// Every input scenario_fuzz ever crashed on (tools/fuzz copies them here), through the same
+// entry point: it aborts on any exception but InputError, or a refusal that names no file.
+TEST(Parser, FuzzRegressionsStayFixed) {
+  const fs::path dir = fs::path(RSTLAB_TEST_DATA) / "fuzz-regressions" / "scenario";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no scenario_fuzz finding kept yet";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    SCOPED_TRACE(e.path().string());
+    const std::string bytes = slurp(e.path());
+    fuzz::parse_scenario_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
 }
