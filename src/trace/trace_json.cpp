@@ -281,6 +281,12 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
     if (const size_t semi = why.find(';'); semi != std::string::npos) why.resize(semi);
     throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid JSON (" + why +
                      ")");
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e999"): nlohmann throws out_of_range, not parse_error, and
+    // gives no position; its message names the number.
+    std::string why = e.what();
+    if (const size_t bracket = why.find("] "); bracket != std::string::npos) why.erase(0, bracket + 2);
+    throw InputError(source + ": not valid JSON (" + why + ")");
   }
   const Reader r(source);
   if (!j.is_object()) r.fail("top level", "expected a JSON object");

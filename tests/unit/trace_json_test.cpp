@@ -231,3 +231,19 @@ TEST(TraceJson, OptionalFieldsOfTheWrongTypeAreInputErrors) {
   j["events"][0]["wscale"] = 200;  // the wire allows it (the model counts it as 14)
   EXPECT_EQ(message(j), "no error");
 }
+
+// Found by trace_fuzz (tests/data/fuzz-regressions/trace/crash-b317ca91...): a number too
+// large for a double made nlohmann throw out_of_range from parse(), which escaped as an
+// internal error (exit 4) instead of a refusal naming the file.
+TEST(TraceJson, ANumberBeyondADoubleIsAnInputError) {
+  std::string text = trace_to_json(sample());
+  const auto at = text.find("\"packets\": ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, text.find(',', at) - at, "\"packets\": 1e999");
+  try {
+    trace_from_json(text, "t.json");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "t.json: not valid JSON (number overflow parsing '1e999')");
+  }
+}
