@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The two fuzz entry points, shared by the libFuzzer harnesses (fuzz/*.cpp) and by the
-// regression test that replays every input they once crashed on
-// (tests/unit/fuzz_regression_test.cpp).
+// The fuzz entry points, shared by the libFuzzer harnesses (fuzz/*.cpp) and by the unit
+// tests that replay every input they once crashed on (tests/data/fuzz-regressions/, see
+// analyze_test.cpp, parser_test.cpp and trace_json_test.cpp).
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "rstlab/analyze.h"
+#include "rstlab/diagram.h"
 #include "rstlab/error.h"
+#include "rstlab/render.h"
+#include "rstlab/scenario.h"
+#include "rstlab/trace_json.h"
 #include "rstlab/wire.h"
 
 namespace rstlab::fuzz {
@@ -35,6 +42,53 @@ inline void read_capture_bytes(const uint8_t* data, size_t size) {
   } catch (const InputError&) {
     // A clear refusal is a correct answer for bad bytes.
   }
+}
+
+/// A refusal must name its input first ("source:..."), as the CLI prints it alone; any
+/// other message is a bug, reported as a crash so that the fuzzer keeps the input.
+inline void require_named(const InputError& e, const std::string& source) {
+  const std::string what = e.what();
+  if (what.compare(0, source.size() + 1, source + ":") != 0) {
+    std::fprintf(stderr, "refusal without its source: %s\n", what.c_str());
+    std::abort();
+  }
+}
+
+/// Bytes as a scenario file's text -> the parser. It either parses or throws InputError
+/// "source:line:column: ..."; any other exception escapes, and the fuzzer counts it as a crash.
+inline void parse_scenario_bytes(const uint8_t* data, size_t size) {
+  const std::string source = "fuzz.scn";
+  try {
+    const Scenario s = parse_scenario(std::string(reinterpret_cast<const char*>(data), size), source);
+    (void)s.steps.size();
+  } catch (const InputError& e) {
+    require_named(e, source);
+  }
+}
+
+/// Bytes as a trace.json -> the reader -> one renderer of `rstlab diagram`. The reader either
+/// returns a trace the renderers can draw or throws InputError naming the file and the
+/// field; any other exception escapes and counts as a crash. One renderer per input (picked
+/// by its size) keeps the runs fast; the corpus reaches all of them.
+inline void read_trace_bytes(const uint8_t* data, size_t size) {
+  const std::string source = "fuzz.json";
+  Trace t;
+  try {
+    t = trace_from_json(std::string(reinterpret_cast<const char*>(data), size), source);
+  } catch (const InputError& e) {
+    require_named(e, source);
+    return;
+  }
+  std::string out;
+  switch (size % 6) {
+    case 0: out = render_text(t, false); break;
+    case 1: out = render_svg(t, TimeMode::EventOrder); break;
+    case 2: out = render_svg(t, TimeMode::Proportional); break;
+    case 3: out = render_mermaid(t); break;
+    case 4: out = render_plantuml(t); break;
+    default: out = render_html_report(t); break;
+  }
+  if (out.empty()) std::abort();  // every renderer writes at least its frame
 }
 
 }  // namespace rstlab::fuzz

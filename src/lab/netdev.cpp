@@ -73,7 +73,7 @@ class NetlinkRequest {
     const size_t at = buf_.size();
     buf_.resize(at + RTA_ALIGN(a.rta_len), 0);
     std::memcpy(buf_.data() + at, &a, sizeof a);
-    std::memcpy(buf_.data() + at + RTA_LENGTH(0), data, len);
+    if (len > 0) std::memcpy(buf_.data() + at + RTA_LENGTH(0), data, len);  // a nest's head has no data (nullptr)
     sync();
   }
   void attr_str(uint16_t type, const std::string& s) { attr(type, s.c_str(), s.size() + 1); }

@@ -167,9 +167,23 @@ class Reader {
     return v.get<int64_t>();
   }
   uint32_t u32(const json& obj, const char* key, const std::string& where) const {
+    return static_cast<uint32_t>(in_range(obj, key, 0, 0xffffffffLL, where));
+  }
+  int64_t in_range(const json& obj, const char* key, int64_t lo, int64_t hi, const std::string& where) const {
     const int64_t v = num(obj, key, where);
-    if (v < 0 || v > 0xffffffffLL) fail(where, std::string("field '") + key + "' is out of range");
-    return static_cast<uint32_t>(v);
+    if (v < lo || v > hi) fail(where, std::string("field '") + key + "' is out of range");
+    return v;
+  }
+  // Optional fields: absent means the default, but a present one must have the right type
+  // (nlohmann's value() would throw its own type_error, or convert 1e300 to an int).
+  int64_t in_range_or(const json& obj, const char* key, int64_t lo, int64_t hi, int64_t fallback,
+                      const std::string& where) const {
+    return obj.contains(key) ? in_range(obj, key, lo, hi, where) : fallback;
+  }
+  bool boolean_or(const json& obj, const char* key, bool fallback, const std::string& where) const {
+    if (!obj.contains(key)) return fallback;
+    if (!obj.at(key).is_boolean()) fail(where, std::string("field '") + key + "' must be true or false");
+    return obj.at(key).get<bool>();
   }
   /// An integer field that may be missing or null.
   std::optional<int64_t> num_or_null(const json& obj, const char* key, const std::string& where) const {
@@ -396,11 +410,11 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where, 
     p.seq = r.u32(j, "seq", where);
     p.ack = r.u32(j, "ack", where);
     p.len = r.u32(j, "len", where);
-    p.window = static_cast<uint16_t>(j.value("win", 0));
+    p.window = static_cast<uint16_t>(r.in_range_or(j, "win", 0, 0xffff, 0, where));
     p.seq_abs = j.contains("seq_abs") ? r.u32(j, "seq_abs", where) : p.seq;
     p.ack_abs = j.contains("ack_abs") ? r.u32(j, "ack_abs", where) : p.ack;
-    p.checksum_ok = j.value("checksum_ok", true);
-    p.wscale = j.value("wscale", -1);
+    p.checksum_ok = r.boolean_or(j, "checksum_ok", true, where);
+    p.wscale = static_cast<int>(r.in_range_or(j, "wscale", 0, 255, -1, where));
     p.payload = r.str_or(j, "payload", where);
     p.injected_by = r.str_or(j, "injected_by", where);
     if (version >= 2) p.conn = r.u32(j, "conn", where);
@@ -605,6 +619,12 @@ Trace trace_from_json(const std::string& text, const std::string& source) {
     if (const size_t semi = why.find(';'); semi != std::string::npos) why.resize(semi);
     throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid JSON (" + why +
                      ")");
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e999"): nlohmann throws out_of_range, not parse_error, and
+    // gives no position; its message names the number.
+    std::string why = e.what();
+    if (const size_t bracket = why.find("] "); bracket != std::string::npos) why.erase(0, bracket + 2);
+    throw InputError(source + ": not valid JSON (" + why + ")");
   }
   try {
     return trace_from_document(j, source);
@@ -646,12 +666,15 @@ Trace trace_from_document(const json& j, const std::string& source) {
       if (f.is_string()) t.failures.push_back(f.get<std::string>());
   if (j.contains("capture") && j.at("capture").is_object()) {
     const json& c = j.at("capture");
-    t.capture.file = c.value("file", "");
-    t.capture.packets = c.value("packets", 0ull);
-    t.capture.dropped = c.value("dropped", 0ull);
-    t.capture.if_dropped = c.value("if_dropped", 0ull);
-    t.capture.undecoded = c.value("undecoded", 0ull);
-    t.capture.foreign = c.value("foreign", 0ull);
+    const auto count = [&](const char* key) {
+      return static_cast<uint64_t>(r.in_range_or(c, key, 0, INT64_MAX, 0, "capture"));
+    };
+    t.capture.file = r.str_or(c, "file", "capture");
+    t.capture.packets = count("packets");
+    t.capture.dropped = count("dropped");
+    t.capture.if_dropped = count("if_dropped");
+    t.capture.undecoded = count("undecoded");
+    t.capture.foreign = count("foreign");
   }
   const json& events = r.field(j, "events", "top level");
   if (!events.is_array()) r.fail("top level", "field 'events' must be an array");

@@ -13,6 +13,7 @@
 #include "rstlab/error.h"
 #include "rstlab/scenario.h"
 #include "util/utf8.h"
+#include "../../fuzz/targets.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -324,4 +325,17 @@ TEST(Parser, PeerOptionErrorsPointAtTheValue) {
             "o.scn:3:13: unexpected 'sack' (the peer takes the options of its SYN: mss=N, wscale=N, sackok, ts)");
   EXPECT_EQ(error("scenario o\nclient kernel wscale=7\nserver peer\n"),
             "o.scn:2:15: unexpected 'wscale=7' (a kernel actor takes sigpipe=default|ignore|handler)");
+}
+
+
+// Every input scenario_fuzz ever crashed on (tools/fuzz copies them here), through the same
+// entry point: it aborts on any exception but InputError, or a refusal that names no file.
+TEST(Parser, FuzzRegressionsStayFixed) {
+  const fs::path dir = fs::path(RSTLAB_TEST_DATA) / "fuzz-regressions" / "scenario";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no scenario_fuzz finding kept yet";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    SCOPED_TRACE(e.path().string());
+    const std::string bytes = slurp(e.path());
+    fuzz::parse_scenario_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
 }
