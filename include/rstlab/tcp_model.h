@@ -65,6 +65,16 @@ struct EndpointModel {
   std::optional<size_t> rd_cause, wr_cause;
   std::optional<size_t> fin_event;
   size_t fin_sent_event = 0;     ///< the event of the FIN it sent (with fin_sent)
+  /// The connection ended by a timeout (ETIMEDOUT: TCP_USER_TIMEOUT or retransmissions
+  /// given up), not by an RST: `reset` is set too (the socket is gone), and the words say so.
+  bool timed_out = false;
+  /// Data arrived after it shut its receive side, in FIN_WAIT1/2: Linux aborted the
+  /// connection itself (sk_err = ECONNRESET) and answered with RST (RFC 1122).
+  bool aborted_on_data = false;
+  /// rcv_wup: the ack of the last segment it sent, where Linux's receive window starts
+  /// (tcp_sequence); bytes received since and not yet acknowledged lie inside it.
+  bool wup_known = false;
+  uint32_t rcv_wup = 0;
 };
 
 enum class RstReaction { Accepted, ChallengeAck, Ignored };
@@ -88,6 +98,9 @@ struct SegmentVerdict {
   size_t fin_event = 0;
   // The receiver's challenge ACK answering an earlier in-window RST.
   bool challenge_ack = false;
+  /// An in-window RST that gets no challenge ACK: the receiver sent one less than
+  /// net.ipv4.tcp_invalid_ratelimit ago (reaction stays Ignored).
+  bool rate_limited = false;
 };
 
 /// A predicted result of a call, with the event that causes it.
@@ -101,8 +114,16 @@ class ConnectionModel {
   // Per-packet state first (see EndpointModel).
   bool challenge_pending_[2] = {false, false};
   bool wscale_on_ = false;
+  /// When each side last sent a challenge ACK (ns; -1: never), for the rate limit.
+  int64_t last_challenge_ns_[2] = {-1, -1};
 
  public:
+  /// net.ipv4.tcp_invalid_ratelimit in ms (Linux's default 500): a socket sends at most
+  /// one challenge ACK per this interval (tcp_send_challenge_ack -> __tcp_oow_rate_limited).
+  /// The host-wide net.ipv4.tcp_challenge_ack_limit is per network namespace and off
+  /// (INT_MAX) by default since Linux 6.0, so it is not modelled. Live runs set the lab's
+  /// value; captures assume the default.
+  int invalid_ratelimit_ms = 500;
   /// Off for captures: the wire cannot tell what the applications read, so the model
   /// assumes they read everything (nothing stays queued).
   bool track_receive_queue = true;
@@ -122,8 +143,9 @@ class ConnectionModel {
   /// How reasons name an event ("#8": frame 8 of the capture, by default the index).
   std::function<std::string(size_t)> event_name = [](size_t e) { return "#" + std::to_string(e); };
 
-  /// Feeds one segment sent by side `from` (0 or 1); `event` indexes it for causes.
-  SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event);
+  /// Feeds one segment sent by side `from` (0 or 1); `event` indexes it for causes;
+  /// `t_ns` is when it was seen (for the challenge-ACK rate limit; -1: unknown, no limit).
+  SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event, int64_t t_ns = -1);
 
   /// What the next call of `side` returns. None of these change the model;
   /// consume() records that a call took the pending error. Without `with_reason` the

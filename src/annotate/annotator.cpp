@@ -79,11 +79,18 @@ class Annotator {
     kernel_[0] = t.client.kind == "kernel";
     kernel_[1] = t.server.kind == "kernel";
     model_.event_name = [this](size_t e) { return ref(e); };
+    if (t.invalid_ratelimit_ms) model_.invalid_ratelimit_ms = *t.invalid_ratelimit_ms;
   }
 
   void run() {
     t_.annotations.clear();
     t_.first_observer.reset();
+    // How far each side's data reached on the wire, for what the words say about a write.
+    for (const Event& e : t_.events)
+      if (const auto* p = e.packet(); p && p->len > 0 && p->injected_by.empty()) {
+        uint64_t& w = wire_end_[p->dir == Dir::ClientToServer ? 0 : 1];
+        w = std::max<uint64_t>(w, uint64_t(p->seq) + p->len);
+      }
     // A capture that does not start with a SYN began mid-stream.
     for (const Event& e : t_.events)
       if (const auto* p = e.packet()) {
@@ -145,7 +152,7 @@ class Annotator {
     const std::string cause = injected ? injected_cause(p, from) : rst ? rst_cause(from) : "";
     const std::string by = injected ? ", injected by the middlebox" : "";
     if (p.len > 0) last_data_from_[from] = i;
-    const SegmentVerdict v = model_.on_segment(from, f, i);
+    const SegmentVerdict v = model_.on_segment(from, f, i, t_.events[i].t_ns);
     if (v.challenge_ack)
       note(i, "challenge-ack", std::string("challenge ACK from the ") + kRole[from] +
                                    " (RFC 5961): it answers the in-window RST with its real rcv_nxt");
@@ -210,6 +217,9 @@ class Annotator {
       return "sent by the crafted peer";
     }
     const EndpointModel& a = model_.side[from];
+    if (a.aborted_on_data)
+      return "the " + who + " had shut its receive side and data arrived in " + tcp_state_label(a.err_state) +
+             ": Linux aborts the connection and answers with RST (RFC 1122)";
     if (a.app_closed && a.linger_zero)
       return "the " + who + " set SO_LINGER {on, 0} and closed: an abortive close sends RST instead of FIN";
     if (a.app_closed && a.unread_at_close > 0)
@@ -299,6 +309,8 @@ class Annotator {
       if (c.err && *c.err == ETIMEDOUT) {
         timed_out(m, i, reason);
       } else if (c.err && *c.err == EAGAIN) {
+        // A non-blocking read that found nothing: the rules must have said it would wait.
+        check(model_.predict_read(s), model_.predict_read(s).result);
         reason = "nothing to read yet (non-blocking)";
       } else {
         check(model_.predict_read(s), model_.predict_read(s).result);
@@ -306,6 +318,8 @@ class Annotator {
         if (c.err && *c.err == m.pending_err) model_.consume(s);
       }
     } else if (c.call == "write" || c.call == "send") {
+      const uint64_t before = written_[s];  // the stream offset of this write's first byte
+      if (c.ret && *c.ret > 0) written_[s] += static_cast<uint64_t>(*c.ret);
       if (c.err && *c.err == ETIMEDOUT) {
         timed_out(m, i, reason);
       } else if (cut_short(c)) {
@@ -318,6 +332,7 @@ class Annotator {
           p.reason += "; MSG_NOSIGNAL: no signal";
         }
         check(p, predicted);
+        if (c.ret && *c.ret > 0) not_on_wire(s, before, static_cast<uint64_t>(*c.ret), reason);
         if (cause && t_.events[*cause].t_ns > c.t_start_ns)
           reason += "; the write had been waiting for room in the send buffer when it arrived";
         if (c.err && *c.err == m.pending_err) model_.consume(s);
@@ -369,6 +384,26 @@ class Annotator {
     if (abnormal(c) || short_writes_.count(i)) observations_.push_back({i, cause, reason});
   }
 
+  /// A write the rules let through copies its bytes to the send queue; whether they
+  /// were sent is the capture's to say. When none of them ever appears on the wire (Nagle
+  /// held them back behind unacknowledged data, and the connection ended first - an RST
+  /// purges the send queue), the words must not claim they were sent.
+  void not_on_wire(int s, uint64_t before, uint64_t n, std::string& reason) {
+    const uint64_t first = 1 + before, end = first + n;  // relative sequence numbers: data starts at 1
+    if (wire_end_[s] >= end) return;
+    const std::string sent = "this write is accepted and sent";
+    const size_t at = reason.find(sent);
+    if (at == std::string::npos) return;
+    const std::string part = wire_end_[s] <= first ? "its bytes never reached the wire (the capture holds none"
+                                                   : "not all its bytes reached the wire (the capture holds " +
+                                                         std::to_string(wire_end_[s] - first) + " of " +
+                                                         std::to_string(n);
+    reason.replace(at, sent.size(),
+                   "this write is accepted into the send queue, but " + part +
+                       ": held back, as Nagle holds small segments while data is unacknowledged, until the "
+                       "connection ended)");
+  }
+
   /// A blocking write that returned fewer bytes than it asked for. tcp_sendmsg() waits
   /// for room in the send buffer; when an error or a shut send side ends the wait after
   /// some bytes were copied, it returns their count and leaves sk_err for the next call.
@@ -402,7 +437,8 @@ class Annotator {
   void timed_out(EndpointModel& m, size_t i, std::string& reason) {
     reason = "the data went unacknowledged longer than TCP_USER_TIMEOUT allows: the kernel aborts "
              "the connection with ETIMEDOUT and sends no RST";
-    m.reset = true;
+    m.reset = true;  // the socket is gone as after a reset...
+    m.timed_out = true;  // ...but no RST ended it: the words must not speak of one
     m.state = TcpState::Closed;
     if (!m.wr_shut) m.wr_cause = i;
     if (!m.rd_shut) m.rd_cause = i;
@@ -445,6 +481,18 @@ class Annotator {
           break;
         }
     if (!chosen) chosen = &observations_.front();
+    // An observation with a local cause - the actor's own shutdown (EPIPE after
+    // shutdown(SHUT_WR)) or a timeout (ETIMEDOUT, no packet behind it) - counts when it
+    // comes first: it felt the end of the connection before any observer of the packet.
+    for (const auto& o : observations_) {
+      if (&o == chosen) break;
+      const SyscallEvent& c = *t_.events[o.event].syscall();
+      const bool local = o.cause ? t_.events[*o.cause].syscall() != nullptr : c.err && *c.err == ETIMEDOUT;
+      if (local && c.err) {
+        chosen = &o;
+        break;
+      }
+    }
     const SyscallEvent& c = *t_.events[chosen->event].syscall();
     FirstObserver f;
     f.event = chosen->event;
@@ -485,6 +533,8 @@ class Annotator {
   std::optional<size_t> principal_, fin_principal_;
   std::vector<Observation> observations_;
   std::map<size_t, std::string> short_writes_;
+  uint64_t wire_end_[2] = {1, 1};  ///< per side: the highest relative seq its captured data reached
+  uint64_t written_[2] = {0, 0};   ///< per side: bytes the writes so far returned
   /// (the RST, the short write) when a short write left the RST's error pending.
   std::optional<std::pair<size_t, size_t>> left_pending_[2];  ///< writes an error cut short: "78192 of 100000 bytes (cut short)"
 };

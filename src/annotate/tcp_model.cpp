@@ -41,6 +41,7 @@ void ConnectionModel::assume_refused_syn(int syn_sender, uint32_t ack) {
 void ConnectionModel::reset() {
   side[0] = side[1] = EndpointModel{};
   challenge_pending_[0] = challenge_pending_[1] = false;
+  last_challenge_ns_[0] = last_challenge_ns_[1] = -1;
   wscale_on_ = false;
 }
 
@@ -62,7 +63,7 @@ void take_fin(EndpointModel& b, size_t event) {
 
 }  // namespace
 
-SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
+SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event, int64_t t_ns) {
   // An injected segment changes nothing of its nominal sender, who never sent it (its ACK
   // field still moves the receiver along, as the receiver's kernel processes it).
   std::optional<EndpointModel> scratch;
@@ -111,6 +112,10 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
   // The sender of an RST has no connection left (it closed, aborted or never had one)
   // - unless it carries on sending, as a blind or crafted RST's sender does.
   a.sent_reset = rst;
+  if (ack && !rst) {  // what it acknowledges now is where its receive window starts
+    a.rcv_wup = s.ack;
+    a.wup_known = true;
+  }
   if (ack && !rst) {
     // An acknowledging segment proves the other endpoint exists, even when the capture
     // holds none of its segments (one direction only): it answered a's SYN, or sent the
@@ -185,9 +190,33 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
           v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
                       : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
       }
-    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) {
+    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen || b.sent_reset) {
+      // (The receiver's own last segment was an RST: its side of the connection is gone.)
       v.reaction = RstReaction::Ignored;
       if (with_reasons) v.why = "no connection there to reset";
+      return v;
+    } else if (b.app_closed && b.state == TcpState::FinWait2 && b.rcv_known) {
+      // A closed socket whose FIN is acknowledged lives on as a timewait socket in its
+      // FIN_WAIT2 substate (tcp_time_wait): tcp_timewait_state_process kills it for an RST
+      // anywhere in its window, with no challenge, and answers one outside with an ACK.
+      const uint32_t wnd = b.window ? b.window : 65535;
+      if (s.seq == b.rcv_nxt || seq::in_window(s.seq, b.rcv_nxt, wnd)) {
+        v.reaction = RstReaction::Accepted;
+        if (with_reasons)
+          v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST in its window ends it "
+                  "(no challenge ACK, no application left to tell)";
+      } else {
+        v.reaction = RstReaction::ChallengeAck;
+        v.outside_window = true;
+        challenge_pending_[1 - from] = true;
+        if (with_reasons)
+          v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window is "
+                  "answered with an ACK (a challenge ACK answers it), and the socket stays";
+      }
+    } else if (b.state == TcpState::TimeWait && b.rcv_known && s.seq != b.rcv_nxt) {
+      // tcp_timewait_state_process: only an RST at rcv_nxt ends TIME_WAIT; any other is dropped.
+      v.reaction = RstReaction::Ignored;
+      if (with_reasons) v.why = "TIME_WAIT: only an RST at rcv_nxt ends it; this one is dropped silently";
       return v;
     } else if (!b.rcv_known || s.seq == b.rcv_nxt ||
                (s.seq + 1 == b.rcv_nxt && b.fin_received)) {
@@ -203,10 +232,30 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
                                                  : ": the TIME_WAIT remnant is dropped, no error");
     } else {
       const uint32_t wnd = b.window ? b.window : 65535;
-      const bool in_window = seq::in_window(s.seq, b.rcv_nxt, wnd);
-      if (in_window) {
+      // Linux's window (tcp_sequence) starts at rcv_wup, the ack it last sent, not at
+      // rcv_nxt: with bytes received and not yet acknowledged (a delayed ACK pending), an
+      // RST a little below rcv_nxt is in the window and gets a challenge ACK.
+      const uint32_t left = b.wup_known && seq::lt(b.rcv_wup, b.rcv_nxt) ? b.rcv_wup : b.rcv_nxt;
+      const bool in_window = seq::in_window(s.seq, left, wnd);
+      // Linux rate-limits challenge ACKs per socket: one per net.ipv4.tcp_invalid_ratelimit
+      // (tcp_send_challenge_ack -> __tcp_oow_rate_limited); an RST inside the interval
+      // since the last one changes nothing and gets no answer.
+      int64_t& last = last_challenge_ns_[1 - from];
+      const int64_t since = t_ns >= 0 && last >= 0 ? t_ns - last : -1;
+      const bool limited = in_window && since >= 0 && since < int64_t(invalid_ratelimit_ms) * 1'000'000;
+      if (in_window && limited) {
+        v.reaction = RstReaction::Ignored;
+        v.rate_limited = true;
+        if (with_reasons)
+          detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ",
+                             std::to_string(seq::diff(s.seq, b.rcv_nxt)), "): not accepted; its challenge ACK is ",
+                             "rate-limited (the last one went ", std::to_string(since / 1'000'000),
+                             " ms ago, under net.ipv4.tcp_invalid_ratelimit = ", std::to_string(invalid_ratelimit_ms),
+                             " ms): no answer, the connection survives");
+      } else if (in_window) {
         v.reaction = RstReaction::ChallengeAck;
         challenge_pending_[1 - from] = true;
+        if (t_ns >= 0) last = t_ns;
         if (with_reasons)
           detail::append_all(v.why, "seq in the window but not rcv_nxt (off by ",
                              std::to_string(seq::diff(s.seq, b.rcv_nxt)),
@@ -242,6 +291,23 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
     b.rcv_known = true;
   }
   if (s.seq != b.rcv_nxt || (s.len == 0 && !fin)) return v;
+  if (s.len > 0 && (b.rd_shut || b.app_closed) && !b.fin_received &&
+      (b.state == TcpState::FinWait1 || b.state == TcpState::FinWait2)) {
+    // New data for a socket whose receive side is shut (shutdown(SHUT_RD), or close()),
+    // in FIN_WAIT1/2: Linux aborts the connection (tcp_rcv_state_process, RFC 1122) -
+    // sk_err = ECONNRESET - and its kernel answers with RST.
+    b.err_state = b.state;
+    b.state = TcpState::Closed;
+    b.reset = true;
+    b.aborted_on_data = true;
+    if (!b.app_closed) {
+      b.pending_err = ECONNRESET;
+      b.err_cause = event;
+    }
+    if (!b.wr_shut) b.wr_cause = event;
+    b.wr_shut = true;
+    return v;
+  }
   if (s.len > 0) {
     if (b.fin_sent) b.data_after_fin = true;
     b.rcv_nxt += s.len;
@@ -256,6 +322,10 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
 }
 
 std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
+  if (m.aborted_on_data)
+    return detail::concat("data ", event_name(*m.err_cause), " arrived after its receive side was shut, in ",
+                          tcp_state_label(m.err_state), ": Linux aborts the connection (RFC 1122) and sends RST",
+                          " -> sk_err = ", errno_name(m.pending_err), then);
   const char* why = m.err_state == TcpState::CloseWait ? " (the FIN came first)"
                     : m.err_state == TcpState::SynSent ? " (connect in progress)"
                                                        : "";
@@ -339,8 +409,9 @@ Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
       p.result = "EOF";
       p.cause = m.rd_cause;
       if (with_reason)
-        p.reason = m.reset ? "the reset's error was already reported: read returns 0 (EOF) from now on"
-                           : "the receive side is shut: read returns 0";
+        p.reason = m.timed_out ? "the timeout's error (ETIMEDOUT) was already reported: read returns 0 (EOF) from now on"
+                   : m.reset   ? "the reset's error was already reported: read returns 0 (EOF) from now on"
+                               : "the receive side is shut: read returns 0";
       return p;
     case ReadCase::Waits:
       break;
@@ -366,9 +437,11 @@ Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
       p.result = "EPIPE +SIGPIPE";
       p.cause = m.wr_cause;
       if (with_reason)
-        p.reason = m.reset ? "the reset shut the send side and its error was already reported: write fails "
-                             "with EPIPE and raises SIGPIPE"
-                           : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
+        p.reason = m.timed_out ? "the timeout closed the connection and its error (ETIMEDOUT) was already reported: "
+                                 "write fails with EPIPE and raises SIGPIPE, nothing is sent"
+                   : m.reset   ? "the reset shut the send side and its error was already reported: write fails "
+                                 "with EPIPE and raises SIGPIPE"
+                               : "the send side is shut: write fails with EPIPE and raises SIGPIPE, nothing is sent";
       return p;
     case WriteCase::AfterFin:
       p.result = "ok";
@@ -425,7 +498,9 @@ Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
   } else {
     p.result = "0";
     if (with_reason)
-      p.reason = m.reset ? "the reset's error was already reported: nothing pending" : "no error pending";
+      p.reason = m.timed_out ? "the timeout's error (ETIMEDOUT) was already reported: nothing pending"
+                 : m.reset   ? "the reset's error was already reported: nothing pending"
+                             : "no error pending";
   }
   return p;
 }

@@ -56,6 +56,7 @@ std::string SeqPolicy::str() const {
     case Kind::Offset: return "rcv_nxt" + std::string(value >= 0 ? "+" : "") + std::to_string(value);
     case Kind::OutOfWindow: return "out-of-window";
     case Kind::Explicit: return "=" + std::to_string(value);
+    case Kind::Absolute: return "abs:" + std::to_string(value);
   }
   return "";
 }
@@ -225,6 +226,7 @@ std::string Peer::send_rst(const SeqPolicy& policy, bool with_ack, bool bad_chec
     case SeqPolicy::Kind::Offset: s.seq = snd_nxt_ + static_cast<uint32_t>(policy.value); break;
     case SeqPolicy::Kind::OutOfWindow: s.seq = snd_nxt_ + kOutOfWindow; break;
     case SeqPolicy::Kind::Explicit: s.seq = iss_ + static_cast<uint32_t>(policy.value); break;
+    case SeqPolicy::Kind::Absolute: s.seq = static_cast<uint32_t>(policy.value); break;
   }
   s.flags = tcpflag::RST | (with_ack ? tcpflag::ACK : 0);
   s.ack = with_ack ? rcv_nxt_ : 0;

@@ -97,6 +97,9 @@ class LiveRun {
         trace_.failures.push_back("this kernel has no net.ipv4.tcp_rto_min_us: rto_min cannot be applied");
       }
     }
+    // The challenge-ACK rate limit the annotator's model applies is the lab's own.
+    if (const auto v = lab_.get_sysctl("net/ipv4/tcp_invalid_ratelimit"))
+      trace_.invalid_ratelimit_ms = std::atoi(v->c_str());
     if (opt_.on_lab_ready) opt_.on_lab_ready();
     for (const Step& step : sc_.steps) run_step(step);
     settle();
@@ -285,7 +288,12 @@ class LiveRun {
     if (step.expect) {
       e.expected = step.expect->text;
       e.met = detail::expectation_met(*step.expect, r);
-      if (!*e.met) fail(step, "expected " + step.expect->text + ", got " + detail::describe_result(req, r));
+      if (!*e.met) {
+        const std::string sock = detail::describe_socket(*step.expect, r);
+        const std::string got = step.expect->query && !sock.empty() ? sock.substr(1)
+                                                                     : detail::describe_result(req, r) + sock;
+        fail(step, "expected " + step.expect->text + ", got " + got);
+      }
     }
     trace_.events.push_back(std::move(e));
   }
@@ -337,9 +345,11 @@ class LiveRun {
         break;
       case StepOp::PeerExpect: {
         const std::string want = step.data;
+        std::string seq_note;
         auto found = [&] {
           for (size_t k = expect_from_; k < p.received().size(); ++k)
             if (tcp_flags_string(p.received()[k].tcp.flags) == want) {
+              if (step.match_seq && !seq_matches(*step.match_seq, p.received()[k], seq_note)) continue;
               expect_from_ = k + 1;
               return true;
             }
@@ -352,11 +362,34 @@ class LiveRun {
           std::string got;
           for (size_t k = expect_from_; k < p.received().size(); ++k)
             got += (got.empty() ? "" : " ") + tcp_flags_string(p.received()[k].tcp.flags);
-          fail(step, "expected a segment with flags " + want + " within " +
+          fail(step, "expected a segment with flags " + want +
+                         (step.match_seq ? " and seq=" + step.match_seq->str() : "") + " within " +
                          std::to_string(opt_.step_timeout.count()) + " ms; " +
-                         (got.empty() ? "nothing arrived" : "what arrived: " + got));
+                         (got.empty() ? "nothing arrived" : "what arrived: " + got) + seq_note);
         }
         return;  // expect does not move the window of segments it searches
+      }
+      case StepOp::PeerExpectNone: {
+        // The deadline is the point: the network runs that long, and the first segment
+        // that matches (any, or one carrying every flag asked) fails the step at once.
+        const std::string flags = step.data;
+        std::string seen;
+        auto arrived = [&] {
+          for (size_t k = expect_from_; k < p.received().size(); ++k)
+            if (has_flags(p.received()[k].tcp.flags, flags)) {
+              seen = tcp_flags_string(p.received()[k].tcp.flags);
+              return true;
+            }
+          return false;
+        };
+        const bool bad = wait_until(arrived, std::chrono::milliseconds(step.count));
+        const std::string what = flags.empty() ? "no segment" : "no segment with flags " + flags;
+        add_action(who, "expect", what + " within " + std::to_string(step.count) + " ms: " +
+                                      (bad ? "a " + seen + " arrived" : "none came"),
+                   now_ns(), &step, !bad);
+        if (bad) fail(step, "expected " + what + " within " + std::to_string(step.count) + " ms; a " + seen +
+                                " arrived");
+        return;
       }
       case StepOp::Call:
       case StepOp::Wait:
@@ -365,6 +398,34 @@ class LiveRun {
     }
     expect_from_ = mark;
     settle();
+  }
+
+  /// Whether a segment's flags include every flag of `want` ("R", "F.": '.' is ACK).
+  static bool has_flags(uint8_t flags, const std::string& want) {
+    const std::string have = tcp_flags_string(flags);
+    for (char f : want)
+      if (have.find(f) == std::string::npos) return false;
+    return true;
+  }
+
+  /// `expect R seq=abs:N` / `seq=N`: the kernel's segment carries that sequence number
+  /// (absolute, or relative to the kernel's ISN, from its SYN). `note` says what it had.
+  bool seq_matches(const SeqPolicy& want, const PeerSegment& got, std::string& note) const {
+    uint32_t expected = static_cast<uint32_t>(want.value);
+    if (want.kind == SeqPolicy::Kind::Explicit) {
+      std::optional<uint32_t> isn;
+      for (const PeerSegment& r : peer_->received())
+        if (r.tcp.flags & tcpflag::SYN) isn = r.tcp.seq;
+      if (!isn) {
+        note = "; no SYN from the kernel seen, so seq=N (relative) cannot be checked";
+        return false;
+      }
+      expected += *isn;
+    }
+    if (got.tcp.seq == expected) return true;
+    note = "; a " + tcp_flags_string(got.tcp.flags) + " arrived with seq " + std::to_string(got.tcp.seq) +
+           " (absolute), not " + std::to_string(expected);
+    return false;
   }
 
   /// The middle injects from what the wire showed up to now: everything in flight lands
