@@ -152,7 +152,13 @@ class Annotator {
     const std::string cause = injected ? injected_cause(p, from) : rst ? rst_cause(from) : "";
     const std::string by = injected ? ", injected by the middlebox" : "";
     if (p.len > 0) last_data_from_[from] = i;
+    const bool aborted_before = model_.side[to].aborted_on_data;
     const SegmentVerdict v = model_.on_segment(from, f, i, t_.events[i].t_ns);
+    // Data after shutdown(SHUT_RD) in FIN_WAIT1/2 made the receiver abort (no RST came in):
+    // that data segment ended the connection, as an accepted RST would have.
+    if (!aborted_before && model_.side[to].aborted_on_data && model_.side[to].pending_err && kernel_[to] &&
+        !principal_)
+      principal_ = i;
     if (v.challenge_ack)
       note(i, "challenge-ack", std::string("challenge ACK from the ") + kRole[from] +
                                    " (RFC 5961): it answers the in-window RST with its real rcv_nxt");
@@ -337,7 +343,13 @@ class Annotator {
           reason += "; the write had been waiting for room in the send buffer when it arrived";
         if (c.err && *c.err == m.pending_err) model_.consume(s);
       }
-      if (c.fate == SignalFate::Killed) reason += "; SIGPIPE's default action kills the process (signal 13)";
+      if (c.fate == SignalFate::Killed) {
+        reason += "; SIGPIPE's default action kills the process (signal 13)";
+        // The dead process's descriptors are closed by the kernel: as close() (a closed
+        // socket in FIN_WAIT2 becomes a timewait socket, unread data makes it abort).
+        m.app_closed = true;
+        m.unread_at_close = m.rx_queue;
+      }
       if (c.fate == SignalFate::Ignored) reason += "; SIGPIPE is ignored, the process carries on";
       if (c.fate == SignalFate::Handled) reason += "; a SIGPIPE handler ran, the process carries on";
     } else if (c.call == "getsockopt" && c.args == "SO_ERROR") {

@@ -206,12 +206,26 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
           v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST in its window ends it "
                   "(no challenge ACK, no application left to tell)";
       } else {
-        v.reaction = RstReaction::ChallengeAck;
+        // That ACK is rate-limited like a challenge ACK, from the time the socket last sent
+        // one (the timewait socket inherits last_oow_ack_time).
+        int64_t& last = last_challenge_ns_[1 - from];
+        const int64_t since = t_ns >= 0 && last >= 0 ? t_ns - last : -1;
         v.outside_window = true;
-        challenge_pending_[1 - from] = true;
-        if (with_reasons)
-          v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window is "
-                  "answered with an ACK (a challenge ACK answers it), and the socket stays";
+        if (since >= 0 && since < int64_t(invalid_ratelimit_ms) * 1'000'000) {
+          v.reaction = RstReaction::Ignored;
+          v.rate_limited = true;
+          if (with_reasons)
+            v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window "
+                    "would be answered with an ACK, but the rate limit (net.ipv4.tcp_invalid_ratelimit) holds "
+                    "it back: no answer";
+        } else {
+          v.reaction = RstReaction::ChallengeAck;
+          challenge_pending_[1 - from] = true;
+          if (t_ns >= 0) last = t_ns;
+          if (with_reasons)
+            v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window is "
+                    "answered with an ACK (a challenge ACK answers it), and the socket stays";
+        }
       }
     } else if (b.state == TcpState::TimeWait && b.rcv_known && s.seq != b.rcv_nxt) {
       // tcp_timewait_state_process: only an RST at rcv_nxt ends TIME_WAIT; any other is dropped.
@@ -352,8 +366,13 @@ namespace {
 enum class ReadCase { SenderOfReset, Queued, AfterFin, PendingError, Shut, Waits };
 enum class WriteCase { SenderOfReset, PendingError, Shut, AfterFin, Open };
 
+/// The side that sent an RST has no connection left - unless it had closed gracefully
+/// first (state CLOSE after LAST_ACK) and answered a late segment: its calls then see
+/// the ended connection, not an abort.
+bool no_connection_left(const EndpointModel& m) { return m.sent_reset && !m.reset && m.state != TcpState::Closed; }
+
 ReadCase read_case(const EndpointModel& m) {
-  if (m.sent_reset && !m.reset) return ReadCase::SenderOfReset;
+  if (no_connection_left(m)) return ReadCase::SenderOfReset;
   if (m.rx_queue > 0) return ReadCase::Queued;
   if (m.fin_received) return ReadCase::AfterFin;
   if (m.pending_err) return ReadCase::PendingError;
@@ -362,7 +381,7 @@ ReadCase read_case(const EndpointModel& m) {
 }
 
 WriteCase write_case(const EndpointModel& m) {
-  if (m.sent_reset && !m.reset) return WriteCase::SenderOfReset;
+  if (no_connection_left(m)) return WriteCase::SenderOfReset;
   if (m.pending_err) return WriteCase::PendingError;
   if (m.wr_shut) return WriteCase::Shut;
   if (m.state == TcpState::CloseWait) return WriteCase::AfterFin;

@@ -83,15 +83,26 @@ std::optional<size_t> first_felt(const Trace& t) {
   // An exact RST to a kernel socket (seq = all its sender had sent, as the capture shows)
   // is an abort too, even when it only turns a later write into EPIPE (after a FIN).
   uint64_t sent_end[2] = {0, 0};
-  bool started[2] = {false, false};
+  bool started[2] = {false, false}, rst_sent[2] = {false, false};
+  // A side whose FIN was acknowledged and that had the other's FIN: closed gracefully.
+  std::optional<uint64_t> fin_end[2];
+  bool fin_acked[2] = {false, false};
   const bool kernel[2] = {t.client.kind == "kernel", t.server.kind == "kernel"};
   for (const Event& e : t.events) {
     const PacketEvent* p = e.packet();
     if (!p || !p->injected_by.empty()) continue;
     const int from = side_of(p->dir);
     const uint64_t end = uint64_t(p->seq) + p->len + ((p->flags & (tcpflag::SYN | tcpflag::FIN)) ? 1 : 0);
-    if ((p->flags & tcpflag::RST) && kernel[1 - from] && started[from] && p->seq == sent_end[from] && p->checksum_ok)
+    // (Not to a socket that sent an RST itself, nor to one closed gracefully: it has no
+    // connection left to abort.)
+    const bool closed = fin_acked[1 - from] && fin_end[from];
+    if ((p->flags & tcpflag::RST) && kernel[1 - from] && started[from] && p->seq == sent_end[from] &&
+        p->checksum_ok && !rst_sent[1 - from] && !closed)
       reset = true;
+    if ((p->flags & tcpflag::FIN) && !(p->flags & tcpflag::RST)) fin_end[from] = end;
+    if ((p->flags & tcpflag::ACK) && !(p->flags & tcpflag::RST) && fin_end[1 - from] && p->ack >= *fin_end[1 - from])
+      fin_acked[1 - from] = true;
+    if (p->flags & tcpflag::RST) rst_sent[from] = true;
     if (!(p->flags & tcpflag::RST)) {
       sent_end[from] = std::max(sent_end[from], end);
       started[from] = true;
