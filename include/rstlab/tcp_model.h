@@ -116,6 +116,9 @@ class ConnectionModel {
   bool wscale_on_ = false;
   /// When each side last sent a challenge ACK (ns; -1: never), for the rate limit.
   int64_t last_challenge_ns_[2] = {-1, -1};
+  /// The same for a closed socket living on as a timewait socket: its own clock, which
+  /// starts afresh (tcp_time_wait sets tw_last_oow_ack_time to 0).
+  int64_t last_tw_ack_ns_[2] = {-1, -1};
 
  public:
   /// net.ipv4.tcp_invalid_ratelimit in ms (Linux's default 500): a socket sends at most

@@ -494,13 +494,13 @@ class Annotator {
         }
     if (!chosen) chosen = &observations_.front();
     // An observation with a local cause - the actor's own shutdown (EPIPE after
-    // shutdown(SHUT_WR)) or a timeout (ETIMEDOUT, no packet behind it) - counts when it
-    // comes first: it felt the end of the connection before any observer of the packet.
+    // shutdown(SHUT_WR), EOF after shutdown(SHUT_RD)) or a timeout (ETIMEDOUT, no packet
+    // behind it) - counts when it comes first: it felt the end before any observer of the packet.
     for (const auto& o : observations_) {
       if (&o == chosen) break;
       const SyscallEvent& c = *t_.events[o.event].syscall();
       const bool local = o.cause ? t_.events[*o.cause].syscall() != nullptr : c.err && *c.err == ETIMEDOUT;
-      if (local && c.err) {
+      if (local) {
         chosen = &o;
         break;
       }

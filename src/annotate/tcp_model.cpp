@@ -42,6 +42,7 @@ void ConnectionModel::reset() {
   side[0] = side[1] = EndpointModel{};
   challenge_pending_[0] = challenge_pending_[1] = false;
   last_challenge_ns_[0] = last_challenge_ns_[1] = -1;
+  last_tw_ack_ns_[0] = last_tw_ack_ns_[1] = -1;
   wscale_on_ = false;
 }
 
@@ -190,8 +191,11 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
           v.why = ack ? "RST in SYN_SENT whose ack is not the SYN's: ignored"
                       : "RST without ACK in SYN_SENT: ignored (it must acknowledge the SYN)";
       }
-    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen || b.sent_reset) {
-      // (The receiver's own last segment was an RST: its side of the connection is gone.)
+    } else if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen ||
+               (b.sent_reset && b.app_closed)) {
+      // (A receiver whose application closed and whose own last segment was an RST - an
+      // abortive close - has no connection left. Only calls tell that: in a capture, an RST
+      // "from" it may be a middlebox's, sent in its name.)
       v.reaction = RstReaction::Ignored;
       if (with_reasons) v.why = "no connection there to reset";
       return v;
@@ -206,9 +210,8 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
           v.why = "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST in its window ends it "
                   "(no challenge ACK, no application left to tell)";
       } else {
-        // That ACK is rate-limited like a challenge ACK, from the time the socket last sent
-        // one (the timewait socket inherits last_oow_ack_time).
-        int64_t& last = last_challenge_ns_[1 - from];
+        // That ACK is rate-limited like a challenge ACK, on the timewait socket's own clock.
+        int64_t& last = last_tw_ack_ns_[1 - from];
         const int64_t since = t_ns >= 0 && last >= 0 ? t_ns - last : -1;
         v.outside_window = true;
         if (since >= 0 && since < int64_t(invalid_ratelimit_ms) * 1'000'000) {
@@ -369,7 +372,10 @@ enum class WriteCase { SenderOfReset, PendingError, Shut, AfterFin, Open };
 /// The side that sent an RST has no connection left - unless it had closed gracefully
 /// first (state CLOSE after LAST_ACK) and answered a late segment: its calls then see
 /// the ended connection, not an abort.
-bool no_connection_left(const EndpointModel& m) { return m.sent_reset && !m.reset && m.state != TcpState::Closed; }
+bool no_connection_left(const EndpointModel& m) {
+  const bool closed_gracefully = m.state == TcpState::Closed && m.fin_received && m.fin_sent;
+  return m.sent_reset && !m.reset && !closed_gracefully;
+}
 
 ReadCase read_case(const EndpointModel& m) {
   if (no_connection_left(m)) return ReadCase::SenderOfReset;

@@ -4,6 +4,7 @@
 // capture say on one side and what rstlab wrote on the other, never the model's state,
 // so that a wrong rule cannot excuse itself.
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <fstream>
@@ -68,45 +69,51 @@ Felt felt(const SyscallEvent& c) {
 /// hang-up, a local shutdown's EPIPE), an EOF before it was the FIN's and does not count;
 /// in a story of FINs only, the first EOF is the first observer.
 std::optional<size_t> first_felt(const Trace& t) {
+  // An exact RST to a kernel socket (seq = all its sender had sent, as the capture shows)
+  // aborts it; when a later call of that socket feels it (even only as EPIPE after a FIN),
+  // the story is one of an abort. Not to a socket that sent an RST itself, nor to one
+  // closed gracefully: it has no connection left.
+  std::optional<int64_t> exact_rst[2];
+  {
+    uint64_t sent_end[2] = {0, 0};
+    bool started[2] = {false, false}, rst_sent[2] = {false, false}, fin_acked[2] = {false, false};
+    std::optional<uint64_t> fin_end[2];
+    const bool kernel[2] = {t.client.kind == "kernel", t.server.kind == "kernel"};
+    for (const Event& e : t.events) {
+      const PacketEvent* p = e.packet();
+      if (!p || !p->injected_by.empty()) continue;
+      const int from = side_of(p->dir), to = 1 - from;
+      const uint64_t end = uint64_t(p->seq) + p->len + ((p->flags & (tcpflag::SYN | tcpflag::FIN)) ? 1 : 0);
+      const bool closed = fin_acked[to] && fin_end[from];
+      if ((p->flags & tcpflag::RST) && kernel[to] && started[from] && p->seq == sent_end[from] && p->checksum_ok &&
+          !rst_sent[to] && !closed && !exact_rst[to])
+        exact_rst[to] = e.t_ns;
+      if (p->flags & tcpflag::RST) {
+        rst_sent[from] = true;
+        continue;
+      }
+      sent_end[from] = std::max(sent_end[from], end);
+      started[from] = true;
+      if (p->flags & tcpflag::FIN) fin_end[from] = end;
+      if ((p->flags & tcpflag::ACK) && fin_end[to] && p->ack >= *fin_end[to]) fin_acked[to] = true;
+    }
+  }
   std::optional<size_t> first_end, first_any;
-  bool reset = false;  // the kernel itself reported an abort: an RST or a timeout ended the connection
+  bool reset = false;  // an abort (an RST, a timeout) ended the connection and a call felt it
+  bool shut_rd[2] = {false, false};  // the actor shut its own receive side: its EOFs are its own doing
   for (size_t i = 0; i < t.events.size(); ++i) {
     const SyscallEvent* c = t.events[i].syscall();
     if (!c) continue;
-    const Felt how = felt(*c);
+    Felt how = felt(*c);
+    const int s = side_of(c->actor);
+    if (how == Felt::End && exact_rst[s] && t.events[i].t_ns > *exact_rst[s]) reset = true;
+    if (how == Felt::Eof && shut_rd[s]) how = Felt::End;  // a local shutdown's observation counts as an end
+    if (c->facts.op == CallOp::Shutdown && c->facts.shut_how != SHUT_WR && c->ret && *c->ret == 0) shut_rd[s] = true;
     if (how == Felt::End && !first_end) first_end = i;
     if (how != Felt::Nothing && !first_any) first_any = i;
     if (c->err && (*c->err == ECONNRESET || *c->err == ETIMEDOUT || *c->err == ECONNREFUSED)) reset = true;
     if (c->facts.op == CallOp::GetSockOpt && c->facts.so_error) reset = true;
     if (c->facts.op == CallOp::Poll && (c->facts.revents & POLLERR)) reset = true;
-  }
-  // An exact RST to a kernel socket (seq = all its sender had sent, as the capture shows)
-  // is an abort too, even when it only turns a later write into EPIPE (after a FIN).
-  uint64_t sent_end[2] = {0, 0};
-  bool started[2] = {false, false}, rst_sent[2] = {false, false};
-  // A side whose FIN was acknowledged and that had the other's FIN: closed gracefully.
-  std::optional<uint64_t> fin_end[2];
-  bool fin_acked[2] = {false, false};
-  const bool kernel[2] = {t.client.kind == "kernel", t.server.kind == "kernel"};
-  for (const Event& e : t.events) {
-    const PacketEvent* p = e.packet();
-    if (!p || !p->injected_by.empty()) continue;
-    const int from = side_of(p->dir);
-    const uint64_t end = uint64_t(p->seq) + p->len + ((p->flags & (tcpflag::SYN | tcpflag::FIN)) ? 1 : 0);
-    // (Not to a socket that sent an RST itself, nor to one closed gracefully: it has no
-    // connection left to abort.)
-    const bool closed = fin_acked[1 - from] && fin_end[from];
-    if ((p->flags & tcpflag::RST) && kernel[1 - from] && started[from] && p->seq == sent_end[from] &&
-        p->checksum_ok && !rst_sent[1 - from] && !closed)
-      reset = true;
-    if ((p->flags & tcpflag::FIN) && !(p->flags & tcpflag::RST)) fin_end[from] = end;
-    if ((p->flags & tcpflag::ACK) && !(p->flags & tcpflag::RST) && fin_end[1 - from] && p->ack >= *fin_end[1 - from])
-      fin_acked[1 - from] = true;
-    if (p->flags & tcpflag::RST) rst_sent[from] = true;
-    if (!(p->flags & tcpflag::RST)) {
-      sent_end[from] = std::max(sent_end[from], end);
-      started[from] = true;
-    }
   }
   // In a story of FINs, shutdowns and closes only, whatever came first; once an abort is in
   // it, an EOF (the FIN's) is not its observer.
