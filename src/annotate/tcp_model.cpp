@@ -474,6 +474,12 @@ void ConnectionModel::on_call(int s, const CallFacts& f, const CallOutcome& r, s
       if (f.shut_how == SHUT_WR || f.shut_how == SHUT_RDWR) {
         if (!m.wr_shut) m.wr_cause = event;
         m.wr_shut = true;
+        // tcp_shutdown -> tcp_close_state: the state moves at the call, before the FIN is
+        // on the wire (TCP_INFO read right after the call already says FIN_WAIT1).
+        if (r.ret && *r.ret == 0) {
+          if (m.state == TcpState::Established) set_state(m, TcpState::FinWait1, event, RuleId::ShutdownWrite);
+          else if (m.state == TcpState::CloseWait) set_state(m, TcpState::LastAck, event, RuleId::ShutdownWrite);
+        }
       }
       if (f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR) {
         if (!m.rd_shut) m.rd_cause = event;
