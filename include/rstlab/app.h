@@ -35,6 +35,9 @@ struct CallResult {
   short revents = 0;            ///< poll(): the events returned
   int so_error = 0;             ///< getsockopt(SO_ERROR): the errno returned
   uint64_t segs_out = 0;        ///< tcpi_segs_out after the call
+  /// SIOCINQ / SIOCOUTQ after the call: bytes received and not read, bytes not yet sent
+  /// or not yet acknowledged (-1: no connected socket to ask)
+  int64_t inq = -1, outq = -1;
   std::optional<Endpoint> local, remote;  ///< the connection's addresses, once known
   int64_t t_start_ns = 0, t_end_ns = 0;
   int64_t t_state_ns = 0;       ///< When TCP_INFO was read, just after t_end_ns (0: not read)

@@ -33,6 +33,7 @@ enum class KernelCall : uint8_t {
   Poll,            ///< poll(events, value ms)
   Pipe,            ///< pipe(): writes go to its write end, reads come from its read end
   CloseReadEnd,    ///< close the pipe's read end (the reader is gone: `prog | head`)
+  Query,           ///< no call: measure the socket (TCP_INFO state, SIOCINQ, SIOCOUTQ) only
 };
 
 /// One call to make. Writes carry literal `data`, or `count` bytes of `fill` when

@@ -97,6 +97,16 @@ enum class RuleId : uint8_t {
   StateFinAcked,           ///< state.fin-acked: the other side acknowledged its FIN
   AssumedMidStream,        ///< capture.mid-stream: no handshake in the capture
   AssumedRefusedSyn,       ///< capture.refused-syn: the capture starts with a refusal
+  // Found by the differential tester (docs/difftest.md).
+  RstChallengeAckRateLimited,  ///< rst.challenge-ack.rate-limited: within tcp_invalid_ratelimit, no answer
+  RstAcceptedTimewaitFinWait2, ///< rst.accepted.timewait-fin-wait2: a closed socket's FIN_WAIT2 remnant goes
+  RstTimewaitAck,          ///< rst.timewait-ack: outside that remnant's window, answered with an ACK
+  RstIgnoredTimeWait,      ///< rst.ignored.time-wait: TIME_WAIT takes only an RST at rcv_nxt
+  AbortDataAfterShutRd,    ///< abort.data-after-shut-rd -> ECONNRESET, and an RST
+  ReadEofAfterTimeout,     ///< read.eof-after-timeout -> EOF
+  WriteEpipeAfterTimeout,  ///< write.epipe-after-timeout -> EPIPE +SIGPIPE
+  SoErrorAfterTimeout,     ///< so-error.after-timeout -> 0
+  WriteNotOnWire,          ///< write.not-on-wire: accepted into the send queue, never sent
   Count_                   ///< not a rule: the number of ids
 };
 

@@ -56,6 +56,11 @@ struct Expectation {
   int err = 0;
   bool sigpipe = false;
   std::string value;
+  /// Clauses after the result (`state=CLOSE inq=0 outq=3`): what TCP_INFO, SIOCINQ and
+  /// SIOCOUTQ say right after the call. A query step (`client state => X`) has only these.
+  std::optional<std::string> state;
+  std::optional<int64_t> inq, outq;
+  bool query = false;  ///< a query step: no call result to compare, only the clauses
   std::string text;  ///< as written, for the trace
 };
 
@@ -71,6 +76,9 @@ enum class StepOp {
   PeerRst,          ///< crafted RST (`seq`, `with_ack`, `bad_checksum`)
   PeerAck,          ///< a bare ACK
   PeerExpect,       ///< wait for a segment with flags `data` ("." "R" "F." ...)
+  /// `expect none N ms` / `expect no FLAGS N ms`: wait `count` ms; no segment (with every
+  /// flag of `data`, when given) may arrive
+  PeerExpectNone,
   PeerAutoAck,      ///< `flag`: ACK received data automatically
   PeerClosedSocket, ///< `flag`: answer data after close with RST
   PeerAnswerSyn,    ///< `flag`: answer SYNs with SYN-ACK (server role)
@@ -89,6 +97,9 @@ struct Step {
   int64_t count = 0;       ///< PeerRecv
   std::string data;        ///< PeerSend payload / PeerExpect flags
   SeqPolicy seq;           ///< PeerRst
+  /// PeerExpect: the segment's sequence number must be this (Absolute, or Explicit:
+  /// relative to the sender's ISN as tcpdump prints it)
+  std::optional<SeqPolicy> match_seq;
   bool with_ack = false;   ///< PeerRst
   bool bad_checksum = false;
   MiddleTarget target = MiddleTarget::Both;  ///< MiddleRst / MiddleFin

@@ -79,6 +79,16 @@ struct EndpointModel {
   std::optional<size_t> fin_event;
   std::optional<size_t> close_event;  ///< its close() call
   size_t fin_sent_event = 0;     ///< the event of the FIN it sent (with fin_sent)
+  /// The connection ended by a timeout (ETIMEDOUT: TCP_USER_TIMEOUT or retransmissions
+  /// given up), not by an RST: `reset` is set too (the socket is gone), and the words say so.
+  bool timed_out = false;
+  /// Data arrived after it shut its receive side, in FIN_WAIT1/2: Linux aborted the
+  /// connection itself (sk_err = ECONNRESET) and answered with RST (RFC 1122).
+  bool aborted_on_data = false;
+  /// rcv_wup: the ack of the last segment it sent, where Linux's receive window starts
+  /// (tcp_sequence); bytes received since and not yet acknowledged lie inside it.
+  bool wup_known = false;
+  uint32_t rcv_wup = 0;
 
   /// Whether a segment it received is answered with RST under `rule`.
   static constexpr uint8_t answer_bit(RuleId rule) {
@@ -152,6 +162,9 @@ struct SegmentVerdict {
   size_t fin_event = 0;
   // The receiver's challenge ACK answering an earlier in-window RST.
   bool challenge_ack = false;
+  /// An in-window RST that gets no challenge ACK: the receiver sent one less than
+  /// net.ipv4.tcp_invalid_ratelimit ago (reaction stays Ignored).
+  bool rate_limited = false;
 };
 
 /// A predicted result of a call, with the rule and the event that cause it.
@@ -166,6 +179,7 @@ struct Prediction {
 struct CallOutcome {
   std::optional<int64_t> ret;  ///< absent if the call never returned
   int err = 0;                 ///< errno when it failed
+  bool killed = false;         ///< SIGPIPE's default action killed the process (its sockets close)
 };
 
 /// What the sender of an RST was doing, beyond what its endpoint model holds: the
@@ -187,7 +201,21 @@ class ConnectionModel {
   bool wscale_on_ = false;
   EndpointModel side_[2];
 
+  /// When each side last sent a challenge ACK (ns; -1: never), for the rate limit.
+  int64_t last_challenge_ns_[2] = {-1, -1};
+  /// The same for a closed socket living on as a timewait socket: its own clock, which
+  /// starts afresh (tcp_time_wait sets tw_last_oow_ack_time to 0).
+  int64_t last_tw_ack_ns_[2] = {-1, -1};
+  /// When on_segment was called (ns; -1: unknown), for the rate limits.
+  int64_t now_ns_ = -1;
+
  public:
+  /// net.ipv4.tcp_invalid_ratelimit in ms (Linux's default 500): a socket sends at most
+  /// one challenge ACK per this interval (tcp_send_challenge_ack -> __tcp_oow_rate_limited).
+  /// The host-wide net.ipv4.tcp_challenge_ack_limit is per network namespace and off
+  /// (INT_MAX) by default since Linux 6.0, so it is not modelled. Live runs set the lab's
+  /// value; captures assume the default.
+  int invalid_ratelimit_ms = 500;
   ConnectionModel() = default;
   /// A model whose endpoints are given (tests, and a tester that starts from a state).
   ConnectionModel(const EndpointModel& a, const EndpointModel& b) : side_{a, b} {}
@@ -219,7 +247,7 @@ class ConnectionModel {
   /// The steps carry the kernel's names: the sender's own side (its handshake, FIN and
   /// ACK), tcp_validate_incoming (checksum), the SYN, tcp_reset_check and tcp_reset for
   /// an RST, then data and the FIN step.
-  SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event);
+  SegmentVerdict on_segment(int from, const SegmentFacts& s, size_t event, int64_t t_ns = -1);
 
   /// Feeds one call of side `s` that returned `r` (event `event`): what the call changes
   /// in its endpoint - listen, reads taking queued bytes, a call that reported the pending

@@ -211,6 +211,9 @@ struct Trace {
   std::vector<Annotation> annotations;  ///< in event order
   /// The run's first observer (of its principal cause); each connection has its own.
   std::optional<FirstObserver> first_observer;
+  /// Live runs: net.ipv4.tcp_invalid_ratelimit in the lab's namespace (ms), which limits
+  /// challenge ACKs per socket; unknown (captures): the model assumes Linux's 500.
+  std::optional<int> invalid_ratelimit_ms;
   /// TraceKind::Capture: the prediction per endpoint (client, server), the files the
   /// HTML page links (only those written beside it), and the capture's files and frames
   /// in words (several files read as one capture).

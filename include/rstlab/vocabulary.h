@@ -107,10 +107,11 @@ struct SeqPolicy {
     Offset,       ///< seq = rcv_nxt + value: in window, answered by a challenge ACK
     OutOfWindow,  ///< seq = rcv_nxt + 2^30: outside any window, dropped silently
     Explicit,     ///< seq = sender's ISN + value (relative, as tcpdump prints it)
+    Absolute,     ///< seq = value, the raw 32-bit number on the wire (`seq=abs:N`)
   } kind = Kind::Exact;
   int64_t value = 0;
 
-  std::string str() const;  ///< "rcv_nxt", "rcv_nxt+100", "out-of-window", "=5"
+  std::string str() const;  ///< "rcv_nxt", "rcv_nxt+100", "out-of-window", "=5", "abs:0"
 };
 
 /// errno value <-> symbolic name ("EPIPE"). Unknown values print as "E<number>".

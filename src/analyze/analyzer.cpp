@@ -413,9 +413,9 @@ struct Analyzer::Impl {
     }
 
     if (d.has(tcpflag::RST)) {
-      on_reset(c, report_of(n), from, s, frame);
+      on_reset(c, report_of(n), from, s, frame, d.t_ns);
     } else {
-      const SegmentVerdict v = c.model.on_segment(from, s, frame);
+      const SegmentVerdict v = c.model.on_segment(from, s, frame, d.t_ns);  // t: the challenge-ACK rate limit
       if (v.fin || v.fin_by_ack || v.challenge_ack) on_fin_or_challenge_ack(n, from, v, frame);
       if (!s.checksum_ok && seg_len > 0) remember_bad_data(n, from, d);
     }
@@ -446,7 +446,7 @@ struct Analyzer::Impl {
 
   /// An RST from side `from`: why it was sent, then what it did.
   __attribute__((noinline)) void on_reset(Conn& c, ConnectionReport& r, int from, const SegmentFacts& s,
-                                          uint64_t frame) {
+                                          uint64_t frame, int64_t t_ns) {
     ++stats.resets;
     ResetReport& rst = r.resets.emplace_back();
     classify_reset(c, from, s.flags & tcpflag::ACK, rst);  // before the model: the cause lies in the state the RST found
@@ -468,9 +468,9 @@ struct Analyzer::Impl {
       ev.taken = c.model;
       SegmentFacts good = s;
       good.checksum_ok = true;
-      ev.verdict = ev.taken.on_segment(from, good, frame);
+      ev.verdict = ev.taken.on_segment(from, good, frame, t_ns);
     }
-    SegmentVerdict v = c.model.on_segment(from, s, frame);
+    SegmentVerdict v = c.model.on_segment(from, s, frame, t_ns);
     apply_reset_verdict(c, r, rst, from, v);
   }
 
@@ -492,7 +492,9 @@ struct Analyzer::Impl {
       rst.explanation = std::move(v.why);
       r.anomaly = true;
     } else if (v.reaction == RstReaction::Ignored) {
-      if (rst.cause != "refused") rst.cause = v.outside_window ? "out-of-window" : "ignored";
+      // An in-window RST whose challenge ACK the rate limit held back is still in-window-not-exact.
+      if (rst.cause != "refused")
+        rst.cause = v.outside_window ? "out-of-window" : v.rate_limited ? "in-window-not-exact" : "ignored";
       rst.explanation = std::move(v.why);
       r.anomaly = true;
     } else {
@@ -575,7 +577,7 @@ struct Analyzer::Impl {
                              " with RST as a socket without the connection does: it took this RST)");
         ev.rst_pending = false;
       } else {
-        ev.taken.on_segment(from, s, d.frame);  // the other hypothesis follows the connection too
+        ev.taken.on_segment(from, s, d.frame, d.t_ns);  // the other hypothesis follows the connection too
       }
     }
     if (!ev.rst_pending && !ev.data[0] && !ev.data[1]) {

@@ -59,7 +59,7 @@ bool abnormal(const SyscallEvent& s) {
   return false;
 }
 
-CallOutcome outcome(const SyscallEvent& c) { return {c.ret, c.err.value_or(0)}; }
+CallOutcome outcome(const SyscallEvent& c) { return {c.ret, c.err.value_or(0), c.fate == SignalFate::Killed}; }
 
 class Annotator {
  public:
@@ -67,11 +67,23 @@ class Annotator {
     kernel_[0] = t.client.kind == "kernel";
     kernel_[1] = t.server.kind == "kernel";
     model_.event_name = [this](size_t e) { return ref(e); };
+    if (t.invalid_ratelimit_ms) model_.invalid_ratelimit_ms = *t.invalid_ratelimit_ms;
   }
 
   void run() {
     t_.annotations.clear();
     t_.first_observer.reset();
+    // How far each side's data reached on the wire, for what the words say about a write.
+    // Counted from each side's SYN (its ISN), so only for sides whose SYN the trace holds.
+    for (const Event& e : t_.events)
+      if (const auto* p = e.packet(); p && p->injected_by.empty()) {
+        const int d = p->dir == Dir::ClientToServer ? 0 : 1;
+        if ((p->flags & tcpflag::SYN) && !isn_[d]) isn_[d] = p->seq_abs;
+        if (p->len > 0 && isn_[d]) {
+          uint64_t& w = wire_end_[d];
+          w = std::max<uint64_t>(w, uint64_t(p->seq_abs - *isn_[d]) + p->len);
+        }
+      }
     // A capture that does not start with a SYN began mid-stream.
     for (const Event& e : t_.events)
       if (const auto* p = e.packet()) {
@@ -139,7 +151,13 @@ class Annotator {
       cause_rule = rst_cause(from, cause);
     }
     const std::string by = injected ? ", injected by the middlebox" : "";
-    const SegmentVerdict v = model_.on_segment(from, f, i);
+    const bool aborted_before = model_.side(to).aborted_on_data;
+    const SegmentVerdict v = model_.on_segment(from, f, i, t_.events[i].t_ns);
+    // Data after shutdown(SHUT_RD) in FIN_WAIT1/2 made the receiver abort (no RST came in):
+    // that data segment ended the connection, as an accepted RST would have.
+    if (!aborted_before && model_.side(to).aborted_on_data && model_.side(to).pending_err && kernel_[to] &&
+        !principal_)
+      principal_ = i;
     if (v.challenge_ack)
       note(i, "challenge-ack", rule_words(RuleId::RstChallengeAck, 1, {kRole[from]}), RuleId::RstChallengeAck);
     if (injected && !rst) note(i, "cause", cause, cause_rule);
@@ -224,6 +242,7 @@ class Annotator {
       case RuleId::CauseNoSocket:
         text = rule_words(r, 0, {who, ref(*a.err_cause), kRole[1 - from]});
         break;
+      case RuleId::AbortDataAfterShutRd: text = rule_words(r, 1, {who, tcp_state_label(a.err_state)}); break;
       default: text = rule_words(r, 0, {who}); break;
     }
     return r;
@@ -318,12 +337,17 @@ class Annotator {
       if (failed(ETIMEDOUT)) {
         say(RuleId::UserTimeout);
       } else if (failed(EAGAIN)) {
+        // A non-blocking read that found nothing: the rules must have said it would wait.
+        const Prediction p = model_.predict_read(s);
+        check(p, p.result);
         say(RuleId::ReadWouldBlock);
       } else {
         const Prediction p = model_.predict_read(s);
         check(p, p.result);
       }
     } else if (f.op == CallOp::Write) {
+      const uint64_t before = written_[s];  // the stream offset of this write's first byte
+      if (c.ret && *c.ret > 0) written_[s] += static_cast<uint64_t>(*c.ret);
       if (failed(ETIMEDOUT)) {
         say(RuleId::UserTimeout);
       } else if (cut_short(c)) {
@@ -336,6 +360,8 @@ class Annotator {
           append_rule_words(p.reason, RuleId::WriteNoSignal, 0);
         }
         check(p, predicted);
+        if (c.ret && *c.ret > 0 && p.rule == RuleId::WriteAfterFin)
+          not_on_wire(s, before, static_cast<uint64_t>(*c.ret), reason, rule);
         if (cause && t_.events[*cause].t_ns > c.t_start_ns) append_rule_words(reason, RuleId::WriteWaited, 0);
       }
       if (c.fate == SignalFate::Killed) append_rule_words(reason, RuleId::SigpipeKills, 0);
@@ -389,6 +415,21 @@ class Annotator {
     }
     if (!reason.empty()) note(i, "call", reason, rule);
     if (abnormal(c) || short_writes_.count(i)) observations_.push_back({i, cause, reason, rule});
+  }
+
+  /// A write the rules let through copies its bytes to the send queue; whether they
+  /// were sent is the capture's to say. When none of them ever appears on the wire (Nagle
+  /// held them back behind unacknowledged data, and the connection ended first - an RST
+  /// purges the send queue), the words must not claim they were sent.
+  void not_on_wire(int s, uint64_t before, uint64_t n, std::string& reason, RuleId& rule) {
+    const uint64_t first = 1 + before, end = first + n;  // relative sequence numbers: data starts at 1
+    if (!isn_[s] || wire_end_[s] >= end) return;
+    const std::string part = wire_end_[s] <= first ? "its bytes never reached the wire (the capture holds none"
+                                                   : "not all its bytes reached the wire (the capture holds " +
+                                                         std::to_string(wire_end_[s] - first) + " of " +
+                                                         std::to_string(n);
+    rule = RuleId::WriteNotOnWire;
+    reason = rule_words(RuleId::WriteNotOnWire, 0, {part});
   }
 
   /// A blocking write that returned fewer bytes than it asked for. tcp_sendmsg() waits
@@ -456,6 +497,18 @@ class Annotator {
           break;
         }
     if (!chosen) chosen = &observations_.front();
+    // An observation with a local cause - the actor's own shutdown (EPIPE after
+    // shutdown(SHUT_WR), EOF after shutdown(SHUT_RD)) or a timeout (ETIMEDOUT, no packet
+    // behind it) - counts when it comes first: it felt the end before any observer of the packet.
+    for (const auto& o : observations_) {
+      if (&o == chosen) break;
+      const SyscallEvent& c = *t_.events[o.event].syscall();
+      const bool local = o.cause ? t_.events[*o.cause].syscall() != nullptr : c.err && *c.err == ETIMEDOUT;
+      if (local) {
+        chosen = &o;
+        break;
+      }
+    }
     const SyscallEvent& c = *t_.events[chosen->event].syscall();
     FirstObserver f;
     f.event = chosen->event;
@@ -495,6 +548,9 @@ class Annotator {
   std::optional<size_t> principal_, fin_principal_;
   std::vector<Observation> observations_;
   std::map<size_t, std::string> short_writes_;
+  uint64_t wire_end_[2] = {1, 1};  ///< per side: the highest relative seq its captured data reached
+  std::optional<uint32_t> isn_[2];  ///< per side: the seq of its SYN, when the trace holds it
+  uint64_t written_[2] = {0, 0};   ///< per side: bytes the writes so far returned
   /// (the RST, the short write) when a short write left the RST's error pending.
   std::optional<std::pair<size_t, size_t>> left_pending_[2];  ///< writes an error cut short: "78192 of 100000 bytes (cut short)"
 };

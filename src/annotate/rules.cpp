@@ -148,6 +148,29 @@ const std::vector<Rule> kRules = {
      "A capture without the handshake: both endpoints are taken as ESTABLISHED."},
     {R::AssumedRefusedSyn, "capture.refused-syn", "-", C::Other,
      "A capture that starts with an RST|ACK of seq 0: a SYN it missed was refused."},
+    {R::RstChallengeAckRateLimited, "rst.challenge-ack.rate-limited", "-", C::Other,
+     "An in-window RST less than net.ipv4.tcp_invalid_ratelimit after the socket's last challenge ACK gets no "
+     "answer and changes nothing."},
+    {R::RstAcceptedTimewaitFinWait2, "rst.accepted.timewait-fin-wait2", "-", C::Other,
+     "A closed socket whose FIN was acknowledged lives on as a FIN_WAIT2 timewait socket: an RST anywhere in its "
+     "window ends it, with no challenge ACK and no application to tell."},
+    {R::RstTimewaitAck, "rst.timewait-ack", "-", C::Other,
+     "An RST outside the window of a FIN_WAIT2 timewait socket is answered with an ACK (rate-limited like a "
+     "challenge ACK) and the socket stays."},
+    {R::RstIgnoredTimeWait, "rst.ignored.time-wait", "-", C::Other,
+     "In TIME_WAIT only an RST at rcv_nxt counts; any other is dropped silently."},
+    {R::AbortDataAfterShutRd, "abort.data-after-shut-rd", "ECONNRESET", C::Other,
+     "Data arriving in FIN_WAIT1/2 for a socket whose receive side is shut (SHUT_RD or close) makes Linux abort the "
+     "connection (RFC 1122): it stores ECONNRESET and answers with RST."},
+    {R::ReadEofAfterTimeout, "read.eof-after-timeout", "EOF", C::Read,
+     "Once a timeout's ETIMEDOUT was reported, read returns 0 (EOF) from then on."},
+    {R::WriteEpipeAfterTimeout, "write.epipe-after-timeout", "EPIPE", C::Write,
+     "Once a timeout's ETIMEDOUT was reported, write fails with EPIPE and raises SIGPIPE."},
+    {R::SoErrorAfterTimeout, "so-error.after-timeout", "0", C::GetSockOpt,
+     "Once a timeout's ETIMEDOUT was reported, SO_ERROR returns 0."},
+    {R::WriteNotOnWire, "write.not-on-wire", "ok", C::Write,
+     "A write accepted into the send queue whose bytes the capture never shows was held back (Nagle) until the "
+     "connection ended: it was not sent."},
 };
 
 /// One phrasing of a rule. Placeholders {0}..{9} are the event's values, in the order
@@ -306,6 +329,33 @@ const Words kWords[] = {
     {R::StateFinAcked, 0, "its FIN acknowledged: {0}"},
     {R::AssumedMidStream, 0, "no handshake in the capture: taken as ESTABLISHED"},
     {R::AssumedRefusedSyn, 0, "the capture starts with a refusal: its SYN taken as sent"},
+    {R::RstChallengeAckRateLimited, 0,  // {0}: the offset from rcv_nxt, {1}: ms since the last one, {2}: the limit
+     "seq in the window but not rcv_nxt (off by {0}): not accepted; its challenge ACK is rate-limited (the last one "
+     "went {1} ms ago, under net.ipv4.tcp_invalid_ratelimit = {2} ms): no answer, the connection survives"},
+    {R::RstAcceptedTimewaitFinWait2, 0,
+     "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST in its window ends it (no challenge ACK, "
+     "no application left to tell)"},
+    {R::RstTimewaitAck, 0,
+     "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window is answered with an "
+     "ACK (a challenge ACK answers it), and the socket stays"},
+    {R::RstTimewaitAck, 1,
+     "the closed socket lives on in FIN_WAIT2 as a timewait socket: an RST outside its window would be answered "
+     "with an ACK, but the rate limit (net.ipv4.tcp_invalid_ratelimit) holds it back: no answer"},
+    {R::RstIgnoredTimeWait, 0, "TIME_WAIT: only an RST at rcv_nxt ends it; this one is dropped silently"},
+    {R::AbortDataAfterShutRd, 0,  // {0}: the data segment, {1}: the state, {2}: the errno
+     "data {0} arrived after its receive side was shut, in {1}: Linux aborts the connection (RFC 1122) and sends "
+     "RST -> sk_err = {2}"},
+    {R::AbortDataAfterShutRd, 1,  // {0}: the side, {1}: the state
+     "the {0} had shut its receive side and data arrived in {1}: Linux aborts the connection and answers with RST "
+     "(RFC 1122)"},
+    {R::ReadEofAfterTimeout, 0, "the timeout's error (ETIMEDOUT) was already reported: read returns 0 (EOF) from now on"},
+    {R::WriteEpipeAfterTimeout, 0,
+     "the timeout closed the connection and its error (ETIMEDOUT) was already reported: write fails with EPIPE and "
+     "raises SIGPIPE, nothing is sent"},
+    {R::SoErrorAfterTimeout, 0, "the timeout's error (ETIMEDOUT) was already reported: nothing pending"},
+    {R::WriteNotOnWire, 0,  // {0}: "its bytes never reached the wire (the capture holds none" or how many it holds
+     "this write is accepted into the send queue, but {0}: held back, as Nagle holds small segments while data is "
+     "unacknowledged, until the connection ended)"},
     {R::CauseNoSocket, 1,  // {0}: the side, {1}: the other side
      "the {0}'s kernel has no socket for the {1}'s segment and answers it with RST (seq = the segment's ack)"},
 };

@@ -51,6 +51,8 @@ void ConnectionModel::assume_refused_syn(int syn_sender, uint32_t ack) {
 void ConnectionModel::reset() {
   side_[0] = side_[1] = EndpointModel{};
   challenge_pending_[0] = challenge_pending_[1] = false;
+  last_challenge_ns_[0] = last_challenge_ns_[1] = -1;
+  last_tw_ack_ns_[0] = last_tw_ack_ns_[1] = -1;
   wscale_on_ = false;
 }
 
@@ -146,6 +148,9 @@ bool ConnectionModel::sender_step(EndpointModel& a, EndpointModel& b, int from, 
   // - unless it carries on sending, as a blind or crafted RST's sender does.
   a.sent_reset = rst;
   if (!ack || rst) return syn_again;
+  // What it acknowledges now is where its receive window starts (rcv_wup).
+  a.rcv_wup = s.ack;
+  a.wup_known = true;
   // An acknowledging segment proves the other endpoint exists, even when the capture
   // holds none of its segments (one direction only): it answered a's SYN, or sent the
   // SYN a answers, and the ack is its snd_nxt.
@@ -207,7 +212,21 @@ RuleId ConnectionModel::reset_check(const EndpointModel& b, const SegmentFacts& 
     if (!(s.flags & tcpflag::ACK)) return RuleId::RstIgnoredSynSentNoAck;
     return s.ack == b.snd_nxt ? RuleId::RstAcceptedSynSent : RuleId::RstIgnoredSynSentBadAck;
   }
-  if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen) return RuleId::RstIgnoredNoConnection;
+  // (A receiver whose application closed and whose own last segment was an RST - an
+  // abortive close - has no connection left. Only calls tell that: in a capture, an RST
+  // "from" it may be a middlebox's, sent in its name.)
+  if (!b.seen || b.state == TcpState::Closed || b.state == TcpState::Listen || (b.sent_reset && b.app_closed))
+    return RuleId::RstIgnoredNoConnection;
+  if (b.app_closed && b.state == TcpState::FinWait2 && b.rcv_known) {
+    // A closed socket whose FIN is acknowledged lives on as a timewait socket in its
+    // FIN_WAIT2 substate (tcp_time_wait): tcp_timewait_state_process kills it for an RST
+    // anywhere in its window, with no challenge, and answers one outside with an ACK.
+    const uint32_t wnd = b.window ? b.window : 65535;
+    return s.seq == b.rcv_nxt || seq::in_window(s.seq, b.rcv_nxt, wnd) ? RuleId::RstAcceptedTimewaitFinWait2
+                                                                        : RuleId::RstTimewaitAck;
+  }
+  // tcp_timewait_state_process: only an RST at rcv_nxt ends TIME_WAIT; any other is dropped.
+  if (b.state == TcpState::TimeWait && b.rcv_known && s.seq != b.rcv_nxt) return RuleId::RstIgnoredTimeWait;
   // tcp_reset_check: seq == rcv_nxt, or rcv_nxt - 1 after a FIN was received in
   // CLOSE_WAIT, LAST_ACK or CLOSING (the FIN took that sequence number) - not in
   // TIME_WAIT, whose segments tcp_timewait_state_process judges by rcv_nxt alone.
@@ -221,7 +240,11 @@ RuleId ConnectionModel::reset_check(const EndpointModel& b, const SegmentFacts& 
     return RuleId::RstAcceptedEstablished;
   }
   const uint32_t wnd = b.window ? b.window : 65535;
-  return seq::in_window(s.seq, b.rcv_nxt, wnd) ? RuleId::RstChallengeAck : RuleId::RstOutsideWindow;
+  // Linux's window (tcp_sequence) starts at rcv_wup, the ack it last sent, not at
+  // rcv_nxt: with bytes received and not yet acknowledged (a delayed ACK pending), an
+  // RST a little below rcv_nxt is in the window and gets a challenge ACK.
+  const uint32_t left = b.wup_known && seq::lt(b.rcv_wup, b.rcv_nxt) ? b.rcv_wup : b.rcv_nxt;
+  return seq::in_window(s.seq, left, wnd) ? RuleId::RstChallengeAck : RuleId::RstOutsideWindow;
 }
 
 void ConnectionModel::tcp_reset(EndpointModel& b, size_t event, SegmentVerdict& v) {
@@ -242,6 +265,8 @@ void ConnectionModel::reset_step(EndpointModel& b, int to, const SegmentFacts& s
   v.rst = true;
   v.state_before = b.state;
   v.rule = reset_check(b, s);
+  int64_t since_ms = -1;  // the rate limit: how long ago the last challenge ACK went
+  unsigned words = 0;     // which phrasing of the rule
   switch (v.rule) {
     case RuleId::RstAcceptedSynSent:
       v.reaction = RstReaction::Accepted;
@@ -258,10 +283,42 @@ void ConnectionModel::reset_step(EndpointModel& b, int to, const SegmentFacts& s
     case RuleId::RstAcceptedTimeWait:
       v.reaction = RstReaction::Accepted;
       break;
-    case RuleId::RstChallengeAck:
+    case RuleId::RstAcceptedTimewaitFinWait2:
+      v.reaction = RstReaction::Accepted;
+      break;
+    case RuleId::RstChallengeAck: {
+      // Linux rate-limits challenge ACKs per socket: one per net.ipv4.tcp_invalid_ratelimit
+      // (tcp_send_challenge_ack -> __tcp_oow_rate_limited); an RST inside the interval
+      // since the last one changes nothing and gets no answer.
+      int64_t& last = last_challenge_ns_[to];
+      since_ms = now_ns_ >= 0 && last >= 0 ? (now_ns_ - last) / 1'000'000 : -1;
+      if (now_ns_ >= 0 && last >= 0 && now_ns_ - last < int64_t(invalid_ratelimit_ms) * 1'000'000) {
+        v.rule = RuleId::RstChallengeAckRateLimited;
+        v.reaction = RstReaction::Ignored;
+        v.rate_limited = true;
+        break;
+      }
       v.reaction = RstReaction::ChallengeAck;
       challenge_pending_[to] = true;
+      if (now_ns_ >= 0) last = now_ns_;
       break;
+    }
+    case RuleId::RstTimewaitAck: {
+      // That ACK is rate-limited like a challenge ACK, on the timewait socket's own clock
+      // (tcp_time_wait sets tw_last_oow_ack_time to 0).
+      int64_t& last = last_tw_ack_ns_[to];
+      v.outside_window = true;
+      if (now_ns_ >= 0 && last >= 0 && now_ns_ - last < int64_t(invalid_ratelimit_ms) * 1'000'000) {
+        v.reaction = RstReaction::Ignored;
+        v.rate_limited = true;
+        words = 1;
+        break;
+      }
+      v.reaction = RstReaction::ChallengeAck;
+      challenge_pending_[to] = true;
+      if (now_ns_ >= 0) last = now_ns_;
+      break;
+    }
     case RuleId::RstOutsideWindow:
       v.reaction = RstReaction::Ignored;
       v.outside_window = true;
@@ -283,7 +340,12 @@ void ConnectionModel::reset_step(EndpointModel& b, int to, const SegmentFacts& s
       case RuleId::RstOutsideWindow:
         append_rule_words(v.why, v.rule, 0, {std::to_string(seq::diff(s.seq, b.rcv_nxt))});
         break;
-      default: append_rule_words(v.why, v.rule, 0); break;
+      case RuleId::RstChallengeAckRateLimited:
+        append_rule_words(v.why, v.rule, 0,
+                          {std::to_string(seq::diff(s.seq, b.rcv_nxt)), std::to_string(since_ms),
+                           std::to_string(invalid_ratelimit_ms)});
+        break;
+      default: append_rule_words(v.why, v.rule, words); break;
     }
   }
   if (v.reaction == RstReaction::Accepted) tcp_reset(b, event, v);
@@ -298,6 +360,25 @@ void ConnectionModel::data_and_fin_step(EndpointModel& b, const SegmentFacts& s,
     b.rcv_known = true;
   }
   if (s.seq != b.rcv_nxt || (s.len == 0 && !fin)) return;
+  if (s.len > 0 && (b.rd_shut || b.app_closed) && !b.fin_received &&
+      (b.state == TcpState::FinWait1 || b.state == TcpState::FinWait2)) {
+    // New data for a socket whose receive side is shut (shutdown(SHUT_RD), or close()),
+    // in FIN_WAIT1/2: Linux aborts the connection (tcp_rcv_state_process, RFC 1122) -
+    // sk_err = ECONNRESET - and its kernel answers with RST.
+    b.err_state = b.state;
+    b.err_rule = RuleId::AbortDataAfterShutRd;
+    b.reset = true;
+    b.aborted_on_data = true;
+    if (!b.app_closed) {
+      b.pending_err = ECONNRESET;
+      b.err_cause = event;
+    }
+    if (!b.wr_shut) b.wr_cause = event;
+    b.wr_shut = true;
+    v.rule = RuleId::AbortDataAfterShutRd;
+    set_state(b, TcpState::Closed, event, RuleId::AbortDataAfterShutRd);
+    return;
+  }
   if (s.len > 0) {
     b.rcv_nxt += s.len;
     b.received += s.len;
@@ -310,7 +391,8 @@ void ConnectionModel::data_and_fin_step(EndpointModel& b, const SegmentFacts& s,
   }
 }
 
-SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event) {
+SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size_t event, int64_t t_ns) {
+  now_ns_ = t_ns;
   // An injected segment changes nothing of its nominal sender, who never sent it (its ACK
   // field still moves the receiver along, as the receiver's kernel processes it).
   std::optional<EndpointModel> scratch;
@@ -351,7 +433,8 @@ SegmentVerdict ConnectionModel::on_segment(int from, const SegmentFacts& s, size
 }
 
 void ConnectionModel::timed_out(EndpointModel& m, size_t event) {
-  m.reset = true;
+  m.reset = true;      // the socket is gone as after a reset...
+  m.timed_out = true;  // ...but no RST ended it: the words must not speak of one
   set_state(m, TcpState::Closed, event, RuleId::UserTimeout);
   if (!m.wr_shut) m.wr_cause = event;
   if (!m.rd_shut) m.rd_cause = event;
@@ -377,6 +460,12 @@ void ConnectionModel::on_call(int s, const CallFacts& f, const CallOutcome& r, s
     case CallOp::Write:
       if (r.err == ETIMEDOUT) timed_out(m, event);
       else if (r.err && r.err == m.pending_err) consume(s);
+      if (r.killed) {
+        // The dead process's descriptors are closed by the kernel: as close() (a closed
+        // socket in FIN_WAIT2 becomes a timewait socket, unread data makes it abort).
+        m.app_closed = true;
+        m.unread_at_close = m.rx_queue;
+      }
       break;
     case CallOp::GetSockOpt:
       if (f.option == SockOpt::Error) consume(s);
@@ -385,6 +474,12 @@ void ConnectionModel::on_call(int s, const CallFacts& f, const CallOutcome& r, s
       if (f.shut_how == SHUT_WR || f.shut_how == SHUT_RDWR) {
         if (!m.wr_shut) m.wr_cause = event;
         m.wr_shut = true;
+        // tcp_shutdown -> tcp_close_state: the state moves at the call, before the FIN is
+        // on the wire (TCP_INFO read right after the call already says FIN_WAIT1).
+        if (r.ret && *r.ret == 0) {
+          if (m.state == TcpState::Established) set_state(m, TcpState::FinWait1, event, RuleId::ShutdownWrite);
+          else if (m.state == TcpState::CloseWait) set_state(m, TcpState::LastAck, event, RuleId::ShutdownWrite);
+        }
       }
       if (f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR) {
         if (!m.rd_shut) m.rd_cause = event;
@@ -407,6 +502,8 @@ RuleId ConnectionModel::classify_rst_cause(int from, const RstEvidence& e) const
   const EndpointModel& a = side_[from];
   const EndpointModel& b = side_[1 - from];
   if (e.calls_known) {
+    // (A closed socket answering data is cause.data-after-close: the same abort, its own words.)
+    if (a.aborted_on_data && !a.app_closed) return RuleId::AbortDataAfterShutRd;
     if (a.app_closed && a.linger_zero) return RuleId::CauseLingerZero;
     if (a.app_closed && a.unread_at_close > 0) return RuleId::CauseCloseUnreadData;
     if (a.app_closed && a.answers(RuleId::CauseDataAfterClose)) return RuleId::CauseDataAfterClose;
@@ -428,6 +525,12 @@ RuleId ConnectionModel::classify_rst_cause(int from, const RstEvidence& e) const
 }
 
 std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
+  if (m.err_rule == RuleId::AbortDataAfterShutRd) {
+    std::string out = rule_words(RuleId::AbortDataAfterShutRd, 0,
+                                 {event_name(*m.err_cause), tcp_state_label(m.err_state), errno_name(m.pending_err)});
+    out += then;
+    return out;
+  }
   // Why that state matters: the accepting rule's fragment (" (the FIN came first)").
   const char* why = rule_template(m.err_rule, 3);
   std::string out;
@@ -459,8 +562,16 @@ namespace {
 enum class ReadCase { SenderOfReset, Queued, AfterFin, PendingError, Shut, Waits };
 enum class WriteCase { SenderOfReset, PendingError, Shut, AfterFin, Open };
 
+/// The side that sent an RST has no connection left - unless it had closed gracefully
+/// first (state CLOSE after LAST_ACK) and answered a late segment: its calls then see
+/// the ended connection, not an abort.
+bool no_connection_left(const EndpointModel& m) {
+  const bool closed_gracefully = m.state == TcpState::Closed && m.fin_received && m.fin_sent;
+  return m.sent_reset && !m.reset && !closed_gracefully;
+}
+
 ReadCase read_case(const EndpointModel& m) {
-  if (m.sent_reset && !m.reset) return ReadCase::SenderOfReset;
+  if (no_connection_left(m)) return ReadCase::SenderOfReset;
   if (m.rx_queue > 0) return ReadCase::Queued;
   if (m.fin_received) return ReadCase::AfterFin;
   if (m.pending_err) return ReadCase::PendingError;
@@ -469,7 +580,7 @@ ReadCase read_case(const EndpointModel& m) {
 }
 
 WriteCase write_case(const EndpointModel& m) {
-  if (m.sent_reset && !m.reset) return WriteCase::SenderOfReset;
+  if (no_connection_left(m)) return WriteCase::SenderOfReset;
   if (m.pending_err) return WriteCase::PendingError;
   if (m.wr_shut) return WriteCase::Shut;
   if (m.state == TcpState::CloseWait) return WriteCase::AfterFin;
@@ -513,6 +624,7 @@ Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
     case ReadCase::PendingError:
       return reports_pending_error(m, "read", 2, with_reason);
     case ReadCase::Shut:
+      if (m.timed_out) return decided("EOF", RuleId::ReadEofAfterTimeout, m.rd_cause, with_reason);
       return m.reset ? decided("EOF", RuleId::ReadEofAfterReset, m.rd_cause, with_reason)
                      : decided("EOF", RuleId::ReadEofShut, m.rd_cause, with_reason);
     case ReadCase::Waits:
@@ -533,6 +645,7 @@ Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
       return p;
     }
     case WriteCase::Shut:
+      if (m.timed_out) return decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterTimeout, m.wr_cause, with_reason);
       return m.reset ? decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterReset, m.wr_cause, with_reason)
                      : decided("EPIPE +SIGPIPE", RuleId::WriteEpipeShut, m.wr_cause, with_reason);
     case WriteCase::AfterFin:
@@ -586,6 +699,7 @@ Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
     }
     return p;
   }
+  if (m.timed_out) return decided("0", RuleId::SoErrorAfterTimeout, std::nullopt, with_reason);
   return m.reset ? decided("0", RuleId::SoErrorAfterReset, std::nullopt, with_reason)
                  : decided("0", RuleId::SoErrorNone, std::nullopt, with_reason);
 }

@@ -4,9 +4,11 @@
 // that the errno can be reported before the signal is allowed to act (see
 // docs/kernel-rules.md, SIGPIPE: the kernel raises SIGPIPE inside the write, then returns EPIPE).
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@ class Actor {
     r.fd = -1;
     r.pid = static_cast<int32_t>(::getpid());
     r.tid = static_cast<int32_t>(::gettid());
+    r.inq = r.outq = -1;
     // A counted write's bytes are made before the clock starts: filling megabytes takes
     // milliseconds, and the annotator asks what arrived while the call was in the kernel.
     if (q.call == KernelCall::Write && q.data_len == 0 && q.count > 0) fill_.assign(static_cast<size_t>(q.count), q.fill);
@@ -169,6 +172,13 @@ class Actor {
         pipe_read_ = -1;
         return rc;
       }
+      case KernelCall::Query:
+        // Nothing to call: describe_socket() measures the socket after every call.
+        if (conn() < 0) {
+          errno = EBADF;
+          return -1;
+        }
+        return 0;
       case KernelCall::Poll: {
         pollfd p{conn(), q.events, 0};
         const int rc = ::poll(&p, 1, q.value);
@@ -218,6 +228,12 @@ class Actor {
       r.t_state_ns = now_ns();
       r.state = ti.tcpi_state;
       r.segs_out = ti.tcpi_segs_out;
+      // Bytes unread and bytes unsent or unacknowledged (a listening socket has neither:
+      // SIOCINQ refuses it with EINVAL).
+      constexpr int kListen = 10;  // TCP_LISTEN in TCP_INFO's numbering (include/net/tcp_states.h)
+      int n = 0;
+      if (ti.tcpi_state != kListen && ioctl(fd, SIOCINQ, &n) == 0) r.inq = n;
+      if (ti.tcpi_state != kListen && ioctl(fd, SIOCOUTQ, &n) == 0) r.outq = n;
     }
     r.local_len = sizeof r.local;
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&r.local), &r.local_len) < 0) r.local_len = 0;

@@ -136,6 +136,8 @@ CallResult KernelActor::finish() {
   out.revents = r->revents;
   out.so_error = r->so_error;
   out.segs_out = r->segs_out;
+  out.inq = r->inq;
+  out.outq = r->outq;
   out.t_start_ns = r->t_start_ns;
   out.t_end_ns = r->t_end_ns;
   out.t_state_ns = r->t_state_ns;

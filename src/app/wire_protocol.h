@@ -38,6 +38,7 @@ struct WireReply {
   short revents;  // poll()
   int so_error;   // getsockopt(SO_ERROR)
   uint64_t segs_out;
+  int64_t inq, outq;  // SIOCINQ / SIOCOUTQ after the call, -1 without a connected socket
   sockaddr_storage local, remote;
   socklen_t local_len, remote_len;
   int64_t t_start_ns, t_end_ns;

@@ -93,6 +93,7 @@ std::string Middle::inject_one(bool fin, int to, const SeqPolicy& policy, bool w
         throw Error(std::string("seq=N counts from the ") + kSide[as] + "'s SYN, which the middle has not seen");
       s.seq = *view_[as].isn + static_cast<uint32_t>(policy.value);
       break;
+    case SeqPolicy::Kind::Absolute: s.seq = static_cast<uint32_t>(policy.value); break;
   }
   // What the impersonated end would acknowledge: everything the receiver has sent.
   std::optional<uint32_t> ack;

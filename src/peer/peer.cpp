@@ -223,6 +223,7 @@ std::string Peer::send_rst(const SeqPolicy& policy, bool with_ack, bool bad_chec
     case SeqPolicy::Kind::Offset: s.seq = snd_nxt_ + static_cast<uint32_t>(policy.value); break;
     case SeqPolicy::Kind::OutOfWindow: s.seq = snd_nxt_ + kOutOfWindow; break;
     case SeqPolicy::Kind::Explicit: s.seq = iss_ + static_cast<uint32_t>(policy.value); break;
+    case SeqPolicy::Kind::Absolute: s.seq = static_cast<uint32_t>(policy.value); break;
   }
   s.flags = tcpflag::RST | (with_ack ? tcpflag::ACK : 0);
   s.ack = with_ack ? rcv_nxt_ : 0;

@@ -2,6 +2,7 @@
 // The crafted peer as a far end: the peer's verbs of a scenario turned into Peer calls,
 // each with its line in the trace, waiting through the runner's loop (FarEndHost).
 #include <memory>
+#include <optional>
 
 #include "link/delay_link.h"
 #include "rstlab/far_end.h"
@@ -44,6 +45,7 @@ class CraftedPeer final : public FarEnd {
       case StepOp::PeerRst:
       case StepOp::PeerAck:
       case StepOp::PeerExpect:
+      case StepOp::PeerExpectNone:
       case StepOp::PeerAutoAck:
       case StepOp::PeerClosedSocket:
       case StepOp::PeerAnswerSyn:
@@ -103,9 +105,11 @@ class CraftedPeer final : public FarEnd {
         break;
       case StepOp::PeerExpect: {
         const std::string want = step.data;
+        std::string seq_note;
         auto found = [&] {
           for (size_t k = expect_from_; k < p.received().size(); ++k)
             if (tcp_flags_string(p.received()[k].tcp.flags) == want) {
+              if (step.match_seq && !seq_matches(*step.match_seq, p.received()[k], seq_note)) continue;
               expect_from_ = k + 1;
               return true;
             }
@@ -118,11 +122,36 @@ class CraftedPeer final : public FarEnd {
           std::string got;
           for (size_t k = expect_from_; k < p.received().size(); ++k)
             got += (got.empty() ? "" : " ") + tcp_flags_string(p.received()[k].tcp.flags);
-          host.fail(step, "expected a segment with flags " + want + " within " +
+          host.fail(step, "expected a segment with flags " + want +
+                              (step.match_seq ? " and seq=" + step.match_seq->str() : "") + " within " +
                               std::to_string(host.step_timeout().count()) + " ms; " +
-                              (got.empty() ? "nothing arrived" : "what arrived: " + got));
+                              (got.empty() ? "nothing arrived" : "what arrived: " + got) + seq_note);
         }
         return;  // expect does not move the window of segments it searches
+      }
+      case StepOp::PeerExpectNone: {
+        // The deadline is the point: the network runs that long, and the first segment
+        // that matches (any, or one carrying every flag asked) fails the step at once.
+        const std::string flags = step.data;
+        std::string seen;
+        auto arrived = [&] {
+          for (size_t k = expect_from_; k < p.received().size(); ++k)
+            if (has_flags(p.received()[k].tcp.flags, flags)) {
+              seen = tcp_flags_string(p.received()[k].tcp.flags);
+              return true;
+            }
+          return false;
+        };
+        const bool bad = host.wait_until(arrived, std::chrono::milliseconds(step.count));
+        const std::string what = flags.empty() ? "no segment" : "no segment with flags " + flags;
+        host.add_step_action(step, "expect",
+                             what + " within " + std::to_string(step.count) + " ms: " +
+                                 (bad ? "a " + seen + " arrived" : "none came"),
+                             now_ns(), !bad);
+        if (bad)
+          host.fail(step, "expected " + what + " within " + std::to_string(step.count) + " ms; a " + seen +
+                              " arrived");
+        return;
       }
       case StepOp::Call:
       case StepOp::Wait:
@@ -131,6 +160,34 @@ class CraftedPeer final : public FarEnd {
     }
     expect_from_ = mark;
     host.settle();
+  }
+
+  /// Whether a segment's flags include every flag of `want` ("R", "F.": '.' is ACK).
+  static bool has_flags(uint8_t flags, const std::string& want) {
+    const std::string have = tcp_flags_string(flags);
+    for (char f : want)
+      if (have.find(f) == std::string::npos) return false;
+    return true;
+  }
+
+  /// `expect R seq=abs:N` / `seq=N`: the kernel's segment carries that sequence number
+  /// (absolute, or relative to the kernel's ISN, from its SYN). `note` says what it had.
+  bool seq_matches(const SeqPolicy& want, const PeerSegment& got, std::string& note) const {
+    uint32_t expected = static_cast<uint32_t>(want.value);
+    if (want.kind == SeqPolicy::Kind::Explicit) {
+      std::optional<uint32_t> isn;
+      for (const PeerSegment& r : peer_.received())
+        if (r.tcp.flags & tcpflag::SYN) isn = r.tcp.seq;
+      if (!isn) {
+        note = "; no SYN from the kernel seen, so seq=N (relative) cannot be checked";
+        return false;
+      }
+      expected += *isn;
+    }
+    if (got.tcp.seq == expected) return true;
+    note = "; a " + tcp_flags_string(got.tcp.flags) + " arrived with seq " + std::to_string(got.tcp.seq) +
+           " (absolute), not " + std::to_string(expected);
+    return false;
   }
 
  private:

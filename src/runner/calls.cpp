@@ -24,6 +24,7 @@ std::string call_name(const CallRequest& c) {
     case KernelCall::Poll: return "poll";
     case KernelCall::Pipe: return "pipe";
     case KernelCall::CloseReadEnd: return "close";
+    case KernelCall::Query: return "query";
   }
   return "?";
 }
@@ -49,8 +50,17 @@ std::string call_args(const CallRequest& c) {
     case KernelCall::GetSoError: return "SO_ERROR";
     case KernelCall::Poll: return poll_events_string(c.events) + ", " + std::to_string(c.value) + " ms";
     case KernelCall::CloseReadEnd: return "pipe read end";
+    case KernelCall::Query: return "TCP_INFO, SIOCINQ, SIOCOUTQ";
     default: return "";
   }
+}
+
+std::string describe_socket(const Expectation& e, const CallResult& r) {
+  std::string s;
+  if (e.state) s += " state=" + (r.state.empty() ? std::string("(no socket)") : r.state);
+  if (e.inq) s += " inq=" + (r.inq < 0 ? std::string("(no socket)") : std::to_string(r.inq));
+  if (e.outq) s += " outq=" + (r.outq < 0 ? std::string("(no socket)") : std::to_string(r.outq));
+  return s;
 }
 
 std::string describe_result(const CallRequest& c, const CallResult& r) {
@@ -68,6 +78,11 @@ std::string describe_result(const CallRequest& c, const CallResult& r) {
 }
 
 bool expectation_met(const Expectation& e, const CallResult& r) {
+  // The clauses: the socket as measured right after the call.
+  if (e.state && r.state != *e.state) return false;
+  if (e.inq && r.inq != *e.inq) return false;
+  if (e.outq && r.outq != *e.outq) return false;
+  if (e.query) return r.ret == 0;
   switch (e.kind) {
     case Expectation::Kind::Return: return r.ret == e.ret && r.err == 0;
     case Expectation::Kind::Errno:
@@ -96,6 +111,7 @@ CallFacts call_facts(const CallRequest& c, const CallResult& r) {
     case KernelCall::GetSoError: f.op = CallOp::GetSockOpt; break;
     case KernelCall::Poll: f.op = CallOp::Poll; break;
     case KernelCall::Pipe: f.op = CallOp::Pipe; break;
+    case KernelCall::Query: f.op = CallOp::Other; break;
   }
   f.fd = r.fd;
   f.on_pipe = r.on_pipe;

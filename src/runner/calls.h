@@ -16,6 +16,8 @@ std::string call_name(const CallRequest& c);
 std::string call_args(const CallRequest& c);
 /// "1", "EPIPE +SIGPIPE (killed by SIGPIPE)", "\"hel\""...
 std::string describe_result(const CallRequest& c, const CallResult& r);
+/// " state=CLOSE inq=0": what the socket showed, for the clauses `e` names ("" for none).
+std::string describe_socket(const Expectation& e, const CallResult& r);
 bool expectation_met(const Expectation& e, const CallResult& r);
 /// The call as typed facts, from what was asked and what the actor measured.
 CallFacts call_facts(const CallRequest& c, const CallResult& r);

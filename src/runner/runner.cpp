@@ -101,6 +101,9 @@ class LiveRun final : public FarEndHost {
       }
     }
     describe_actors();
+    // The challenge-ACK rate limit the annotator's model applies is the lab's own.
+    if (const auto v = lab_.get_sysctl("net/ipv4/tcp_invalid_ratelimit"))
+      trace_.invalid_ratelimit_ms = std::atoi(v->c_str());
     if (opt_.on_lab_ready) opt_.on_lab_ready();
     for (const Step& step : sc_.steps) run_step(step);
     settle();
@@ -322,7 +325,12 @@ class LiveRun final : public FarEndHost {
     if (step.expect) {
       e.expected = step.expect->text;
       e.met = detail::expectation_met(*step.expect, r);
-      if (!*e.met) fail(step, "expected " + step.expect->text + ", got " + detail::describe_result(req, r));
+      if (!*e.met) {
+        const std::string sock = detail::describe_socket(*step.expect, r);
+        const std::string got = step.expect->query && !sock.empty() ? sock.substr(1)
+                                                                     : detail::describe_result(req, r) + sock;
+        fail(step, "expected " + step.expect->text + ", got " + got);
+      }
     }
     trace_.events.push_back(std::move(e));
   }

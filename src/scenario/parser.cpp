@@ -504,10 +504,63 @@ class Parser {
       if (s.op != StepOp::Call && s.op != StepOp::Wait)
         fail_at(arrow, "a peer step has no result to expect (remove '=> ...'; use 'expect FLAGS' to wait for a segment)");
       if (s.background) fail_at(arrow, "a background call's result is expected on its 'wait' step");
-      s.expect = expectation(c, arrow, s.call.call);
+      s.expect = s.call.call == KernelCall::Query ? query_expectation(c, arrow) : expectation(c, arrow, s.call.call);
+    } else if (s.op == StepOp::Call && s.call.call == KernelCall::Query) {
+      fail(c.end_col, "expected '=>' and the value '" + query_verb_ + "' must have (e.g. '" + actor.text + " " +
+                          query_verb_ + (query_verb_ == "state" ? " => CLOSE_WAIT'" : " => 0'") + ")");
     }
     no_more(c, "the step");
     sc_.steps.push_back(std::move(s));
+  }
+
+  /// `client state => CLOSE_WAIT`, `client inq => 1`, `client outq => 0`.
+  Expectation query_expectation(Cursor& c, const Token& arrow) {
+    Expectation e;
+    e.query = true;
+    const Token& t = next(c, query_verb_ == "state" ? "a TCP state (e.g. CLOSE_WAIT)" : "a number of bytes");
+    if (t.kind == Token::Kind::Arrow || t.kind == Token::Kind::Amp) fail_at(t, "expected a value, found " + found(t));
+    if (query_verb_ == "state") e.state = tcp_state_word(t);
+    else if (query_verb_ == "inq") e.inq = number(t, "a number of bytes");
+    else e.outq = number(t, "a number of bytes");
+    e.text = query_verb_ + "=" + t.text;
+    (void)arrow;
+    return e;
+  }
+
+  /// A TCP state as TCP_INFO names it.
+  std::string tcp_state_word(const Token& t) {
+    static const std::vector<std::string> names = {"ESTABLISHED", "SYN_SENT",  "SYN_RECV", "FIN_WAIT1",
+                                                   "FIN_WAIT2",   "TIME_WAIT", "CLOSE",    "CLOSE_WAIT",
+                                                   "LAST_ACK",    "LISTEN",    "CLOSING",  "NEW_SYN_RECV"};
+    if (t.kind == Token::Kind::Word && std::find(names.begin(), names.end(), t.text) != names.end()) return t.text;
+    const auto near = detail::closest_names(t.text, names, 3, std::max<size_t>(2, t.text.size() / 2));
+    fail_at(t, "unknown TCP state " + found(t) + (near.empty() ? "" : "; did you mean " + detail::alternatives(near, 0) + "?") +
+                   " (the names TCP_INFO uses: ESTABLISHED, CLOSE_WAIT, CLOSE, FIN_WAIT1...)");
+  }
+
+  /// After a call's result: `state=CLOSE`, `inq=N`, `outq=N`, each at most once.
+  void socket_clauses(Cursor& c, Expectation& e, KernelCall call) {
+    while (c.peek() && c.peek()->kind == Token::Kind::Word) {
+      const Token& t = *c.peek();
+      const size_t eq = t.text.find('=');
+      const std::string key = eq == std::string::npos ? t.text : t.text.substr(0, eq);
+      if (key != "state" && key != "inq" && key != "outq") return;  // no_more() reports it
+      if (call == KernelCall::Close || call == KernelCall::Pipe || call == KernelCall::CloseReadEnd)
+        fail_at(t, "'" + key + "=' measures the connection after the call, and after " +
+                       (call == KernelCall::Pipe ? "pipe" : "close") + " there is no socket to measure");
+      if (eq == std::string::npos || eq + 1 == t.text.size())
+        fail_at(t, "expected " + key + "=" + (key == "state" ? "STATE (e.g. state=CLOSE)" : "N (e.g. " + key + "=0)") +
+                       ", found " + found(t));
+      if ((key == "state" && e.state) || (key == "inq" && e.inq) || (key == "outq" && e.outq))
+        fail_at(t, "'" + key + "=' is given twice");
+      Token v = t;
+      v.text = t.text.substr(eq + 1);
+      v.col += static_cast<int>(eq) + 1;
+      if (key == "state") e.state = tcp_state_word(v);
+      else if (key == "inq") e.inq = number(v, "a number of bytes after inq=");
+      else e.outq = number(v, "a number of bytes after outq=");
+      ++c.i;
+    }
   }
 
   void kernel_step(Cursor& c, const Token& verb_tok, Step& s) {
@@ -598,6 +651,11 @@ class Parser {
         }
         ++c.i;
       }
+    } else if (v == "state" || v == "inq" || v == "outq") {
+      // A query step: no system call of its own, the socket as it is now (its result
+      // is the `=> VALUE` that must follow, see expectation()).
+      q.call = KernelCall::Query;
+      query_verb_ = v;
     } else if (v == "pipe") {
       q.call = KernelCall::Pipe;
     } else if (v == "close-read-end") {
@@ -605,7 +663,7 @@ class Parser {
     } else {
       fail_at(verb_tok, "unknown step '" + v + "' for a kernel actor (expected connect, listen, accept, "
                         "write, send, read, recv, shutdown, close, linger, user_timeout, so_error, poll, "
-                        "pipe, close-read-end or wait)");
+                        "pipe, close-read-end, state, inq, outq or wait)");
     }
   }
 
@@ -638,10 +696,35 @@ class Parser {
       s.op = StepOp::PeerAck;
     } else if (v == "expect") {
       s.op = StepOp::PeerExpect;
-      const Token& f = next(c, "TCP flags as tcpdump writes them (., R, F., S., P.)");
+      const Token& f = next(c, "TCP flags as tcpdump writes them (., R, F., S., P.), 'none' or 'no FLAGS'");
+      if (f.kind == Token::Kind::Word && (f.text == "none" || f.text == "no")) {
+        // `expect none 200ms`, `expect no R 50ms`: nothing (with those flags) may arrive.
+        s.op = StepOp::PeerExpectNone;
+        if (f.text == "no") {
+          const Token& g = next(c, "the TCP flags that must not arrive (R, F, S, P, .)");
+          if (g.kind != Token::Kind::Word || g.text.find_first_not_of("FSRPUEW.") != std::string::npos)
+            fail_at(g, "expected the TCP flags that must not arrive (R, F, S, P, .), found " + found(g));
+          s.data = g.text;
+        }
+        const Token& d = next(c, "how long to wait, in milliseconds (e.g. 200ms)");
+        s.count = number(d, "how long to wait, in milliseconds (e.g. 200ms)", "ms");
+        if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "ms") ++c.i;
+        if (s.count < 1 || s.count > 10000) fail_at(d, "wait between 1 and 10000 ms for nothing to arrive");
+        return;
+      }
       if (f.kind != Token::Kind::Word || f.text.find_first_not_of("FSRPUEW.") != std::string::npos)
-        fail_at(f, "expected TCP flags as tcpdump writes them (., R, F., S., P.), found " + found(f));
+        fail_at(f, "expected TCP flags as tcpdump writes them (., R, F., S., P.), 'none' or 'no FLAGS', found " +
+                       found(f));
       s.data = f.text;
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text.rfind("seq=", 0) == 0) {
+        const Token& q = *c.peek();
+        const SeqPolicy p = seq_policy(q);
+        if (p.kind != SeqPolicy::Kind::Absolute && p.kind != SeqPolicy::Kind::Explicit)
+          fail_at(q, "an expected segment's seq is seq=abs:N (the raw number) or seq=N (from the sender's ISN), "
+                     "found " + found(q));
+        s.match_seq = p;
+        ++c.i;
+      }
     } else if (v == "autoack") {
       s.op = StepOp::PeerAutoAck;
       s.flag = on_off(c);
@@ -667,6 +750,14 @@ class Parser {
     n.col += 4;
     SeqPolicy p;
     if (v == "exact" || v == "rcv_nxt") return p;
+    if (v.rfind("abs:", 0) == 0) {
+      n.text = v.substr(4);
+      n.col += 4;
+      p.kind = SeqPolicy::Kind::Absolute;
+      p.value = number(n, "an absolute sequence number after seq=abs: (0 to 4294967295)");
+      if (p.value > 0xffffffffLL) fail_at(n, "a sequence number is 32 bits: 0 to 4294967295");
+      return p;
+    }
     if (v == "oow" || v == "out-of-window") {
       p.kind = SeqPolicy::Kind::OutOfWindow;
       return p;
@@ -680,7 +771,7 @@ class Parser {
     }
     n.text = v;
     p.kind = SeqPolicy::Kind::Explicit;
-    p.value = number(n, "seq=exact, seq=+N, seq=-N, seq=oow or seq=N");
+    p.value = number(n, "seq=exact, seq=+N, seq=-N, seq=oow, seq=N or seq=abs:N");
     return p;
   }
 
@@ -755,6 +846,7 @@ class Parser {
       fail_at(t, "expected a result after '=>' (a number, EOF, an errno like EPIPE [+SIGPIPE], "
                  "\"data\", POLL... events or 'killed by SIGPIPE'), found " + found(t));
     }
+    socket_clauses(c, e, call);
     for (size_t k = first; k < c.i; ++k)
       e.text += (e.text.empty() ? "" : " ") +
                 (c.t[k].kind == Token::Kind::String ? "\"" + printable(c.t[k].text) + "\"" : c.t[k].text);
@@ -796,6 +888,7 @@ class Parser {
   int middle_line_ = 0, middle_col_ = 0;  // where 'middle box' was declared (0: not)
   std::map<Role, Background> background_;
   std::optional<Block> block_;
+  std::string query_verb_;  // the query step being parsed: "state", "inq" or "outq"
 };
 
 }  // namespace

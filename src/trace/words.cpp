@@ -34,6 +34,7 @@ std::string SeqPolicy::str() const {
     case Kind::Offset: return "rcv_nxt" + std::string(value >= 0 ? "+" : "") + std::to_string(value);
     case Kind::OutOfWindow: return "out-of-window";
     case Kind::Explicit: return "=" + std::to_string(value);
+    case Kind::Absolute: return "abs:" + std::to_string(value);
   }
   return "";
 }

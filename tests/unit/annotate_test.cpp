@@ -615,7 +615,7 @@ TEST(Rules, WhichRulesYieldEconnresetOnARead) {
   for (const Rule* r : rules_yielding("ECONNRESET", CallOp::Read)) got.insert(r->name);
   const std::set<std::string> want = {"rst.accepted.established", "cause.no-socket",      "cause.listener-non-syn",
                                       "cause.close-unread-data",  "cause.linger-zero",    "cause.retransmission-storm",
-                                      "cause.abort",              "cause.injected"};
+                                      "cause.abort",              "cause.injected",       "abort.data-after-shut-rd"};
   EXPECT_EQ(got, want);
   // EPIPE on a write: the RST after a FIN, a local shutdown, the pipe, data after close...
   std::set<std::string> epipe;
@@ -679,7 +679,7 @@ TEST(TcpModel, RstAtRcvNxtMinusOneAfterAFinOnlyInCloseWaitLastAckAndClosing) {
     ASSERT_EQ(m.side(0).state, TcpState::TimeWait);
     const SegmentVerdict minus_one = m.on_segment(1, facts(RST, kS + 1, 0), 7);
     EXPECT_NE(minus_one.reaction, RstReaction::Accepted) << "TIME_WAIT takes no RST at rcv_nxt - 1: " << minus_one.why;
-    EXPECT_EQ(minus_one.rule, RuleId::RstOutsideWindow) << "below rcv_nxt: outside the window";
+    EXPECT_EQ(minus_one.rule, RuleId::RstIgnoredTimeWait) << "TIME_WAIT takes only an RST at rcv_nxt";
     EXPECT_EQ(m.side(0).state, TcpState::TimeWait);
     const SegmentVerdict exact = m.on_segment(1, facts(RST, kS + 2, 0), 8);
     EXPECT_EQ(exact.rule, RuleId::RstAcceptedTimeWait) << exact.why;
@@ -825,6 +825,7 @@ TEST(Annotate, AnnotationsCarryTheirRules) {
     const size_t fin = b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
     const size_t r = b.call("client", read_call(10), 0);
     const size_t ok = b.call("client", write_call("b"), 1);
+    b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 1);  // its byte on the wire (else write.not-on-wire)
     const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
     const Trace& t = b.done();
     EXPECT_EQ(rule_of(t, fin, "fin"), "fin.received");
@@ -1017,4 +1018,18 @@ TEST(Annotate, TheOtherRuleFamiliesByName) {
     EXPECT_EQ(m.side(0).last_change()->rule, RuleId::AssumedRefusedSyn);
     EXPECT_EQ(m.side(0).state, TcpState::SynSent);
   }
+}
+
+// A write accepted after the peer's FIN whose byte the capture never shows (Nagle held
+// it back and the RST purged the send queue): its words must not say it was sent.
+TEST(Annotate, AWriteWhoseBytesNeverReachedTheWireIsNotCalledSent) {
+  Build b;
+  b.handshake();
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  const size_t ok = b.call("client", write_call("b"), 1);
+  b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const Trace& t = b.done();
+  EXPECT_EQ(rule_of(t, ok, "call"), "write.not-on-wire");
+  EXPECT_NE(b.notes_of(ok).find("its bytes never reached the wire"), std::string::npos) << b.notes_of(ok);
+  EXPECT_EQ(b.notes_of(ok).find("accepted and sent"), std::string::npos) << b.notes_of(ok);
 }

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// The differential tester's parts (generator, checks) and the regression scenarios of
+// the mismatch classes it stands guard over (tests/data/difftest-regressions/): each runs
+// live on both links with its expectations met and no disagreement between what rstlab
+// says and what the kernel and the capture show.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "difftest/difftest.h"
+#include "rstlab/error.h"
+#include "rstlab/runner.h"
+#include "rstlab/scenario.h"
+#include "rstlab/wire.h"
+
+using namespace rstlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRegressions = fs::path(RSTLAB_TEST_DATA) / "difftest-regressions";
+
+}  // namespace
+
+TEST(DiffTestGenerator, SameSeedSameScenarioAndEveryOneParses) {
+  for (uint64_t seed = 1; seed <= 2000; ++seed) {
+    const auto a = difftest::generate(seed);
+    ASSERT_EQ(a.text, difftest::generate(seed).text) << "seed " << seed;
+    try {
+      parse_scenario(a.text, "seed.scn");
+    } catch (const InputError& e) {
+      FAIL() << "seed " << seed << ": " << e.what() << "\n" << a.text;
+    }
+    EXPECT_FALSE(difftest::step_lines(a.text).empty()) << a.text;
+  }
+  EXPECT_NE(difftest::generate(1).text, difftest::generate(2).text);
+}
+
+TEST(DiffTestGenerator, ShrinkingKeepsTheHeaderAndDropsSteps) {
+  const auto g = difftest::generate(7);
+  const size_t n = difftest::step_lines(g.text).size();
+  std::vector<bool> keep(n, false);
+  keep[0] = true;
+  const std::string shrunk = difftest::with_steps(g.text, keep);
+  EXPECT_EQ(difftest::step_lines(shrunk).size(), 1u);
+  EXPECT_NO_THROW(parse_scenario(shrunk, "shrunk.scn"));
+  EXPECT_NE(shrunk.find("scenario difftest-7"), std::string::npos);
+}
+
+TEST(DiffTestKnown, EveryEntryHasAKindAFragmentAndAReason) {
+  const auto known = difftest::load_known(fs::path(RSTLAB_TEST_DATA) / "difftest-known.txt");
+  for (const auto& k : known) {
+    EXPECT_TRUE(k.kind == "call" || k.kind == "first-observer" || k.kind == "challenge-ack" || k.kind == "wire" ||
+                k.kind == "stalled")
+        << k.kind;
+    EXPECT_GE(k.reason.size(), 20u) << "a reason, not a word: " << k.fragment;
+  }
+  const fs::path bad = fs::temp_directory_path() / ("difftest-known-" + std::to_string(getpid()));
+  std::ofstream(bad) << "call | only two parts\n";
+  EXPECT_THROW(difftest::load_known(bad.string()), InputError);
+  fs::remove(bad);
+}
+
+// The first observer, the challenge ACKs and the claims about the wire, checked from a
+// hand-made trace: a check that cannot fail proves nothing.
+TEST(DiffTestCheck, FindsAFirstObserverTheKernelContradicts) {
+  Trace t;
+  t.client.kind = "kernel";
+  t.server.kind = "kernel";
+  auto call = [&](const char* actor, CallOp op, int64_t ret, std::optional<int> err) {
+    SyscallEvent c;
+    c.actor = actor;
+    c.facts.op = op;
+    c.call = call_op_name(op);
+    c.ret = ret;
+    c.err = err;
+    Event e;
+    e.t_ns = static_cast<int64_t>(t.events.size() + 1);
+    e.body = c;
+    t.events.push_back(e);
+  };
+  call("client", CallOp::Write, -1, EPIPE);
+  call("server", CallOp::Read, 0, std::nullopt);
+  t.first_observer = FirstObserver{1, "server", "read", "EOF", "", std::nullopt};
+  auto found = difftest::check(t);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].kind, "first-observer");
+  t.first_observer->event = 0;
+  EXPECT_TRUE(difftest::check(t).empty());
+}
+
+class Regression : public ::testing::TestWithParam<std::tuple<std::string, LinkKind>> {};
+
+TEST_P(Regression, RunsWithoutMismatch) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const auto& [file, link] = GetParam();
+  const Scenario sc = load_scenario_file((kRegressions / file).string());
+  RunOptions opt;
+  opt.link = link;
+  const RunResult r = run_scenario(sc, opt);
+  for (const auto& f : r.trace.failures) ADD_FAILURE() << f;
+  for (const auto& m : difftest::check(r.trace)) ADD_FAILURE() << m.kind << ": " << m.text;
+  // Class 4: no RST anywhere, so no word of one.
+  bool rst_on_wire = false;
+  for (const auto& e : r.trace.events)
+    if (const auto* p = e.packet(); p && (p->flags & tcpflag::RST)) rst_on_wire = true;
+  if (!rst_on_wire) {
+    for (const auto& a : r.trace.annotations)
+      EXPECT_EQ(a.text.find("the reset"), std::string::npos) << "no RST was sent or received: " << a.text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Live, Regression,
+    ::testing::Combine(::testing::Values("first-observer-local-shutdown.scn", "challenge-ack-rate-limit.scn",
+                                         "nagle-purged-write.scn", "timeout-words.scn"),
+                       ::testing::Values(LinkKind::Veth, LinkKind::Tun)),
+    [](const auto& info) {
+      std::string n = std::get<0>(info.param);
+      n = n.substr(0, n.size() - 4) + "_" + link_name(std::get<1>(info.param));
+      for (char& c : n)
+        if (c == '-') c = '_';
+      return n;
+    });
