@@ -34,6 +34,9 @@ struct LineReading {
   std::string call_from;        ///< how the call is known: "" the wording, else what told it
   std::string what;             ///< this reading in one sentence
   std::vector<std::string> events;     ///< the TCP events that produce it (the kernel's rules)
+  /// The names of the model's rules that yield this result on this call (docs/rules.md),
+  /// the names `analyze --json` and trace.json carry in their `rule` fields.
+  std::vector<std::string> rules;
   std::vector<std::string> scenarios;  ///< catalogue names that reproduce it (`rstlab run NAME`)
   std::string capture;                 ///< what to look for in a capture (`rstlab analyze` columns)
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The TCP events behind a result, in words, from the rules docs/kernel-rules.md gives (and
-// the annotator applies). This is to be served by rules_yielding(result, call) of
-// rstlab/rules.h once that table lands: each sentence below is one rule's summary, and
-// "timer" and "local-close", which no kernel rule yields, stay here.
+// the annotator applies), written for a reader who has only a log line: they gather several
+// rules of the table (rstlab/rules.h) into one story per result and call, with the causes
+// behind them. explain.cpp names those rules beside these words (rules_yielding()); "timer"
+// and "local-close", which no kernel rule yields, have words only.
 #include "explain/events.h"
 
 namespace rstlab::detail {

@@ -10,6 +10,7 @@
 
 #include "explain/events.h"
 #include "explain/log_lines.h"
+#include "rstlab/rules.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace.h"
 #include "util/json_writer.h"
@@ -170,6 +171,28 @@ std::string reading_what(const std::string& result, CallOp call) {
   return "";
 }
 
+/// The rules of the model's table that yield `result` on `call`: a pipe's write is the
+/// pipe rule alone; a call the line does not name takes the read's and the write's.
+std::vector<std::string> rule_names_for(const std::string& result, CallOp call) {
+  std::vector<std::string> names;
+  auto add = [&](CallOp c, bool pipe_only) {
+    for (const Rule* r : rules_yielding(result, c)) {
+      const bool pipe_rule = r->id == RuleId::PipeNoReader;
+      if (pipe_rule != pipe_only) continue;
+      if (std::find(names.begin(), names.end(), r->name) == names.end()) names.push_back(r->name);
+    }
+  };
+  if (result.empty() || result == "timer" || result == "local-close") return names;
+  if (call == CallOp::Pipe) {
+    add(CallOp::Write, true);
+  } else if (call == CallOp::Other) {
+    add(CallOp::Read, false);
+    add(CallOp::Write, false);
+  } else {
+    add(call, false);
+  }
+  return names;
+}
 }  // namespace
 
 std::optional<LineExplanation> explain_line(std::string_view line) {
@@ -239,6 +262,7 @@ std::optional<LineExplanation> explain_line(std::string_view line) {
       }
     }
     out.events = detail::events_for(out.result, out.call);
+    out.rules = rule_names_for(out.result, out.call);
     out.scenarios = detail::scenarios_for(out.result, out.call);
     out.capture = capture_for(out.result, out.call);
     e.readings.push_back(std::move(out));
@@ -388,6 +412,11 @@ void render_reading(std::string& out, const LineReading& r, const std::string& p
     for (size_t k = 0; k < r.events.size(); ++k)
       out += wrap(pad + (k == 0 ? "events:    " : std::string(11, ' ')) + "- ", r.events[k], indent + 2);
   }
+  if (!r.rules.empty()) {
+    std::string names;
+    for (const auto& n : r.rules) names += (names.empty() ? "" : ", ") + n;
+    out += wrap(pad + "rules:     ", names + " (docs/rules.md)", indent);
+  }
   if (!r.scenarios.empty()) {
     size_t width = 0;
     for (const auto& s : r.scenarios) width = std::max(width, s.size());
@@ -447,6 +476,12 @@ std::string explanation_json(const LineExplanation& e, std::optional<uint64_t> n
   for (size_t k = 0; k < e.readings.size(); ++k)
     for (const auto& ev : e.readings[k].events)
       j.value(several ? "reading " + std::to_string(k + 1) + ": " + ev : ev);
+  j.end_array();
+  j.key("rules").begin_array();
+  std::set<std::string> named;
+  for (const auto& r : e.readings)
+    for (const auto& n : r.rules)
+      if (named.insert(n).second) j.value(n);
   j.end_array();
   j.key("scenarios").begin_array();
   std::set<std::string> seen;

@@ -4,12 +4,15 @@
 // JSON shape, and every scenario named being one the catalogue has.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "explain/events.h"
 #include "explain/log_lines.h"
 #include "rstlab/explain.h"
+#include "rstlab/rules.h"
 #include "rstlab/scenario.h"
 
 using namespace rstlab;
@@ -305,7 +308,7 @@ TEST(Explain, JsonHasTheIssuesShape) {
   const auto j = nlohmann::ordered_json::parse(line);
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"line", "ecosystem", "errno", "call", "side", "events", "scenarios",
+  EXPECT_EQ(keys, (std::vector<std::string>{"line", "ecosystem", "errno", "call", "side", "events", "rules", "scenarios",
                                             "explanation"}));
   EXPECT_EQ(j["errno"], "ECONNRESET");
   EXPECT_EQ(j["call"], "read");
@@ -381,4 +384,28 @@ TEST(Explain, NotesConcernTheLinesReadings) {
   ASSERT_EQ(pipe->notes.size(), 1u);
   EXPECT_NE(pipe->notes[0].find("SIGPIPE"), std::string::npos);
   EXPECT_TRUE(reset->notes.empty()) << reset->notes[0];
+}
+
+// Each reading names the model's rules behind its result (the names trace.json and
+// analyze --json carry), and only rules that exist.
+TEST(Explain, ReadingsNameTheRulesThatYieldTheirResult) {
+  const auto names = [](std::string_view line) {
+    const auto e = explain_line(line);
+    EXPECT_TRUE(e) << line;
+    return e ? e->readings.at(0).rules : std::vector<std::string>{};
+  };
+  const auto contains = [](const std::vector<std::string>& v, const char* n) {
+    return std::find(v.begin(), v.end(), n) != v.end();
+  };
+  const auto reset = names("read: connection reset by peer");
+  EXPECT_TRUE(contains(reset, "rst.accepted.established"));
+  EXPECT_FALSE(contains(reset, "rst.accepted.close-wait"));
+  const auto pipe = names("write: broken pipe");
+  EXPECT_TRUE(contains(pipe, "rst.accepted.close-wait"));
+  EXPECT_TRUE(contains(pipe, "write.epipe-shut"));
+  EXPECT_FALSE(contains(pipe, "pipe.no-reader")) << "a socket's write, not a pipe's";
+  EXPECT_TRUE(contains(names("connect: connection refused"), "rst.accepted.syn-sent"));
+  EXPECT_TRUE(names("context deadline exceeded").empty()) << "a timer: no kernel rule";
+  for (const auto& line : {"read: connection reset by peer", "write: broken pipe", "connect: connection refused"})
+    for (const auto& n : names(line)) EXPECT_NE(rule_by_name(n), RuleId::None) << n;
 }
