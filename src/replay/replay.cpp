@@ -129,6 +129,14 @@ class Writer {
   size_t steps_ = 0;
 };
 
+/// " (the file is cut short: ...)" when the capture ended early, "" otherwise: why it may
+/// hold less than it should.
+std::string cut_short(const AnalyzeStats& st) {
+  for (const auto& [what, n] : st.warnings)
+    if (what.rfind("file cut short", 0) == 0) return " (" + what + ")";
+  return "";
+}
+
 }  // namespace
 
 std::string WireUnit::str() const {
@@ -152,11 +160,11 @@ CapturedFlow choose_flow(const std::string& file, std::optional<uint64_t> flow) 
           if (!c.resets.empty() && c.ending != "refused") candidates.push_back(c);
         },
         options);
-    if (st.tcp == 0) throw InputError(file + ": no TCP segment in this capture: nothing to replay");
+    if (st.tcp == 0) throw InputError(file + ": no TCP segment in this capture: nothing to replay" + cut_short(st));
     if (candidates.empty())
-      throw InputError(file + ": none of its " + std::to_string(connections) +
-                       " connections holds an RST; choose one with --flow ID ('rstlab analyze " + file +
-                       " --all' numbers them)");
+      throw InputError(file + ": no connection of the " + std::to_string(connections) +
+                       " in it was reset after its handshake; choose one with --flow ID ('rstlab analyze " + file +
+                       " --all' numbers them)" + cut_short(st));
     if (candidates.size() > 1) {
       std::sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
       std::string list;
@@ -182,11 +190,11 @@ CapturedFlow choose_flow(const std::string& file, std::optional<uint64_t> flow) 
         }
       },
       options, &out.packets, &out.link_type);
-  if (st.tcp == 0) throw InputError(file + ": no TCP segment in this capture: nothing to replay");
+  if (st.tcp == 0) throw InputError(file + ": no TCP segment in this capture: nothing to replay" + cut_short(st));
   if (!found)
     throw InputError(file + ": no flow " + std::to_string(*flow) + " (it has " + std::to_string(connections) +
                      " connection" + (connections == 1 ? "" : "s") + "; 'rstlab analyze " + file +
-                     " --all' numbers them)");
+                     " --all' numbers them)" + cut_short(st));
   return out;
 }
 

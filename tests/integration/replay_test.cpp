@@ -6,7 +6,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "rstlab/capture.h"
 #include "rstlab/replay.h"
@@ -120,4 +127,93 @@ TEST_F(ReplayLive, InWindowStaysChallengedOutOfWindowStaysDropped) {
     EXPECT_EQ(challenge, std::string(name) == "challenge-ack");
     ASSERT_FALSE(r.replay.trace.first_observer) << "the RST must change nothing";
   }
+}
+
+// ---- the command: exit statuses, one-line errors, nothing half-written -----------
+
+namespace {
+
+struct Ran {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs `rstlab ARGS` through the shell (arguments are quoted by the caller).
+Ran run_rstlab(const std::string& args) {
+  const fs::path base = fs::temp_directory_path() / ("rstlab-replay-cli-" + std::to_string(::getpid()));
+  const std::string cmd = std::string(RSTLAB_BINARY) + " " + args + " >" + base.string() + ".out 2>" + base.string() + ".err";
+  Ran r;
+  const int s = std::system(cmd.c_str());
+  r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  r.out = slurp(base.string() + ".out");
+  r.err = slurp(base.string() + ".err");
+  fs::remove(base.string() + ".out");
+  fs::remove(base.string() + ".err");
+  return r;
+}
+
+const std::string kCaptures = std::string(RSTLAB_SOURCE_DIR) + "/captures/";
+
+}  // namespace
+
+TEST(ReplayCli, BadInputIsOneLineStatusTwoAndWritesNothing) {
+  const fs::path out = fs::temp_directory_path() / ("rstlab-replay-out-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const fs::path cut = fs::temp_directory_path() / ("rstlab-replay-cut-" + std::to_string(::getpid()) + ".pcap");
+  std::ofstream(cut, std::ios::binary) << slurp(kCaptures + "broken-pipe-veth.pcap").substr(0, 60);
+  const fs::path text = fs::temp_directory_path() / ("rstlab-replay-text-" + std::to_string(::getpid()) + ".pcap");
+  std::ofstream(text) << "not a capture\n";
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {kCaptures + "broken-pipe-veth.pcap --flow 9", "no flow 9 (it has 1 connection"},
+      {cut.string(), cut.string() + ":"},
+      {text.string(), text.string() + ":"},
+      {kCaptures + "connect-refused-veth.pcap --flow 1", "never completed its handshake"},
+      {kCaptures + "broken-pipe-veth.pcap --then read,frob", "--then: 'frob' is not a probe call"},
+      {kCaptures + "broken-pipe-veth.pcap --kernel middle", "--kernel"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args);
+    const Ran r = run_rstlab("replay " + c.args + " --out " + out.string());
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("rstlab: ", 0), 0u) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << "a bad input must leave no run folder";
+  }
+  fs::remove(cut);
+  fs::remove(text);
+}
+
+TEST(ReplayCli, FaithfulReplayWritesItsFolderAndTheEmittedScenarioRunsTheSame) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const fs::path out = fs::temp_directory_path() / ("rstlab-replay-ok-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const Ran r = run_rstlab("replay " + kCaptures + "reset-by-peer-veth.pcap --json --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["faithful"], true);
+  EXPECT_TRUE(j["divergence"].is_null());
+  EXPECT_EQ(j["flow"], 1);
+  EXPECT_EQ(j["first_observer"]["call"], "read");
+  const fs::path dir = j["dir"].get<std::string>();
+  for (const char* f : {"trace.json", "trace.txt", "capture.pcap", "original.pcap", "replay.scn", "index.html"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  // --emit-scenario writes the same scenario; `rstlab run` of it has the same first observer.
+  const fs::path scn = out / "flow.scn";
+  const Ran e = run_rstlab("replay " + kCaptures + "reset-by-peer-veth.pcap --emit-scenario " + scn.string());
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(slurp(scn), slurp(dir / "replay.scn"));
+  const Ran run = run_rstlab("run " + scn.string() + " --json --out " + out.string());
+  EXPECT_EQ(run.status, 0) << run.err << run.out;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["first_observer"], j["first_observer"]);
+  fs::remove_all(out);
 }
