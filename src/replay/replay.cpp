@@ -238,7 +238,10 @@ ReplayPlan plan_replay(const CapturedFlow& flow, const ReplayOptions& opt) {
                      "'connect-refused')");
   const bool handshake = syn[0] && syn[1];
   if (!handshake && !data)
-    throw InputError(flow.file + ": " + flow_name + " has no handshake and no data: nothing to replay");
+    throw InputError(flow.file + ": " + flow_name + " has no " + (syn[0] || syn[1] ? "complete " : "") +
+                     "handshake and no data: nothing to replay" +
+                     (syn[1] && !syn[0] ? " (only the server's segments are in the capture: taken in one direction?)"
+                                        : ""));
 
   ReplayPlan plan;
   // Each side's ISN: from its SYN, or (mid-stream) its first segment's seq less one.
