@@ -16,6 +16,7 @@
 #include "rstlab/analyze.h"
 #include "rstlab/capture.h"
 #include "rstlab/scenario.h"
+#include "rstlab/trace.h"
 #include "rstlab/vocabulary.h"
 
 namespace rstlab {
@@ -33,6 +34,12 @@ struct CapturedFlow {
 /// line) for a file that cannot be read, one without TCP, no such flow, no reset
 /// connection, or several of them (the message lists the candidates and their ids).
 CapturedFlow choose_flow(const std::string& file, std::optional<uint64_t> flow);
+
+/// Every connection of `file` that `choose_flow` would offer without --flow (one that
+/// holds an RST after its handshake), in order, from one pass of the analyzer and one
+/// read of the file (`--all-resets`). Throws InputError like choose_flow, and when there
+/// is none.
+std::vector<CapturedFlow> reset_flows(const std::string& file);
 
 /// How a replay is made.
 struct ReplayOptions {
@@ -54,9 +61,16 @@ std::vector<std::string> parse_probe_list(const std::string& list);
 struct ReplayPlan {
   std::string text;
   Scenario scenario;
+  /// The first probe step's index in scenario.steps (steps.size(): no probe).
+  size_t probe_step = 0;
   std::vector<std::string> notes;  ///< what was inferred or synthesised, in words
 };
 ReplayPlan plan_replay(const CapturedFlow& flow, const ReplayOptions& options);
+
+/// When the replay's first probe call began (its trace's SyscallEvent::t_start_ns): the
+/// segments from then on are the probes', which the capture cannot hold, and are left
+/// out of the comparison. INT64_MAX when no probe ran.
+int64_t probe_start_ns(const Trace& replay, const ReplayPlan& plan);
 
 /// One unit of comparison: a segment as the comparison sees it (relative numbers, the
 /// flags that matter), from the original or the replay.

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "rstlab/capture.h"
@@ -83,9 +84,13 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& a) {
   cmd->add_option("--link", a.link, "veth, tun or both")->check(CLI::IsMember({"veth", "tun", "both"}))->capture_default_str();
   cmd->add_option("--out", a.out, "Parent folder: each replay writes OUT/<name>/<link>/")->capture_default_str();
   cmd->add_flag("--json", a.json, "One JSON object per replay (JSON Lines), as 'run --json' plus faithful and divergence");
+  cmd->add_flag("--all-resets", a.all_resets,
+                "Replay every connection that holds an RST after its handshake, one after another in one lab")
+      ->excludes("--flow");
   cmd->add_option("--emit-scenario", a.emit,
                   "Write the inferred scenario (commented with the capture's frames) to this file (- for standard "
-                  "output) and stop: nothing runs, no root needed");
+                  "output) and stop: nothing runs, no root needed")
+      ->excludes("--all-resets");
   cmd->footer(
       "The side chosen by --kernel becomes a real kernel socket in the lab; its calls are inferred from\n"
       "its segments: data it sent -> writes of those sizes, data it acknowledged -> reads, its FIN ->\n"
@@ -104,13 +109,16 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& a) {
       "challenge ACK counts): 'faithful', or the first divergence and its likely reason.\n"
       "Each replay folder holds what a run writes (trace.txt, trace.json, capture.pcap(ng), diagrams,\n"
       "index.html) plus original.pcap (the flow cut out of FILE) and replay.scn (the scenario).\n"
+      "--all-resets: every connection with an RST, one line each and a summary; a flow that cannot\n"
+      "be replayed says why in its line and counts as not faithful.\n"
       "Examples:\n"
       "  rstlab analyze incident.pcap                        find the connection, then:\n"
       "  sudo rstlab replay incident.pcap --flow 3\n"
       "  sudo rstlab replay incident.pcap --flow 3 --kernel server --then write\n"
       "  rstlab replay incident.pcap --flow 3 --emit-scenario flow3.scn && sudo rstlab run flow3.scn\n"
+      "  sudo rstlab replay incident.pcap --all-resets --json | jq -c 'select(.faithful | not)'\n"
       "See docs/replay.md.\n"
-      "Exit status: 0 faithful, 1 diverged, 2 bad input (a file that is not a capture, no TCP, no such\n"
+      "Exit status: 0 faithful (every replay), 1 diverged, 2 bad input (a file that is not a capture, no TCP, no such\n"
       "--flow, several connections with an RST and no --flow - they are listed -, a flow with no\n"
       "handshake and no data, a bad option; nothing is written), 3 the lab could not be built or run\n"
       "(needs root), 4 an internal error (a bug: please report it).");
@@ -123,12 +131,25 @@ int run_replay(const ReplayArgs& a) {
   opt.then = parse_probe_list(a.then);
   opt.capture_timing = a.timing == "capture";
   // Everything about the input is checked before anything is written or built.
-  const CapturedFlow flow = choose_flow(a.file, a.flow);
-  const ReplayPlan plan = plan_replay(flow, opt);
+  std::vector<CapturedFlow> flows;
+  if (a.all_resets) flows = reset_flows(a.file);
+  else flows.push_back(choose_flow(a.file, a.flow));
+  std::vector<std::optional<ReplayPlan>> plans;
+  std::vector<std::string> unplayable(flows.size());
+  for (size_t k = 0; k < flows.size(); ++k) {
+    try {
+      plans.push_back(plan_replay(flows[k], opt));
+    } catch (const InputError& e) {
+      if (!a.all_resets) throw;
+      plans.emplace_back();  // --all-resets: said in its row, the others still run
+      unplayable[k] = e.what();
+    }
+  }
   if (!a.emit.empty()) {
-    if (a.emit == "-") std::fputs(plan.text.c_str(), stdout);
+    const std::string& text = plans[0]->text;
+    if (a.emit == "-") std::fputs(text.c_str(), stdout);
     else {
-      detail::write_file_atomic(a.emit, plan.text);
+      detail::write_file_atomic(a.emit, text);
       std::fprintf(stderr, "rstlab: wrote %s (run it: rstlab run %s)\n", a.emit.c_str(), a.emit.c_str());
     }
     return kExitOk;
@@ -138,39 +159,73 @@ int run_replay(const ReplayArgs& a) {
   if (a.link == "both") links = {LinkKind::Veth, LinkKind::Tun};
   else links = {parse_link(a.link)};
 
-  const std::vector<WireUnit> original = wire_units(flow.link_type, flow.packets, flow.report.a);
-  LabCache labs;
-  bool all_faithful = true;
+  LabCache labs;  // one lab per link for every replay of this command
+  size_t replays = 0, faithful = 0;
+  const bool single = flows.size() == 1 && links.size() == 1 && !a.json;
   const bool tty = ::isatty(STDOUT_FILENO);
-  for (LinkKind link : links) {
-    RunOptions ro;
-    ro.link = link;
-    RunResult r = run_scenario(plan.scenario, ro, labs);
-    const std::vector<WireUnit> replayed =
-        wire_units(r.link_type, r.packets, r.trace.client.endpoint, flow.report.mid_stream);
-    const ReplayVerdict v = compare_units(original, replayed, opt.kernel);
-    all_faithful &= v.faithful;
-    r.trace.story += std::string(" Comparison with the original: ") +
-                     (v.faithful ? "faithful (" + std::to_string(v.compared) + " segments)." : "diverged " + v.divergence + ".");
-    const std::string dir = write_run_folder(a.out, r);
-    write_pcap(dir + "/original.pcap", flow.link_type, flow.packets);
-    detail::write_file_atomic(dir + "/replay.scn", plan.text);
-    if (a.json) {
-      std::cout << replay_json(r, dir, flow, a, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                << std::endl;
+  for (size_t k = 0; k < flows.size(); ++k) {
+    const CapturedFlow& flow = flows[k];
+    if (!plans[k]) {
+      ++replays;
+      if (a.json)
+        std::cout << nlohmann::ordered_json{{"file", flow.file}, {"flow", flow.report.id}, {"faithful", false},
+                                            {"divergence", nullptr}, {"error", unplayable[k]}}
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << std::endl;
+      else
+        std::printf("flow %llu: not replayed: %s\n", static_cast<unsigned long long>(flow.report.id),
+                    unplayable[k].c_str());
       continue;
     }
-    if (links.size() == 1) std::fputs(render_text(r.trace, tty).c_str(), stdout);
-    std::printf("\nreplay of %s flow %llu (%s): %s\n", flow.file.c_str(),
-                static_cast<unsigned long long>(flow.report.id), link_name(link),
-                v.faithful ? ("faithful: " + std::to_string(v.compared) + " segments as in the capture").c_str()
-                           : ("diverged " + v.divergence).c_str());
-    for (const std::string& n : plan.notes) std::printf("  inferred: %s\n", n.c_str());
-    std::printf("wrote %s/: trace.txt, trace.json, capture.pcap(ng), original.pcap, replay.scn, diagrams, index.html\n",
-                dir.c_str());
+    const ReplayPlan& plan = *plans[k];
+    const std::vector<WireUnit> original = wire_units(flow.link_type, flow.packets, flow.report.a);
+    for (LinkKind link : links) {
+      RunOptions ro;
+      ro.link = link;
+      RunResult r = run_scenario(plan.scenario, ro, labs);
+      // The probes' own segments come after the capture's story: not compared.
+      const int64_t probes = probe_start_ns(r.trace, plan);
+      std::vector<CapturedPacket> exchange;
+      for (const CapturedPacket& p : r.packets)
+        if (p.t_ns < probes) exchange.push_back(p);
+      const std::vector<WireUnit> replayed =
+          wire_units(r.link_type, exchange, r.trace.client.endpoint, flow.report.mid_stream);
+      const ReplayVerdict v = compare_units(original, replayed, opt.kernel);
+      ++replays;
+      faithful += v.faithful ? 1 : 0;
+      r.trace.story += std::string(" Comparison with the original: ") +
+                       (v.faithful ? "faithful (" + std::to_string(v.compared) + " segments)."
+                                   : "diverged " + v.divergence + ".");
+      const std::string dir = write_run_folder(a.out, r);
+      write_pcap(dir + "/original.pcap", flow.link_type, flow.packets);
+      detail::write_file_atomic(dir + "/replay.scn", plan.text);
+      if (a.json) {
+        std::cout << replay_json(r, dir, flow, a, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << std::endl;
+        continue;
+      }
+      if (single) std::fputs(render_text(r.trace, tty).c_str(), stdout);
+      const std::string fo = r.trace.first_observer
+                                 ? r.trace.first_observer->actor + " " + r.trace.first_observer->call + " -> " +
+                                       r.trace.first_observer->result
+                                 : "no call observed the reset";
+      std::printf("%sreplay of %s flow %llu (%s): %s%s\n", single ? "\n" : "", flow.file.c_str(),
+                  static_cast<unsigned long long>(flow.report.id), link_name(link),
+                  v.faithful ? ("faithful: " + std::to_string(v.compared) + " segments as in the capture").c_str()
+                             : ("diverged " + v.divergence).c_str(),
+                  single ? "" : ("; first observer: " + fo).c_str());
+      if (!single) continue;
+      for (const std::string& n : plan.notes) std::printf("  inferred: %s\n", n.c_str());
+      std::printf("wrote %s/: trace.txt, trace.json, capture.pcap(ng), original.pcap, replay.scn, diagrams, "
+                  "index.html\n",
+                  dir.c_str());
+    }
   }
-  write_index(a.out);
-  return all_faithful ? kExitOk : kExitFailed;
+  const std::string index = write_index(a.out);
+  if (!single && !a.json)
+    std::printf("\n%zu replay%s, %zu faithful. Report: %s\n", replays, replays == 1 ? "" : "s", faithful,
+                index.c_str());
+  return faithful == replays ? kExitOk : kExitFailed;
 }
 
 }  // namespace rstlab

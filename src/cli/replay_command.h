@@ -22,6 +22,7 @@ struct ReplayArgs {
   std::string out = "out";
   bool json = false;
   std::string emit;  ///< --emit-scenario FILE ("-": standard output)
+  bool all_resets = false;
 };
 
 /// Adds `rstlab replay` to `app`, its options bound to `args`.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <climits>
 #include <map>
 
 #include "rstlab/error.h"
@@ -196,6 +197,55 @@ CapturedFlow choose_flow(const std::string& file, std::optional<uint64_t> flow) 
                      " connection" + (connections == 1 ? "" : "s") + "; 'rstlab analyze " + file +
                      " --all' numbers them)" + cut_short(st));
   return out;
+}
+
+std::vector<CapturedFlow> reset_flows(const std::string& file) {
+  AnalyzeOptions options;
+  options.words = false;
+  std::vector<CapturedFlow> flows;
+  uint64_t connections = 0;
+  const AnalyzeStats st = analyze_file(
+      file,
+      [&](const ConnectionReport& c) {
+        ++connections;
+        if (c.resets.empty() || c.ending == "refused") return;
+        CapturedFlow f;
+        f.file = file;
+        f.report = c;
+        flows.push_back(std::move(f));
+      },
+      options);
+  if (st.tcp == 0) throw InputError(file + ": no TCP segment in this capture: nothing to replay" + cut_short(st));
+  if (flows.empty())
+    throw InputError(file + ": no connection of the " + std::to_string(connections) +
+                     " in it was reset after its handshake: nothing to replay" + cut_short(st));
+  std::sort(flows.begin(), flows.end(), [](const auto& x, const auto& y) { return x.report.id < y.report.id; });
+  // One read of the file: each packet goes to the flow with its two endpoints whose
+  // frames span it (a port pair reused later in the capture is another flow).
+  std::map<std::pair<Endpoint, Endpoint>, std::vector<size_t>> by_ends;
+  for (size_t k = 0; k < flows.size(); ++k) {
+    const auto& r = flows[k].report;
+    by_ends[std::minmax(r.a, r.b)].push_back(k);
+  }
+  int link_type = 0;
+  std::vector<CapturedPacket> packets = read_capture(file, link_type);
+  for (size_t k = 0; k < packets.size(); ++k) {
+    CapturedPacket& p = packets[k];
+    if (!p.frame) p.frame = k + 1;
+    TcpSegment t;
+    if (decode_tcp(link_type, p.data.data(), p.data.size(), t, false) != DecodeStatus::Ok) continue;
+    const auto it = by_ends.find(std::minmax(t.src, t.dst));
+    if (it == by_ends.end()) continue;
+    for (size_t f : it->second) {
+      const auto& r = flows[f].report;
+      if (p.frame >= r.first_frame && p.frame <= r.last_frame) {
+        flows[f].packets.push_back(std::move(p));
+        break;
+      }
+    }
+  }
+  for (CapturedFlow& f : flows) f.link_type = link_type;
+  return flows;
 }
 
 std::vector<std::string> parse_probe_list(const std::string& list) {
@@ -483,7 +533,22 @@ ReplayPlan plan_replay(const CapturedFlow& flow, const ReplayOptions& opt) {
 
   plan.text = w.text();
   plan.scenario = parse_scenario(plan.text, name + ".scn");
+  // The probes are the last steps (after them only notes): count them back from the end.
+  plan.probe_step = plan.scenario.steps.size();
+  if (!k_closed && !k_aborted) {
+    size_t probes = 0;
+    for (size_t k = plan.scenario.steps.size(); k-- > 0 && probes < opt.then.size();)
+      if (plan.scenario.steps[k].op == StepOp::Call) plan.probe_step = k, ++probes;
+  }
   return plan;
+}
+
+int64_t probe_start_ns(const Trace& replay, const ReplayPlan& plan) {
+  if (plan.probe_step >= plan.scenario.steps.size()) return INT64_MAX;
+  const std::string& where = plan.scenario.steps[plan.probe_step].where;
+  for (const Event& e : replay.events)
+    if (const SyscallEvent* c = e.syscall(); c && e.line == where) return c->t_start_ns;
+  return INT64_MAX;
 }
 
 std::vector<WireUnit> wire_units(int link_type, const std::vector<CapturedPacket>& packets, const Endpoint& client,

@@ -227,3 +227,25 @@ TEST(Replay, CaptureTimingKeepsTheGapsBetweenSteps) {
   EXPECT_EQ(fast.text.find("\nafter "), std::string::npos) << fast.text;
   fs::remove(p);
 }
+
+TEST(Replay, ResetFlowsCutsEveryResetConnectionOutInOneRead) {
+  const fs::path p = fs::temp_directory_path() / "rstlab-replay-test-all.pcap";
+  const std::string cmd = std::string(RSTLAB_GEN_CAPTURE) + " --packets 3000 --seed 3 --out " + p.string() + " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::vector<CapturedFlow> flows = reset_flows(p.string());
+  ASSERT_GT(flows.size(), 10u);
+  for (const CapturedFlow& f : flows) {
+    SCOPED_TRACE(f.report.id);
+    EXPECT_FALSE(f.report.resets.empty());
+    EXPECT_EQ(f.packets.size(), f.report.packets);  // every packet of it, none of another
+    EXPECT_EQ(f.packets.front().frame, f.report.first_frame);
+    EXPECT_EQ(f.packets.back().frame, f.report.last_frame);
+    // The same flow, cut out by choose_flow, holds the same frames.
+    if (&f == &flows[flows.size() / 2]) {
+      const CapturedFlow one = choose_flow(p.string(), f.report.id);
+      ASSERT_EQ(one.packets.size(), f.packets.size());
+      for (size_t k = 0; k < f.packets.size(); ++k) EXPECT_EQ(one.packets[k].frame, f.packets[k].frame);
+    }
+  }
+  fs::remove(p);
+}
