@@ -413,7 +413,8 @@ ReplayPlan plan_replay(const CapturedFlow& flow, const ReplayOptions& opt) {
         else if (t.checksum == TcpSegment::Checksum::Offload)
           why += "; its checksum was offload-pending (valid on the wire): sent with a correct one";
         w.step(step, why, after(s));
-        k_got_end |= off == 0;  // an exact RST ends it; others may be dropped or challenged
+        // An exact RST with a good checksum ends it; others may be dropped or challenged.
+        k_got_end |= off == 0 && t.checksum != TcpSegment::Checksum::Bad;
         continue;
       }
       if (t.payload_len > 0) {
