@@ -88,11 +88,11 @@ _rstlab() {
         return 0
       fi
       case $cmd:$prev in
-        run:--out | course:--out | course:--from)
+        run:--out | course:--out | course:--from | replay:--out)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -d -- "$cur")
           ;;
-        diagram:-o | diagram:--output | analyze:--svg | analyze:--mermaid | analyze:--plantuml | analyze:--html | explain:--file)
+        diagram:-o | diagram:--output | analyze:--svg | analyze:--mermaid | analyze:--plantuml | analyze:--html | explain:--file | replay:--emit-scenario)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -f -- "$cur")
           ;;
@@ -119,6 +119,7 @@ _rstlab() {
       ;;
     diagram) _rstlab_files '*.json' ;;
     analyze) _rstlab_files '*.pcap' '*.pcapng' '*.cap' '*.pcap[0-9]*' '*.pcapng[0-9]*' ;;
+    replay) _rstlab_files '*.pcap' '*.pcapng' '*.cap' ;;
     explain) ;;  # a log line, typed or pasted in quotes: nothing to offer
     *) ;;
   esac

@@ -99,7 +99,7 @@ class Peer {
   bool listening_ = false, syn_sent_ = false, established_ = false;
   bool fin_sent_ = false, app_closed_ = false, reset_ = false;
   bool auto_ack_ = true, closed_socket_rst_ = true, answer_syn_ = true;
-  uint32_t iss_ = 1000000000u;  // fixed: identical absolute numbers on every run
+  uint32_t iss_ = 1000000000u;  // fixed (unless offered: `isn=N`): identical absolute numbers on every run
   uint32_t snd_nxt_ = 0, snd_una_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;
   PeerOffer offer_;

@@ -34,6 +34,9 @@ struct PeerOffer {
   std::optional<uint8_t> wscale;  ///< `wscale=N` (0-14)
   bool sack_permitted = false;    ///< `sackok`
   bool timestamps = false;        ///< `ts`
+  /// `isn=N`: the peer's initial sequence number (a replay keeps the captured one);
+  /// unset, a fixed 1000000000, so every run shows the same absolute numbers.
+  std::optional<uint32_t> isn;
   /// As written on the declaration: "wscale=7 sackok ts" ("" for the defaults).
   std::string str() const;
 };
@@ -88,14 +91,17 @@ enum class StepOp {
   // The middle actor (`middle box`): segments injected toward `target`.
   MiddleRst,        ///< RST (`seq`, `with_ack`)
   MiddleFin,        ///< FIN|ACK (`seq`)
+  /// `ACTOR note "TEXT"`: no action, a line in the trace (a replay says there what it
+  /// inferred, e.g. "close() or shutdown(): the capture cannot tell")
+  Note,
 };
 
 struct Step {
   Role actor = Role::Client;
   StepOp op = StepOp::Call;
   CallRequest call;        ///< for StepOp::Call (endpoints filled in by the runner)
-  int64_t count = 0;       ///< PeerRecv
-  std::string data;        ///< PeerSend payload / PeerExpect flags
+  int64_t count = 0;       ///< PeerRecv; PeerSend `N bytes`
+  std::string data;        ///< PeerSend payload (empty: `count` filler bytes) / PeerExpect flags / Note text
   SeqPolicy seq;           ///< PeerRst
   /// PeerExpect: the segment's sequence number must be this (Absolute, or Explicit:
   /// relative to the sender's ISN as tcpdump prints it)

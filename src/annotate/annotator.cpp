@@ -249,6 +249,7 @@ class Annotator {
   }
 
   void on_action(const ActionEvent& a, size_t i) {
+    if (a.action == "note") return;  // words only: it neither sends nor calls
     if (a.actor == "middle") {
       last_middle_action_ = i;
       return;

@@ -15,6 +15,7 @@ constexpr uint32_t kOutOfWindow = 1u << 30;
 
 Peer::Peer(PeerLink& link, Endpoint self, PeerOffer offer)
     : link_(link), self_(std::move(self)), offer_(offer) {
+  if (offer.isn) iss_ = *offer.isn;
   snd_nxt_ = snd_una_ = iss_;
 }
 

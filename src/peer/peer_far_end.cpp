@@ -53,7 +53,8 @@ class CraftedPeer final : public FarEnd {
       case StepOp::Call:
       case StepOp::Wait:
       case StepOp::MiddleRst:
-      case StepOp::MiddleFin: return false;
+      case StepOp::MiddleFin:
+      case StepOp::Note: return false;
     }
     return false;
   }
@@ -82,7 +83,10 @@ class CraftedPeer final : public FarEnd {
                now_ns());
         break;
       }
-      case StepOp::PeerSend: action("send", p.send_data(step.data), t); break;
+      case StepOp::PeerSend:
+        // `send N bytes`: filler of that length (a replay's payload cut by the snap length).
+        action("send", p.send_data(step.data.empty() ? std::string(static_cast<size_t>(step.count), 'x') : step.data), t);
+        break;
       case StepOp::PeerFin: action("fin", p.send_fin(), t); break;
       case StepOp::PeerClose: action("close", p.close(), t); break;
       case StepOp::PeerRst: action("rst", p.send_rst(step.seq, step.with_ack, step.bad_checksum), t); break;
@@ -156,7 +160,8 @@ class CraftedPeer final : public FarEnd {
       case StepOp::Call:
       case StepOp::Wait:
       case StepOp::MiddleRst:
-      case StepOp::MiddleFin: return host.fail(step, "not a step of the crafted peer");
+      case StepOp::MiddleFin:
+      case StepOp::Note: return host.fail(step, "not a step of the crafted peer");
     }
     expect_from_ = mark;
     host.settle();

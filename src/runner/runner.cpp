@@ -258,6 +258,7 @@ class LiveRun final : public FarEndHost {
 
   void run_step(const Step& step) {
     if (step.after_ms > 0) wait_for([] { return false; }, std::chrono::milliseconds(step.after_ms));
+    if (step.op == StepOp::Note) return add_action(role_name(step.actor), "note", step.data, now_ns(), &step);
     if (step.actor == Role::Middle) return run_middle_step(step);
     const int i = side_of(step.actor);
     if (step.op == StepOp::Call || step.op == StepOp::Wait) {

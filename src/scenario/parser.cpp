@@ -399,7 +399,13 @@ class Parser {
     else if (w.rfind("wscale=", 0) == 0) offer.wscale = static_cast<uint8_t>(value(7, 0, 14, "a window scale"));
     else if (w == "sackok") offer.sack_permitted = true;
     else if (w == "ts") offer.timestamps = true;
-    else
+    else if (w.rfind("isn=", 0) == 0) {
+      const std::string v = w.substr(4);
+      if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoull(v) > 0xffffffffULL)
+        fail(opt.col + 4, "expected an initial sequence number from 0 to 4294967295, found '" + v + "'");
+      offer.isn = static_cast<uint32_t>(std::stoull(v));
+    } else
       fail_at(opt, "unexpected " + found(opt) + " (the peer takes the options of its SYN: mss=N, wscale=N, sackok, ts)");
   }
 
@@ -474,7 +480,13 @@ class Parser {
     if (verb_tok.kind != Token::Kind::Word) fail_at(verb_tok, "expected a step, found " + found(verb_tok));
     const std::string verb = verb_tok.text;
     const size_t text_from = c.i - 1;
-    if (verb == "wait") {
+    if (verb == "note") {
+      // Words for the trace, no action: what a replay inferred, and why.
+      s.op = StepOp::Note;
+      s.data = string_arg(c, "the note's text");
+      if (c.peek() && (c.peek()->kind == Token::Kind::Amp || c.peek()->kind == Token::Kind::Arrow))
+        fail_at(*c.peek(), "a note takes no '&' and no '=>': it only adds its text to the trace");
+    } else if (verb == "wait") {
       s.op = StepOp::Wait;
       auto it = background_.find(s.actor);
       if (it == background_.end())
@@ -676,8 +688,18 @@ class Parser {
       s.count = number(c, "the number of bytes to receive");
     } else if (v == "send") {
       s.op = StepOp::PeerSend;
-      s.data = string_arg(c, "the data to send");
-      if (s.data.empty() || s.data.size() > 1400) fail(c.t[c.i - 1].col, "the peer sends 1 to 1400 bytes per segment");
+      const Token& d = next(c, "the data to send: \"text\" or N bytes");
+      if (d.kind == Token::Kind::String) {
+        s.data = d.text;
+      } else {
+        // `send N bytes`: N filler bytes (what a replay sends where the snap length cut them).
+        s.count = number(d, "the data to send: \"text\" or N bytes");
+        const Token& unit = next(c, "'bytes'");
+        if (unit.kind != Token::Kind::Word || unit.text != "bytes")
+          fail_at(unit, "expected 'bytes' after the count, found " + found(unit));
+      }
+      const size_t n = d.kind == Token::Kind::String ? s.data.size() : static_cast<size_t>(s.count);
+      if (n == 0 || n > 1400) fail(d.col, "the peer sends 1 to 1400 bytes per segment");
     } else if (v == "fin") {
       s.op = StepOp::PeerFin;
     } else if (v == "close") {

@@ -55,6 +55,7 @@ std::string PeerOffer::str() const {
   if (wscale) add("wscale=" + std::to_string(*wscale));
   if (sack_permitted) add("sackok");
   if (timestamps) add("ts");
+  if (isn) add("isn=" + std::to_string(*isn));
   return out;
 }
 

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+// rstlab replay, live: a run's own capture replayed against a kernel socket gives the same
+// segments (faithful) and the same first observer with the same errno; kernel-against-
+// kernel captures replayed from either side agree with what the kernel actors saw; an
+// in-window RST stays challenged and an out-of-window one stays dropped.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "rstlab/capture.h"
+#include "rstlab/replay.h"
+#include "rstlab/runner.h"
+
+using namespace rstlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The replay's packets before its first probe call (the probes' are not compared).
+std::vector<CapturedPacket> exchange(const RunResult& r, const ReplayPlan& plan) {
+  const int64_t probes = probe_start_ns(r.trace, plan);
+  std::vector<CapturedPacket> out;
+  for (const CapturedPacket& p : r.packets)
+    if (p.t_ns < probes) out.push_back(p);
+  return out;
+}
+
+/// The probe that repeats an observer's call ("write" -> write, "getsockopt" -> so_error).
+std::string probe_for(const std::string& call) {
+  if (call == "read" || call == "recv") return "read";
+  if (call == "getsockopt" || call == "so_error") return "so_error";
+  if (call == "poll") return "poll";
+  return "write";
+}
+
+std::string errno_part(const std::string& result) { return result.substr(0, result.find(' ')); }
+
+struct Replayed {
+  RunResult original, replay;
+  ReplayPlan plan;
+  ReplayVerdict verdict;
+};
+
+/// Runs `sc`, writes its capture to a file, replays it with `kernel` as the kernel side
+/// and `then` as the probes (empty: the original first observer's call).
+Replayed round_trip(const Scenario& sc, Role kernel, std::vector<std::string> then, LabCache& labs,
+                    LinkKind link = LinkKind::Veth) {
+  Replayed out;
+  RunOptions ro;
+  ro.link = link;
+  out.original = run_scenario(sc, ro, labs);
+  const fs::path file = fs::temp_directory_path() / ("rstlab-replay-live-" + std::to_string(::getpid()) + ".pcap");
+  write_pcap(file.string(), out.original.link_type, out.original.packets);
+  const CapturedFlow flow = choose_flow(file.string(), 1);
+  fs::remove(file);
+  ReplayOptions o;
+  o.kernel = kernel;
+  if (then.empty() && out.original.trace.first_observer) then = {probe_for(out.original.trace.first_observer->call)};
+  if (!then.empty()) o.then = then;
+  out.plan = plan_replay(flow, o);
+  out.replay = run_scenario(out.plan.scenario, ro, labs);
+  out.verdict = compare_units(wire_units(flow.link_type, flow.packets, flow.report.a),
+                              wire_units(out.replay.link_type, exchange(out.replay, out.plan),
+                                         out.replay.trace.client.endpoint),
+                              kernel);
+  return out;
+}
+
+class ReplayLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  }
+  LabCache labs_;
+};
+
+}  // namespace
+
+// A representative set of the catalogue, crafted peer and two kernels: the replay's
+// segments are the run's, and the first observer is the same call with the same errno.
+TEST_F(ReplayLive, CatalogueRoundTripSameSegmentsSameFirstObserver) {
+  for (const char* name : {"broken-pipe", "reset-by-peer", "reset-by-peer-kernel", "linger-zero",
+                           "rst-after-fin-write", "broken-pipe-ipv6", "rst-idle-read", "queued-data-first",
+                           "bad-checksum-rst"}) {
+    SCOPED_TRACE(name);
+    const Scenario& sc = find_scenario(name);
+    const Role kernel = sc.client.kind == ActorKind::Kernel ? Role::Client : Role::Server;
+    const Replayed r = round_trip(sc, kernel, {}, labs_);
+    EXPECT_TRUE(r.verdict.faithful) << r.verdict.divergence << "\n" << r.plan.text;
+    EXPECT_TRUE(r.replay.trace.passed()) << r.replay.trace.failures.front();
+    const auto& a = r.original.trace.first_observer;
+    const auto& b = r.replay.trace.first_observer;
+    if (!a) {  // nothing observed a reset (a dropped RST): nothing may in the replay either
+      EXPECT_FALSE(b) << b->result;
+      continue;
+    }
+    ASSERT_TRUE(b) << r.plan.text;
+    EXPECT_EQ(a->actor, b->actor);
+    EXPECT_EQ(probe_for(a->call), probe_for(b->call));
+    EXPECT_EQ(errno_part(a->result), errno_part(b->result)) << a->result << " vs " << b->result;
+  }
+}
+
+// Kernel against kernel: the server aborts (linger 0). Replayed with the client as the
+// kernel, --then read gets ECONNRESET as the original client's read did; --then write
+// gets it too (the first call after the RST takes the error, whichever it is).
+TEST_F(ReplayLive, KernelCapturesReplayedFromEitherSide) {
+  const Scenario& sc = find_scenario("reset-by-peer-kernel");
+  for (const char* probe : {"read", "write"}) {
+    SCOPED_TRACE(probe);
+    const Replayed r = round_trip(sc, Role::Client, {probe}, labs_);
+    EXPECT_TRUE(r.verdict.faithful) << r.verdict.divergence;
+    ASSERT_TRUE(r.replay.trace.first_observer) << r.plan.text;
+    EXPECT_EQ(r.replay.trace.first_observer->actor, "client");
+    EXPECT_EQ(errno_part(r.replay.trace.first_observer->result), "ECONNRESET");
+  }
+  // The server as the kernel: its abort is re-enacted by a call (SO_LINGER {1,0} and
+  // close), and the replay's RST is the original's, segment for segment.
+  const Replayed s = round_trip(sc, Role::Server, {"read"}, labs_);
+  EXPECT_TRUE(s.verdict.faithful) << s.verdict.divergence << "\n" << s.plan.text;
+  EXPECT_NE(s.plan.text.find("server close => 0"), std::string::npos) << s.plan.text;
+}
+
+// RSTs keep their place: in the window they are answered with a challenge ACK and
+// change nothing, out of the window they are dropped silently - after rebasing too.
+TEST_F(ReplayLive, InWindowStaysChallengedOutOfWindowStaysDropped) {
+  for (const char* name : {"challenge-ack", "out-of-window-rst"}) {
+    SCOPED_TRACE(name);
+    const Replayed r = round_trip(find_scenario(name), Role::Client, {"so_error"}, labs_);
+    EXPECT_TRUE(r.verdict.faithful) << r.verdict.divergence << "\n" << r.plan.text;
+    bool challenge = false;
+    for (const Annotation& a : r.replay.trace.annotations) challenge |= a.kind == "challenge-ack";
+    EXPECT_EQ(challenge, std::string(name) == "challenge-ack");
+    ASSERT_FALSE(r.replay.trace.first_observer) << "the RST must change nothing";
+  }
+}
+
+// ---- the command: exit statuses, one-line errors, nothing half-written -----------
+
+namespace {
+
+struct Ran {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs `rstlab ARGS` through the shell (arguments are quoted by the caller).
+Ran run_rstlab(const std::string& args) {
+  const fs::path base = fs::temp_directory_path() / ("rstlab-replay-cli-" + std::to_string(::getpid()));
+  const std::string cmd = std::string(RSTLAB_BINARY) + " " + args + " >" + base.string() + ".out 2>" + base.string() + ".err";
+  Ran r;
+  const int s = std::system(cmd.c_str());
+  r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  r.out = slurp(base.string() + ".out");
+  r.err = slurp(base.string() + ".err");
+  fs::remove(base.string() + ".out");
+  fs::remove(base.string() + ".err");
+  return r;
+}
+
+const std::string kCaptures = std::string(RSTLAB_SOURCE_DIR) + "/captures/";
+
+}  // namespace
+
+TEST(ReplayCli, BadInputIsOneLineStatusTwoAndWritesNothing) {
+  const fs::path out = fs::temp_directory_path() / ("rstlab-replay-out-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const fs::path cut = fs::temp_directory_path() / ("rstlab-replay-cut-" + std::to_string(::getpid()) + ".pcap");
+  std::ofstream(cut, std::ios::binary) << slurp(kCaptures + "broken-pipe-veth.pcap").substr(0, 60);
+  const fs::path text = fs::temp_directory_path() / ("rstlab-replay-text-" + std::to_string(::getpid()) + ".pcap");
+  std::ofstream(text) << "not a capture\n";
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {kCaptures + "broken-pipe-veth.pcap --flow 9", "no flow 9 (it has 1 connection"},
+      {cut.string(), cut.string() + ":"},
+      {text.string(), text.string() + ":"},
+      {kCaptures + "connect-refused-veth.pcap --flow 1", "never completed its handshake"},
+      {kCaptures + "broken-pipe-veth.pcap --then read,frob", "--then: 'frob' is not a probe call"},
+      {kCaptures + "broken-pipe-veth.pcap --kernel middle", "--kernel"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args);
+    const Ran r = run_rstlab("replay " + c.args + " --out " + out.string());
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("rstlab: ", 0), 0u) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << "a bad input must leave no run folder";
+  }
+  fs::remove(cut);
+  fs::remove(text);
+}
+
+TEST(ReplayCli, FaithfulReplayWritesItsFolderAndTheEmittedScenarioRunsTheSame) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const fs::path out = fs::temp_directory_path() / ("rstlab-replay-ok-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const Ran r = run_rstlab("replay " + kCaptures + "reset-by-peer-veth.pcap --json --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["faithful"], true);
+  EXPECT_TRUE(j["divergence"].is_null());
+  EXPECT_EQ(j["flow"], 1);
+  EXPECT_EQ(j["first_observer"]["call"], "read");
+  const fs::path dir = j["dir"].get<std::string>();
+  for (const char* f : {"trace.json", "trace.txt", "capture.pcap", "original.pcap", "replay.scn", "index.html"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  // --emit-scenario writes the same scenario; `rstlab run` of it has the same first observer.
+  const fs::path scn = out / "flow.scn";
+  const Ran e = run_rstlab("replay " + kCaptures + "reset-by-peer-veth.pcap --emit-scenario " + scn.string());
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(slurp(scn), slurp(dir / "replay.scn"));
+  const Ran run = run_rstlab("run " + scn.string() + " --json --out " + out.string());
+  EXPECT_EQ(run.status, 0) << run.err << run.out;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["first_observer"], j["first_observer"]);
+  fs::remove_all(out);
+}
+
+TEST(ReplayCli, AllResetsReplaysEachInOneLabAndProbesAreNotCompared) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const fs::path out = fs::temp_directory_path() / ("rstlab-replay-all-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  // Two connections, each reset: one JSON line each, both faithful.
+  const Ran r = run_rstlab("replay " + std::string(RSTLAB_TEST_DATA) + "/real/broken-pipe-v4.pcap --all-resets --json --out " +
+                           out.string());
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  std::istringstream lines(r.out);
+  std::vector<uint64_t> flows;
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["faithful"], true) << line;
+    flows.push_back(j["flow"]);
+  }
+  EXPECT_EQ(flows, (std::vector<uint64_t>{1, 2}));
+  // The out-of-window RST leaves the connection open: the write probe sends a byte the
+  // capture cannot hold, and the comparison stops where the probes begin.
+  const Ran w = run_rstlab("replay " + kCaptures + "out-of-window-rst-veth.pcap --then write --json --out " + out.string());
+  EXPECT_EQ(w.status, 0) << w.err << w.out;
+  EXPECT_EQ(nlohmann::json::parse(w.out)["faithful"], true) << w.out;
+  fs::remove_all(out);
+}
