@@ -116,7 +116,8 @@ TEST_P(Regression, RunsWithoutMismatch) {
 INSTANTIATE_TEST_SUITE_P(
     Live, Regression,
     ::testing::Combine(::testing::Values("first-observer-local-shutdown.scn", "challenge-ack-rate-limit.scn",
-                                         "nagle-purged-write.scn", "timeout-words.scn"),
+                                         "nagle-purged-write.scn", "timeout-words.scn",
+                                         "first-observer-abort-chain.scn", "first-observer-shut-rd-eof.scn"),
                        ::testing::Values(LinkKind::Veth, LinkKind::Tun)),
     [](const auto& info) {
       std::string n = std::get<0>(info.param);
