@@ -30,7 +30,7 @@ struct Options {
   std::string link = "both";
   std::string out = "difftest-out";
   std::string known = std::string(RSTLAB_SOURCE_DIR) + "/tests/data/difftest-known.txt";
-  int step_timeout_ms = 1500;
+  int step_timeout_ms = 5000;  // a niced tester on a loaded machine can wait seconds for a time slice
   bool shrink = true;
 };
 
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"veth", "tun", "both"}));
   app.add_option("--out", o.out, "Where reproducers go (default difftest-out)");
   app.add_option("--known", o.known, "The reviewed list of explained mismatch classes");
-  app.add_option("--step-timeout", o.step_timeout_ms, "How long one call may block, in ms (default 1500)");
+  app.add_option("--step-timeout", o.step_timeout_ms, "How long one call may block, in ms (default 5000)");
   app.add_flag("!--no-shrink", o.shrink, "Write reproducers as generated, without shrinking them");
   try {
     app.parse(argc, argv);

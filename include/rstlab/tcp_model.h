@@ -89,6 +89,10 @@ struct EndpointModel {
   /// (tcp_sequence); bytes received since and not yet acknowledged lie inside it.
   bool wup_known = false;
   uint32_t rcv_wup = 0;
+  /// Its own shutdown(SHUT_RD) shut the receive side before a FIN, an RST or a timeout
+  /// did: a read's EOF is then the call's doing, even after a FIN arrives (rd_cause is
+  /// the call).
+  bool rd_shut_by_call = false;
 
   /// Whether a segment it received is answered with RST under `rule`.
   static constexpr uint8_t answer_bit(RuleId rule) {

@@ -239,7 +239,7 @@ CaptureFile probe(const std::string& path) {
   check_link_type(f.link_type, path);
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
-  if (pcap_next_ex(p, &hdr, &data) == 1) f.first_ns = int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec;
+  if (pcap_next_ex(p, &hdr, &data) == 1) f.first_ns = int64_t(uint64_t(hdr->ts.tv_sec) * 1000000000u + uint64_t(hdr->ts.tv_usec));  // wraps, never overflows
   return f;
 }
 

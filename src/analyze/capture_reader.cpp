@@ -79,8 +79,10 @@ class LibpcapSource final : public PacketSource {
       if (rc != PCAP_ERROR_BREAK) error_ = pcap_geterr(p_);
       return false;
     }
-    // With nanosecond precision libpcap stores nanoseconds in tv_usec.
-    v.t_ns = int64_t(hdr->ts.tv_sec) * 1000000000 + hdr->ts.tv_usec;
+    // With nanosecond precision libpcap stores nanoseconds in tv_usec. A pcapng file may
+    // hold any 64-bit time: computed unsigned, a time beyond 2262 wraps instead of
+    // overflowing (undefined behaviour; found by reader_fuzz).
+    v.t_ns = int64_t(uint64_t(hdr->ts.tv_sec) * 1000000000u + uint64_t(hdr->ts.tv_usec));
     v.caplen = hdr->caplen;
     v.wire_len = hdr->len;
     v.data = data;

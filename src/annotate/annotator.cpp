@@ -152,6 +152,11 @@ class Annotator {
     }
     const std::string by = injected ? ", injected by the middlebox" : "";
     const bool aborted_before = model_.side(to).aborted_on_data;
+    // What ended the sender's own connection before it sent this RST (an RST it accepted,
+    // or data after its shutdown(SHUT_RD) that made it abort): an RST it sends in answer
+    // carries that same end on to the other side.
+    const std::optional<size_t>& sender_end = model_.side(from).err_cause;
+    const bool carries_end = rst && kernel_[from] && sender_end && same_end(*sender_end);
     const SegmentVerdict v = model_.on_segment(from, f, i, t_.events[i].t_ns);
     // Data after shutdown(SHUT_RD) in FIN_WAIT1/2 made the receiver abort (no RST came in):
     // that data segment ended the connection, as an accepted RST would have.
@@ -168,6 +173,11 @@ class Annotator {
       } else {
         note(i, "rst", std::string("RST to the ") + kRole[to] + by + ": " + v.why, v.rule);
         if (v.reaction == RstReaction::Accepted && v.err && !principal_) principal_ = i;
+        // An abort's RST (the sender aborted on data after shutdown(SHUT_RD), or was reset
+        // itself) that the other side accepts is the same end reaching it: whichever side
+        // feels it first is the first observer.
+        else if (v.reaction == RstReaction::Accepted && v.err && carries_end)
+          same_end_.push_back(i);
         // One middlebox act (an idle timeout resetting both ends) is one cause.
         if (v.reaction == RstReaction::Accepted && v.err && injected) injected_accepted_.push_back(i);
       }
@@ -491,7 +501,7 @@ class Annotator {
                                                          *principal) != injected_accepted_.end();
     if (principal)
       for (const auto& o : observations_)
-        if (o.cause == principal ||
+        if (o.cause == principal || (principal == principal_ && o.cause && same_end(*o.cause)) ||
             (middle_principal && o.cause &&
              std::find(injected_accepted_.begin(), injected_accepted_.end(), *o.cause) != injected_accepted_.end())) {
           chosen = &o;
@@ -524,11 +534,18 @@ class Annotator {
     if (f.cause) {
       const Event& ce = t_.events[*f.cause];
       if (const auto* p = ce.packet())
-        what += std::string(" of the ") + ((p->flags & tcpflag::RST) ? "RST" : "FIN") + " " + ref(*f.cause);
+        what += std::string(" of the ") +
+                ((p->flags & tcpflag::RST) ? "RST" : (p->flags & tcpflag::FIN) ? "FIN" : "data") + " " +
+                ref(*f.cause);
       else
         what += " of " + ref(*f.cause);
     }
     note(f.event, "observer", what + ": the first call whose result it decided", chosen->rule);
+  }
+
+  /// Whether event `e` is the principal cause or an RST that carried it on.
+  bool same_end(size_t e) const {
+    return e == principal_ || std::find(same_end_.begin(), same_end_.end(), e) != same_end_.end();
   }
 
   struct Observation {
@@ -547,6 +564,7 @@ class Annotator {
   std::optional<size_t> last_middle_action_;
   std::vector<size_t> injected_accepted_;  // injected RSTs that stored an error
   std::optional<size_t> principal_, fin_principal_;
+  std::vector<size_t> same_end_;  ///< accepted RSTs that carried the principal cause on (same_end)
   std::vector<Observation> observations_;
   std::map<size_t, std::string> short_writes_;
   uint64_t wire_end_[2] = {1, 1};  ///< per side: the highest relative seq its captured data reached

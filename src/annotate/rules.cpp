@@ -76,7 +76,9 @@ const std::vector<Rule> kRules = {
      "The error an RST stored (sk_err) is reported by the first read, write or SO_ERROR after it, and cleared."},
     {R::ReadEofAfterReset, "read.eof-after-reset", "EOF", C::Read,
      "Once a reset's error was reported, read returns 0 (EOF) from then on."},
-    {R::ReadEofShut, "read.eof-shut", "EOF", C::Read, "A read on a shut receive side returns 0."},
+    {R::ReadEofShut, "read.eof-shut", "EOF", C::Read,
+     "A read on a shut receive side returns 0; after the actor's own shutdown(SHUT_RD) that is the shutdown's "
+     "doing, even once a FIN arrives."},
     {R::ReadBlocks, "read.blocks", "block", C::Read, "A read with nothing queued on an open connection waits."},
     {R::ReadWouldBlock, "read.would-block", "EAGAIN", C::Read,
      "A non-blocking read with nothing queued fails with EAGAIN."},

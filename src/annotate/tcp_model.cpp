@@ -482,7 +482,10 @@ void ConnectionModel::on_call(int s, const CallFacts& f, const CallOutcome& r, s
         }
       }
       if (f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR) {
-        if (!m.rd_shut) m.rd_cause = event;
+        if (!m.rd_shut) {
+          m.rd_cause = event;
+          m.rd_shut_by_call = true;
+        }
         m.rd_shut = true;
       }
       break;
@@ -615,6 +618,14 @@ Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
       return p;
     }
     case ReadCase::AfterFin: {
+      // The actor's own shutdown(SHUT_RD) came before the FIN: the read would have
+      // returned 0 without it (tcp_recvmsg stops at RCV_SHUTDOWN), so the call decided it.
+      if (m.rd_shut_by_call) {
+        Prediction p = decided("EOF", RuleId::ReadEofShut, m.rd_cause, with_reason);
+        if (with_reason && m.pending_err)
+          append_rule_words(p.reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
+        return p;
+      }
       Prediction p = decided("EOF", RuleId::ReadEofAfterFin, m.fin_event, false);
       if (!with_reason) return p;
       append_rule_words(p.reason, RuleId::ReadEofAfterFin, 0, {event_name(*m.fin_event)});

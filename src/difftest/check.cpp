@@ -66,7 +66,8 @@ Felt felt(const SyscallEvent& c) {
 
 /// The first observer, from the kernel's results alone: the first call whose result the
 /// end of the connection decided. When something ended the connection (an error, a
-/// hang-up, a local shutdown's EPIPE), an EOF before it was the FIN's and does not count;
+/// hang-up, a local shutdown's EPIPE), an EOF before it was the FIN's and does not count -
+/// unless the actor's own shutdown(SHUT_RD), before any FIN reached it, made it;
 /// in a story of FINs only, the first EOF is the first observer.
 std::optional<size_t> first_felt(const Trace& t) {
   // An exact RST to a kernel socket (seq = all its sender had sent, as the capture shows)
@@ -74,6 +75,9 @@ std::optional<size_t> first_felt(const Trace& t) {
   // the story is one of an abort. Not to a socket that sent an RST itself, nor to one
   // closed gracefully: it has no connection left.
   std::optional<int64_t> exact_rst[2];
+  // When the first FIN toward each side was captured: an EOF after the actor's own
+  // shutdown(SHUT_RD) is the shutdown's doing only if the FIN had not come before it.
+  std::optional<int64_t> fin_at[2];
   {
     uint64_t sent_end[2] = {0, 0};
     bool started[2] = {false, false}, rst_sent[2] = {false, false}, fin_acked[2] = {false, false};
@@ -94,7 +98,10 @@ std::optional<size_t> first_felt(const Trace& t) {
       }
       sent_end[from] = std::max(sent_end[from], end);
       started[from] = true;
-      if (p->flags & tcpflag::FIN) fin_end[from] = end;
+      if (p->flags & tcpflag::FIN) {
+        fin_end[from] = end;
+        if (!fin_at[to] && p->checksum_ok) fin_at[to] = e.t_ns;
+      }
       if ((p->flags & tcpflag::ACK) && fin_end[to] && p->ack >= *fin_end[to]) fin_acked[to] = true;
     }
   }
@@ -108,7 +115,9 @@ std::optional<size_t> first_felt(const Trace& t) {
     const int s = side_of(c->actor);
     if (how == Felt::End && exact_rst[s] && t.events[i].t_ns > *exact_rst[s]) reset = true;
     if (how == Felt::Eof && shut_rd[s]) how = Felt::End;  // a local shutdown's observation counts as an end
-    if (c->facts.op == CallOp::Shutdown && c->facts.shut_how != SHUT_WR && c->ret && *c->ret == 0) shut_rd[s] = true;
+    if (c->facts.op == CallOp::Shutdown && c->facts.shut_how != SHUT_WR && c->ret && *c->ret == 0 &&
+        !(fin_at[s] && *fin_at[s] <= c->t_start_ns))
+      shut_rd[s] = true;
     if (how == Felt::End && !first_end) first_end = i;
     if (how != Felt::Nothing && !first_any) first_any = i;
     if (c->err && (*c->err == ECONNRESET || *c->err == ETIMEDOUT || *c->err == ECONNREFUSED)) reset = true;

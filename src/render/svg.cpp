@@ -299,7 +299,9 @@ class Svg {
     for (Row& r : rows_) measure(r);
 
     const int64_t t0 = n ? t_.events.front().t_ns : 0, t1 = n ? t_.events.back().t_ns : 0;
-    const double span = std::max<int64_t>(t1 - t0, 1);
+    // In double: a trace.json may hold any times, unsorted or far apart (trace_fuzz found
+    // one whose int64 difference and scaled row overflowed).
+    const double span = std::max(static_cast<double>(t1) - static_cast<double>(t0), 1.0);
     const double height = std::max<double>(400, static_cast<double>(rows_.size()) * kRow);
     int y = kTop;
     for (size_t k = 0; k < rows_.size(); ++k) {
@@ -311,7 +313,9 @@ class Svg {
         want = std::max(p.y + base, p.y + p.down + 1 + r.up);
       }
       if (mode_ == TimeMode::Proportional)
-        want = std::max(want, kTop + static_cast<int>(static_cast<double>(r.t_ns - t0) / span * height));
+        want = std::max(want, kTop + static_cast<int>(
+                                         std::clamp(static_cast<double>(r.t_ns) - static_cast<double>(t0), 0.0, span) /
+                                         span * height));
       r.y = want;
       y = want;
       if (r.callout_top) r.callout_top += r.y;

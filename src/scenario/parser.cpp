@@ -352,6 +352,7 @@ class Parser {
     if (len * static_cast<size_t>(b.count) > kMaxSteps)
       fail_at(at, "this repeat makes " + std::to_string(len * static_cast<size_t>(b.count)) +
                       " steps; a scenario holds at most " + std::to_string(kMaxSteps));
+    sc_.steps.reserve(sc_.steps.size() + len * static_cast<size_t>(b.count - 1));  // one allocation (scenario_fuzz)
     for (int64_t round = 1; round < b.count; ++round)
       for (size_t k = 0; k < len; ++k) sc_.steps.push_back(sc_.steps[b.first + k]);
   }

@@ -1033,3 +1033,67 @@ TEST(Annotate, AWriteWhoseBytesNeverReachedTheWireIsNotCalledSent) {
   EXPECT_NE(b.notes_of(ok).find("its bytes never reached the wire"), std::string::npos) << b.notes_of(ok);
   EXPECT_EQ(b.notes_of(ok).find("accepted and sent"), std::string::npos) << b.notes_of(ok);
 }
+
+// rstlab-difftest seeds 55 (veth) and 132 (tun): data after the client's
+// shutdown(SHUT_RDWR) makes its kernel abort (ECONNRESET pending) and send an RST, which
+// the server accepts in CLOSE_WAIT (EPIPE). The server's poll sees POLLERR before the
+// client's next call: one end reached both sides, and the poll felt it first.
+TEST(Annotate, AnAbortsRstCarriesTheSameEndToTheOtherSide) {
+  Build b;
+  b.server_kernel();
+  b.handshake();
+  CallSpec shut = spec(CallOp::Shutdown, "shutdown", "SHUT_RDWR");
+  shut.facts.shut_how = SHUT_RDWR;
+  b.call("client", shut, 0);
+  b.pkt(Dir::ClientToServer, FIN | ACK, kC + 1, kS + 1);
+  b.pkt(Dir::ServerToClient, ACK, kS + 1, kC + 2);
+  b.pkt(Dir::ServerToClient, ACK | PSH, kS + 1, kC + 2, 10);
+  const size_t rst = b.pkt(Dir::ClientToServer, RST, kC + 2, 0);
+  CallSpec poll = spec(CallOp::Poll, "poll", "POLLOUT, 0 ms");
+  poll.facts.revents = POLLOUT | POLLERR | POLLHUP;
+  poll.value = "POLLOUT|POLLERR|POLLHUP";
+  const size_t p = b.call("server", poll, 1);
+  const size_t w = b.call("client", write_call("x"), -1, ECONNRESET);
+  const Trace& t = b.done();
+  EXPECT_EQ(b.rule_of(rst, "rst"), "rst.accepted.close-wait");
+  EXPECT_EQ(b.rule_of(w, "call"), "error.reported-once");
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, p) << "not the client's later write " << w;
+  EXPECT_EQ(t.first_observer->cause, rst);
+  EXPECT_FALSE(b.any_mismatch());
+  // The observer note names a data segment as data, not as a FIN.
+  Build d;
+  d.server_kernel();
+  d.handshake();
+  d.call("client", shut, 0);
+  d.pkt(Dir::ClientToServer, FIN | ACK, kC + 1, kS + 1);
+  d.pkt(Dir::ServerToClient, ACK, kS + 1, kC + 2);
+  d.pkt(Dir::ServerToClient, ACK | PSH, kS + 1, kC + 2, 10);
+  const size_t w2 = d.call("client", write_call("x"), -1, ECONNRESET);
+  d.done();
+  EXPECT_NE(d.notes_of(w2, "observer").find("FIRST OBSERVER of the data #"), std::string::npos) << d.notes_of(w2);
+}
+
+// rstlab-difftest seed 102 (tun): the client shuts its receive side, then the peer's FIN
+// arrives. The read's EOF is the shutdown's doing (it would have come without the FIN),
+// so the read is the first observer, before the SO_ERROR that reports the peer's later RST.
+TEST(Annotate, AnEofAfterTheActorsOwnShutRdIsTheShutdownsDoing) {
+  Build b;
+  b.handshake();
+  CallSpec shut = spec(CallOp::Shutdown, "shutdown", "SHUT_RD");
+  shut.facts.shut_how = SHUT_RD;
+  const size_t sh = b.call("client", shut, 0);
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  const size_t r = b.call("client", read_call(44), 0);
+  b.call("client", write_bytes(1436), 1436);
+  b.pkt(Dir::ClientToServer, ACK | PSH, kC + 1, kS + 2, 1436);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const size_t so = b.call("client", so_error_call(EPIPE), 0);
+  const Trace& t = b.done();
+  EXPECT_EQ(b.rule_of(r, "call"), "read.eof-shut");
+  EXPECT_EQ(b.rule_of(rst, "rst"), "rst.accepted.close-wait");
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, r) << "not the SO_ERROR " << so;
+  EXPECT_EQ(t.first_observer->cause, sh);
+  EXPECT_FALSE(b.any_mismatch());
+}
