@@ -19,59 +19,68 @@ struct EndpointText {
   size_t n;
 };
 
-/// True if JSON needs nothing escaped in `s`: every byte printable ASCII and neither '"'
-/// nor '\'. Eight bytes a step (a "maybe" only costs the careful path: json_string).
-bool plain(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  const char* p = s.data();
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
-    const uint64_t special = (w - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes);
-    // A byte below 0x20, equal to '"' or '\' sets its high bit in `special` where the
-    // original byte's high bit is clear; a byte >= 0x80 sets it in w itself.
-    if (((special & ~w) | w) & kHigh) return false;
-  }
-  for (; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
-/// One line of JSON written straight into `out`: the keys are this file's own literals
-/// (nothing in them to escape), strings are copied as they are when plain() and go
-/// through json_string otherwise, so the text is exactly JsonWriter's.
+/// One line of JSON written straight into `out` through a pointer: the keys are this
+/// file's own literals (nothing in them to escape, their lengths known at compile time),
+/// strings are copied as they are when json_plain() and escaped otherwise, so the text is
+/// exactly JsonWriter's. `out` grows ahead of the pointer (room()) and is cut to what was
+/// written by done(): one size check per piece instead of std::string's bookkeeping per
+/// append, which was most of the writer's instructions.
 class Line {
  public:
-  explicit Line(std::string& out) : out_(out) {}
+  explicit Line(std::string& out) : out_(out), p_(grow(out.size(), kStep)) {}
+  Line(const Line&) = delete;
+  Line& operator=(const Line&) = delete;
+
   /// Literal JSON text: punctuation and keys, as in `,"key":`.
-  Line& raw(std::string_view s) {
-    out_.append(s.data(), s.size());
-    return *this;
+  template <size_t N>
+  Line& raw(const char (&s)[N]) {
+    return bytes(s, N - 1);
   }
+  Line& raw(std::string_view s) { return bytes(s.data(), s.size()); }
   Line& str(std::string_view s) {
-    if (plain(s)) {
-      out_ += '"';
-      out_.append(s.data(), s.size());
-      out_ += '"';
+    if (json_plain(s)) {
+      room(s.size() + 2);
+      *p_++ = '"';
+      if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+      p_ += s.size();
+      *p_++ = '"';
     } else {
-      json_string(out_, s);
+      room(json_escaped_bound(s.size()));
+      p_ = json_escape(p_, s);
     }
     return *this;
   }
   Line& num(uint64_t v) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, static_cast<size_t>(r.ptr - buf));
+    room(20);
+    p_ = std::to_chars(p_, p_ + 20, v).ptr;
     return *this;
   }
-  Line& boolean(bool b) { return raw(b ? "true" : "false"); }
+  Line& boolean(bool b) { return b ? raw("true") : raw("false"); }
+  /// Cuts `out` to what was written.
+  void done() { out_.resize(static_cast<size_t>(p_ - out_.data())); }
 
  private:
+  static constexpr size_t kStep = 2048;  // most lines fit in one step
+
+  Line& bytes(const char* s, size_t n) {
+    room(n);
+    std::memcpy(p_, s, n);
+    p_ += n;
+    return *this;
+  }
+  void room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) p_ = grow(static_cast<size_t>(p_ - out_.data()), n + kStep);
+  }
+  /// Makes `out` hold at least `n` bytes of room after `used`; returns where they start.
+  char* grow(size_t used, size_t n) {
+    out_.resize(used + n);
+    end_ = out_.data() + out_.size();
+    return out_.data() + used;
+  }
+
   std::string& out_;
+  char* end_ = nullptr;
+  char* p_;
 };
 
 }  // namespace
@@ -79,6 +88,13 @@ class Line {
 void append_connection_json(std::string& out, const ConnectionReport& c, const std::vector<std::string_view>* files) {
   Line j(out);
   const EndpointText a(c.a), b(c.b);
+  // A reset's or FIN's endpoints are the connection's own: their texts are at hand.
+  char other[Endpoint::kTextSize];
+  const auto endpoint_text = [&](const Endpoint& e) -> std::string_view {
+    if (e == c.a) return a.view();
+    if (e == c.b) return b.view();
+    return {other, e.format(other)};  // used before the next call
+  };
   j.raw("{\"id\":").num(c.id);
   j.raw(",\"a\":").str(a.view()).raw(",\"b\":").str(b.view()).raw(",\"ending\":").str(c.ending);
   j.raw(",\"mid_stream\":").boolean(c.mid_stream).raw(",\"anomaly\":").boolean(c.anomaly);
@@ -88,7 +104,8 @@ void append_connection_json(std::string& out, const ConnectionReport& c, const s
   for (size_t i = 0; i < c.resets.size(); ++i) {
     const ResetReport& r = c.resets[i];
     j.raw(i ? ",{\"frame\":" : "{\"frame\":").num(r.frame);
-    j.raw(",\"from\":").str(EndpointText(r.from).view()).raw(",\"to\":").str(EndpointText(r.to).view());
+    j.raw(",\"from\":").str(endpoint_text(r.from));
+    j.raw(",\"to\":").str(endpoint_text(r.to));
     j.raw(",\"reaction\":").str(rst_reaction_name(r.reaction)).raw(",\"cause\":").str(r.cause);
     j.raw(",\"cause_rule\":");
     if (r.cause_rule == RuleId::None) j.raw("null");
@@ -104,7 +121,8 @@ void append_connection_json(std::string& out, const ConnectionReport& c, const s
   for (size_t i = 0; i < c.fins.size(); ++i) {
     const FinReport& f = c.fins[i];
     j.raw(i ? ",{\"frame\":" : "{\"frame\":").num(f.frame);
-    j.raw(",\"from\":").str(EndpointText(f.from).view()).raw(",\"to\":").str(EndpointText(f.to).view()).raw("}");
+    j.raw(",\"from\":").str(endpoint_text(f.from));
+    j.raw(",\"to\":").str(endpoint_text(f.to)).raw("}");
   }
   j.raw("],\"predicted\":{");
   for (int s = 0; s < 2; ++s) {
@@ -125,7 +143,7 @@ void append_connection_json(std::string& out, const ConnectionReport& c, const s
     for (size_t i = 0; i < files->size(); ++i) j.raw(i ? "," : "").str((*files)[i]);
     j.raw("]");
   }
-  j.raw("}\n");
+  j.raw("}\n").done();
 }
 
 }  // namespace rstlab::detail

@@ -542,22 +542,12 @@ void write_course(const std::string& out_arg, const std::vector<Lesson>& lessons
   }
   files.emplace_back("course.json", manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 
-  const std::string tmp = detail::temp_name_for(out);
-  fs::remove_all(tmp, ec);
   try {
-    detail::make_dirs(tmp);
-    for (const auto& [name, text] : files) detail::write_file_atomic(tmp + "/" + name, text);
-    const std::string old = out + ".old." + std::to_string(::getpid());
-    fs::remove_all(old, ec);
-    if (fs::exists(out)) fs::rename(out, old);
-    fs::rename(tmp, out);
-    fs::remove_all(old, ec);
+    detail::replace_folder(out, [&](const std::string& tmp) {
+      for (const auto& [name, text] : files) detail::write_file_atomic(tmp + "/" + name, text);
+    });
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
     throw InputError("cannot write the course in " + out_arg + ": " + e.code().message());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
   }
 }
 

@@ -40,25 +40,14 @@ std::string write_run_folder(const std::string& out_parent, const RunResult& run
       {"diagram.svg", render_svg(t)},       {"diagram.mmd", render_mermaid(t)},
       {"diagram.puml", render_plantuml(t)}, {"index.html", render_html_report(t)},
   };
-  const std::string tmp = detail::temp_name_for(dir);
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  detail::make_dirs(tmp);
   try {
-    write_pcap(tmp + "/capture.pcap", run.link_type, run.packets);
-    write_pcapng(tmp + "/capture.pcapng", run.link_type, run.packets, packet_comments(t, run.packets.size()));
-    for (const auto& [name, text] : texts) detail::write_file_atomic(tmp + "/" + name, text);
-    const std::string old = dir + ".old." + std::to_string(::getpid());
-    fs::remove_all(old, ec);
-    if (fs::exists(dir)) fs::rename(dir, old);
-    fs::rename(tmp, dir);
-    fs::remove_all(old, ec);
+    detail::replace_folder(dir, [&](const std::string& tmp) {
+      write_pcap(tmp + "/capture.pcap", run.link_type, run.packets);
+      write_pcapng(tmp + "/capture.pcapng", run.link_type, run.packets, packet_comments(t, run.packets.size()));
+      for (const auto& [name, text] : texts) detail::write_file_atomic(tmp + "/" + name, text);
+    });
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
     throw Error("cannot write " + dir + ": " + e.code().message());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
   }
   return dir;
 }

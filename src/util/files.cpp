@@ -58,4 +58,23 @@ void make_dirs(const std::string& path) {
   if (ec) throw InputError("cannot create directory " + path + ": " + ec.message());
 }
 
+void replace_folder(const std::string& dir, const std::function<void(const std::string& tmp)>& fill) {
+  namespace fs = std::filesystem;
+  const std::string tmp = temp_name_for(dir);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  try {
+    make_dirs(tmp);
+    fill(tmp);
+    const std::string old = dir + ".old." + std::to_string(::getpid());
+    fs::remove_all(old, ec);
+    if (fs::exists(dir)) fs::rename(dir, old);
+    fs::rename(tmp, dir);
+    fs::remove_all(old, ec);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
 }  // namespace rstlab::detail

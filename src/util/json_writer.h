@@ -20,6 +20,17 @@
 
 namespace rstlab::detail {
 
+/// True if JSON needs nothing escaped in `s`: every byte printable ASCII and neither '"'
+/// nor '\'. Eight bytes a step; a "no" only costs the careful path.
+bool json_plain(std::string_view s);
+
+/// The most bytes json_escape() writes for `n` bytes of text: "\u00XX" per byte, quotes.
+constexpr size_t json_escaped_bound(size_t n) { return 6 * n + 2; }
+
+/// Writes `s` as a JSON string, quotes included, at `p` (room for json_escaped_bound()
+/// bytes); returns the end of what it wrote.
+char* json_escape(char* p, std::string_view s);
+
 /// Appends `s` as a JSON string, quotes included.
 void json_string(std::string& out, std::string_view s);
 

@@ -4,6 +4,9 @@
 #include "wire/decode_tcp.h"
 
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace rstlab {
 
@@ -42,6 +45,27 @@ uint32_t checksum_add(uint32_t sum, const uint8_t* data, size_t len) {
   // the big-endian one.
   uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   size_t i = 0;
+#ifdef __SSE2__
+  // The same sums with SSE2 (every x86-64 CPU): each 32-bit word widened to a 64-bit
+  // lane, 32 bytes a step in two accumulators - half the instructions of the plain loop.
+  {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a0 = zero, a1 = zero;
+    for (; i + 32 <= len; i += 32) {
+      const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+      const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 16));
+      a0 = _mm_add_epi64(a0, _mm_add_epi64(_mm_unpacklo_epi32(v0, zero), _mm_unpackhi_epi32(v0, zero)));
+      a1 = _mm_add_epi64(a1, _mm_add_epi64(_mm_unpacklo_epi32(v1, zero), _mm_unpackhi_epi32(v1, zero)));
+    }
+    uint64_t lanes[4];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), a0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 2), a1);
+    s0 = lanes[0];
+    s1 = lanes[1];
+    s2 = lanes[2];
+    s3 = lanes[3];
+  }
+#endif
   for (; i + 32 <= len; i += 32) {
     uint64_t w[4];
     std::memcpy(w, data + i, 32);

@@ -17,8 +17,14 @@ checks=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { checks=$((checks + 1)); }
 
-for tool in chromium node; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (run tools/setup)"; exit 1; }
+command -v chromium >/dev/null || { echo "FAIL: chromium is not installed (run tools/setup)"; exit 1; }
+# The browser part needs node >= 20 (--experimental-websocket; Debian 12's node is 18): the
+# system's, else the one tools/setup puts in .cache/node/. Without one, everything else is
+# checked and the test reports itself skipped (77), saying why.
+node_major() { "$1" -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+node=""
+for n in node "$top"/.cache/node/node_modules/node-linux-*/bin/node; do
+  if command -v "$n" >/dev/null && [ "$(node_major "$n")" -ge 20 ]; then node=$n; break; fi
 done
 
 # Live: every lesson of the course.
@@ -57,7 +63,13 @@ rc=$?
 
 # In the browser: the broken-pipe lesson (two questions: a write after the FIN, then EPIPE).
 lesson=$(cd "$work/course" && ls lesson-*-broken-pipe.html | head -1)
-if node --experimental-websocket --no-warnings "$here/course_browser.mjs" "$work/course" "$lesson" "$work/profile" \
+if [ -z "$node" ]; then
+  echo "course test: $checks passed, $failures failed; the browser part SKIPPED: no node >= 20" \
+    "(found: $(node --version 2>/dev/null || echo none); tools/setup installs Node 20 from npm into .cache/node)"
+  [ "$failures" = 0 ] && exit 77
+  exit 1
+fi
+if "$node" --experimental-websocket --no-warnings "$here/course_browser.mjs" "$work/course" "$lesson" "$work/profile" \
   >"$work/browser.txt" 2>&1; then
   pass
 else

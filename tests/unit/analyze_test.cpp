@@ -1219,3 +1219,22 @@ TEST(Analyze, JsonLinesAreByteForByteTheGenericWritersText) {
       ASSERT_EQ(line, json_line_by_writer(c, &files)) << "special " << sp << " at " << at;
     }
 }
+
+TEST(JsonWriter, PlainCheckFindsEveryByteThatNeedsEscapingAtEveryPlace) {
+  // json_plain() steps 16 bytes (SSE2, the last step overlapping) or 8 bytes (the last one
+  // padded): one byte that needs escaping, at every place of every length across those
+  // steps, must make it say no; every other byte must not.
+  const auto needs_escape = [](unsigned char c) { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\'; };
+  for (size_t n = 0; n <= 48; ++n) {
+    std::string s(n, 'x');
+    EXPECT_TRUE(detail::json_plain(s)) << n;
+    for (size_t at = 0; at < n; ++at)
+      for (int c = 0; c < 256; ++c) {
+        s[at] = static_cast<char>(c);
+        ASSERT_EQ(detail::json_plain(s), !needs_escape(static_cast<unsigned char>(c)))
+            << "byte " << c << " at " << at << " of " << n;
+        s[at] = 'x';
+      }
+  }
+  EXPECT_TRUE(detail::json_plain(std::string_view()));
+}
