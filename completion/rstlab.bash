@@ -88,7 +88,7 @@ _rstlab() {
         return 0
       fi
       case $cmd:$prev in
-        run:--out | course:--out | course:--from)
+        run:--out | course:--out | course:--from | exec:--out)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -d -- "$cur")
           ;;
@@ -120,6 +120,7 @@ _rstlab() {
     diagram) _rstlab_files '*.json' ;;
     analyze) _rstlab_files '*.pcap' '*.pcapng' '*.cap' '*.pcap[0-9]*' '*.pcapng[0-9]*' ;;
     explain) ;;  # a log line, typed or pasted in quotes: nothing to offer
+    exec) mapfile -t COMPREPLY < <(compgen -c -- "$cur") ;;  # the program to run
     *) ;;
   esac
   return 0

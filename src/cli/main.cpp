@@ -19,6 +19,7 @@
 
 #include "cli/analyze_command.h"
 #include "cli/course_command.h"
+#include "cli/exec_command.h"
 #include "cli/explain_command.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
@@ -36,7 +37,7 @@ namespace {
 
 using namespace rstlab;
 
-const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course", "explain"};
+const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course", "explain", "exec"};
 
 const char* kDescription =
     "rstlab - which write() or read() first feels a TCP reset, and why.\n"
@@ -56,7 +57,8 @@ const char* kDescription =
     "  sudo rstlab run --all --link both --json      everything, JSON Lines on stdout\n"
     "  rstlab diagram out/broken-pipe/veth/trace.json -f svg -o bp.svg\n"
     "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n"
-    "  sudo rstlab course --out course               interactive lessons for a class\n";
+    "  sudo rstlab course --out course               interactive lessons for a class\n"
+    "  sudo rstlab exec -- python3 client.py         your own program, traced in the lab\n";
 
 /// `rstlab --version`: what a bug report needs, one short line each. libpcap says which
 /// library is loaded at run time; libtins has no such call, so its version is the one
@@ -468,6 +470,9 @@ int main(int argc, char** argv) {
   CourseArgs ca;
   add_course_command(app, ca);
 
+  ExecArgs xa;
+  add_exec_command(app, xa);
+
   if (!command_is_known(argc, argv)) return kExitInput;
   try {
     app.parse(argc, argv);
@@ -482,6 +487,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("analyze")) return run_analyze(aa);
     if (app.got_subcommand("course")) return run_course(ca);
     if (app.got_subcommand("explain")) return run_explain(ea);
+    if (app.got_subcommand("exec")) return run_exec(xa);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);
