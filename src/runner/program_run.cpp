@@ -211,9 +211,9 @@ class ProgramRun {
     obs_.stdout_inode = inode_of(out_r.fd);
     obs_.stderr_inode = inode_of(err_r.fd);
 
-    // No --seccomp-bpf: it spares the calls not traced but doubles the cost of those
-    // traced (bench/exec_overhead.sh: 356 against 170 µs a call), and a program under
-    // study spends its calls on sockets.
+    // No --seccomp-bpf: it spares the calls not traced but makes each traced one dearer
+    // (bench/exec_overhead.sh, two runs: 310 and 356 µs a call with it, 227 and 170
+    // without), and a program under study spends its calls on sockets.
     std::vector<std::string> argv = {strace, "-f", "-ttt", "-T", "-yy", "-q", "-s", "96",
                                      "-e", kTraced, "-e", kSignals, "-o", trace_file};
     if (!opt_.user.empty()) {
