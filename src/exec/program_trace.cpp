@@ -377,9 +377,13 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       d.facts.revents = poll_events_from_string(field(r.ret_extra, "revents")).value_or(0);
       d.value = poll_events_string(d.facts.revents);
       shown = {poll_events_string(d.facts.events) + ", " + std::to_string(d.facts.timeout_ms) + " ms"};
-    } else if (op == CallOp::Read && r.ret && *r.ret > 0 && r.args.size() >= 2) {
-      d.value = r.args[1];
-      shown = {r.args.size() >= 3 ? r.args[2] : ""};
+    } else if (op == CallOp::Read) {
+      // The bytes read (strace quotes them; the trace shows a value as it is), and the size asked.
+      if (r.ret && *r.ret > 0 && r.args.size() >= 2) d.value = unquote(r.args[1]);
+      shown.clear();
+      if (d.facts.size) shown.push_back(std::to_string(*d.facts.size));
+      if (d.facts.peek) shown.push_back("MSG_PEEK");
+      if (d.facts.dontwait) shown.push_back("MSG_DONTWAIT");
     } else if (op == CallOp::Write && r.args.size() >= 2) {
       shown = {r.args[1]};
       if (d.facts.size) shown.push_back(std::to_string(*d.facts.size));

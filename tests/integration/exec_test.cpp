@@ -3,7 +3,10 @@
 // test checks the first observer, its errno and the program's own printed line in the
 // trace, as a user would read them. Needs root (namespaces) and strace.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -291,4 +294,63 @@ TEST_F(ExecTest, GoResetByPeer) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(observer(r), "read -> ECONNRESET") << r.out;
   EXPECT_NE(r.output().find("read: connection reset by peer"), std::string::npos) << r.output();
+}
+
+namespace {
+
+/// The pid of the process whose command line holds `marker` (0: none), in this namespace.
+pid_t pid_with(const std::string& marker) {
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    const std::string name = p.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = slurp(p.path() / "cmdline");
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(marker) != std::string::npos && cmd.find("rstlab") == std::string::npos) return std::stoi(name);
+  }
+  return 0;
+}
+
+}  // namespace
+
+// rstlab killed with SIGKILL while the program runs: the program dies too (the tracer is
+// its PID namespace's init and dies with rstlab), nothing is left.
+TEST_F(ExecTest, NothingSurvivesKill9OfRstlab) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t rstlab = fork();
+  if (rstlab == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    const std::string dir = (dir_ / "out").string();
+    execl(kBin.c_str(), kBin.c_str(), "exec", "--out", dir.c_str(), "--", "/bin/sh", "-c",
+          "echo ready; exec sleep 273.5", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string said;
+  char buf[256];
+  while (said.find("ready") == std::string::npos) {
+    pollfd p{out[0], POLLIN, 0};
+    ASSERT_GT(poll(&p, 1, 10000), 0) << "the program never said it was ready";
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    said.append(buf, static_cast<size_t>(n));
+  }
+  // The sleep runs by now (the shell execs it right after its echo): find it and watch it.
+  int pidfd = -1;
+  for (int tries = 0; tries < 200 && pidfd < 0; ++tries) {
+    if (const pid_t victim = pid_with("273.5")) pidfd = static_cast<int>(syscall(SYS_pidfd_open, victim, 0));
+    else poll(nullptr, 0, 10);  // the exec of sleep is a moment away
+  }
+  ASSERT_GE(pidfd, 0) << "the program's sleep was not found";
+  kill(rstlab, SIGKILL);
+  int status = 0;
+  waitpid(rstlab, &status, 0);
+  pollfd gone{pidfd, POLLIN, 0};
+  EXPECT_EQ(poll(&gone, 1, 5000), 1) << "the program outlived rstlab";
+  close(pidfd);
+  close(out[0]);
+  EXPECT_FALSE(process_with("273.5"));
 }

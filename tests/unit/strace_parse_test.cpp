@@ -299,3 +299,21 @@ TEST(ProgramTrace, NoConnectionIsSaid) {
   ASSERT_EQ(t.failures.size(), 1u);
   EXPECT_EQ(t.failures[0], "no TCP connection was made");
 }
+
+TEST(ProgramTrace, ReadsShowTheSizeAskedAndTheBytesRead) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-classic.py";
+  obs.command = {"python3", "classic.py", "reset-by-peer"};
+  obs.records = parse_file("py-reset-by-peer.txt", p);
+  const Trace t = build_program_trace(obs).trace;
+  std::vector<const SyscallEvent*> reads;
+  for (const auto& e : t.events)
+    if (const auto* c = e.syscall(); c && c->facts.op == CallOp::Read) reads.push_back(c);
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0]->args, "1");  // recvfrom(fd, "h", 1, 0, NULL, NULL) = 1
+  EXPECT_EQ(reads[0]->value, "h");
+  EXPECT_EQ(reads[1]->args, "16");  // the one that failed: no buffer address shown
+  EXPECT_EQ(reads[1]->value, "");
+  EXPECT_EQ(*reads[1]->facts.size, 16u);
+}
