@@ -146,10 +146,7 @@ std::string render_text(const Trace& t, bool color) {
       else if (sc->eof()) colour = p.amber();
     } else if (const auto* a = e.action()) {
       who = a->actor;
-      // A traced program's own actions (its output lines, its end) carry no "peer" prefix.
-      const auto id = t.find_actor(a->actor);
-      const bool program = id ? t.actors[*id].kind == ProcessKind::Program : a->action == "output" || a->action == "exit";
-      text = (a->actor == "middle" || program ? "" : "peer ") + a->action + ": " + a->detail;
+      text = detail::action_label(t, *a);
       colour = p.dim();
     }
     o << ms(e.t_ns - t0) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();
