@@ -88,7 +88,7 @@ _rstlab() {
         return 0
       fi
       case $cmd:$prev in
-        run:--out | course:--out | course:--from | replay:--out)
+        run:--out | course:--out | course:--from | replay:--out | exec:--out)
           compopt -o filenames 2>/dev/null
           mapfile -t COMPREPLY < <(compgen -d -- "$cur")
           ;;
@@ -121,6 +121,7 @@ _rstlab() {
     analyze) _rstlab_files '*.pcap' '*.pcapng' '*.cap' '*.pcap[0-9]*' '*.pcapng[0-9]*' ;;
     replay) _rstlab_files '*.pcap' '*.pcapng' '*.cap' ;;
     explain) ;;  # a log line, typed or pasted in quotes: nothing to offer
+    exec) mapfile -t COMPREPLY < <(compgen -c -- "$cur") ;;  # the program to run
     *) ;;
   esac
   return 0

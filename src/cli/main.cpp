@@ -19,6 +19,7 @@
 
 #include "cli/analyze_command.h"
 #include "cli/course_command.h"
+#include "cli/exec_command.h"
 #include "cli/explain_command.h"
 #include "cli/replay_command.h"
 #include "rstlab/diagram.h"
@@ -37,7 +38,7 @@ namespace {
 
 using namespace rstlab;
 
-const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course", "explain", "replay"};
+const std::vector<std::string> kCommands = {"list", "show", "run", "diagram", "analyze", "course", "explain", "replay", "exec"};
 
 const char* kDescription =
     "rstlab - which write() or read() first feels a TCP reset, and why.\n"
@@ -59,6 +60,7 @@ const char* kDescription =
     "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n"
     "  sudo rstlab course --out course               interactive lessons for a class\n"
     "  sudo rstlab replay incident.pcap --flow 3     re-enact a captured connection on a real socket\n";
+    "  sudo rstlab exec -- python3 client.py         your own program, traced in the lab\n";
 
 /// `rstlab --version`: what a bug report needs, one short line each. libpcap says which
 /// library is loaded at run time; libtins has no such call, so its version is the one
@@ -472,6 +474,8 @@ int main(int argc, char** argv) {
 
   ReplayArgs rpa;
   add_replay_command(app, rpa);
+  ExecArgs xa;
+  add_exec_command(app, xa);
 
   if (!command_is_known(argc, argv)) return kExitInput;
   try {
@@ -492,6 +496,7 @@ int main(int argc, char** argv) {
       if (!rpa.emit.empty()) return rc;
       exit_leaving_teardown_to_child(rc);
     }
+    if (app.got_subcommand("exec")) return run_exec(xa);
     LabCache labs;
     const int rc = cmd_run(ra, labs);
     exit_leaving_teardown_to_child(rc);

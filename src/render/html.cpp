@@ -111,7 +111,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
       cls = s->failed() ? "err" : s->eof() ? "eof" : "";
     } else if (const auto* a = e.action()) {
       who = a->actor;
-      text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
+      text = detail::action_label(t, *a);
       cls = "act";
     }
     std::string notes;

@@ -14,7 +14,10 @@ namespace {
 using detail::visible;
 
 std::string actor_line(const ActorInfo& a) {
-  const std::string kind = a.kind == "kernel" ? "kernel socket" : a.kind == "peer" ? "crafted peer" : "none";
+  const std::string kind = a.kind == "kernel"    ? "kernel socket"
+                           : a.kind == "peer"    ? "crafted peer"
+                           : a.kind == "program" ? "traced program"
+                                                 : "none";
   return kind + " " + visible(a.endpoint.str());
 }
 
@@ -86,8 +89,8 @@ std::string render_mermaid(const Trace& t) {
     } else if (const auto* a = e.action(); a && a->actor == "middle") {
       o << "    Note over M: " << mm(wrapped("middle " + a->action + ": " + a->detail, 48)) << "\n";
     } else if (const auto* a = e.action()) {
-      o << "    Note " << (a->actor == "client" ? "left of C" : "right of S") << ": "
-        << mm(visible("peer " + a->action + ": " + a->detail)) << "\n";
+      o << "    Note " << (detail::action_on_client(t, *a) ? "left of C" : "right of S") << ": "
+        << mm(visible(detail::action_label(t, *a))) << "\n";
     }
   }
   return o.str();
@@ -145,8 +148,8 @@ std::string render_plantuml(const Trace& t) {
     } else if (const auto* a = e.action(); a && a->actor == "middle") {
       o << "note over M #f6eef8 : " << pu(wrapped("middle " + a->action + ": " + a->detail, 48)) << "\n";
     } else if (const auto* a = e.action()) {
-      o << "note " << (a->actor == "client" ? "left of C" : "right of S") << " #eef2f8 : "
-        << pu(visible("peer " + a->action + ": " + a->detail)) << "\n";
+      o << "note " << (detail::action_on_client(t, *a) ? "left of C" : "right of S") << " #eef2f8 : "
+        << pu(visible(detail::action_label(t, *a))) << "\n";
     }
   }
   o << "@enduml\n";

@@ -225,7 +225,9 @@ class Svg {
   }
 
   bool client_side(const SyscallEvent& call) const { return t_.side_of(call) == 0; }
-  bool client_side(const std::string& actor) const { return actor == "client"; }  // actions
+  bool client_side(const std::string& actor) const {  // actions
+    return detail::action_on_client(t_, ActionEvent{actor, "", ""});
+  }
 
   CallBox call_box(const SyscallEvent& s, const Event& e, bool entry) const {
     CallBox b;
@@ -351,7 +353,7 @@ class Svg {
       } else {
         const bool client = client_side(a->actor);
         const int room = client ? kLeft - 12 - time_column_ : kWidth - 8 - (kRight + 12);
-        r.note = wrap("peer " + a->action + ": " + a->detail, static_cast<size_t>(room / (kEm * 11)));
+        r.note = wrap(detail::action_label(t_, *a), static_cast<size_t>(room / (kEm * 11)));
       }
       r.up = 9;
       r.down = 4 + kNoteLine * (static_cast<int>(r.note.size()) - 1);
@@ -392,7 +394,10 @@ class Svg {
     const ActorInfo* a[2] = {&t_.client, &t_.server};
     const int x[2] = {kLeft, kRight};
     for (int i = 0; i < 2; ++i) {
-      const std::string kind = a[i]->kind == "kernel" ? "kernel socket" : a[i]->kind == "peer" ? "crafted peer" : "-";
+      const std::string kind = a[i]->kind == "kernel"    ? "kernel socket"
+                               : a[i]->kind == "peer"    ? "crafted peer"
+                               : a[i]->kind == "program" ? "traced program"
+                                                         : "-";
       o << "<rect x=\"" << x[i] - 120 << "\" y=\"60\" width=\"240\" height=\"40\" rx=\"6\" fill=\"#eef2f8\" "
         << "stroke=\"#44546a\"/>\n";
       const int box = add_shape(LadderShape::Kind::Box, x[i] - 120, 60, x[i] + 120, 100, "actor");

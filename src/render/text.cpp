@@ -120,8 +120,10 @@ std::string render_text(const Trace& t, bool color) {
     const char* role = a == &t.client ? (t.from_capture() ? "client a" : "client")
                                       : (t.from_capture() ? "server b" : "server");
     o << "  " << pad(role, t.from_capture() ? 9 : 8) << pad(visible(a->endpoint.str()), 24)
-      << (a->kind == "kernel" ? (t.from_capture() ? "kernel socket (taken to be Linux)" : "kernel socket")
-                              : "crafted peer (libtins)");
+      << (a->kind == "kernel"    ? (t.from_capture() ? "kernel socket (taken to be Linux)" : "kernel socket")
+          : a->kind == "program" ? "a traced program's kernel socket"
+          : a->kind == "none"    ? "outside the trace"
+                                 : "crafted peer (libtins)");
     if (!a->sigpipe.empty()) o << ", SIGPIPE " << visible(a->sigpipe);
     o << "\n";
   }
@@ -144,7 +146,7 @@ std::string render_text(const Trace& t, bool color) {
       else if (sc->eof()) colour = p.amber();
     } else if (const auto* a = e.action()) {
       who = a->actor;
-      text = (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
+      text = detail::action_label(t, *a);
       colour = p.dim();
     }
     o << ms(e.t_ns - t0) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();

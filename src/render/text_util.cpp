@@ -83,4 +83,17 @@ std::vector<std::string> wrap_words(const std::string& text, size_t width) {
   return lines;
 }
 
+std::string action_label(const Trace& t, const ActionEvent& a) {
+  const auto id = t.find_actor(a.actor);
+  const bool program = id ? t.actors[*id].kind == ProcessKind::Program
+                          : a.action == "output" || a.action == "exit";  // a process without calls
+  return (a.actor == "middle" || program ? "" : "peer ") + a.action + ": " + a.detail;
+}
+
+bool action_on_client(const Trace& t, const ActionEvent& a) {
+  if (a.actor == "client") return true;
+  const auto id = t.find_actor(a.actor);
+  return id && !t.connections.empty() && t.connections[0].client.actor == id;
+}
+
 }  // namespace rstlab::detail

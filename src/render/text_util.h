@@ -5,7 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "rstlab/trace.h"
+
 namespace rstlab::detail {
+
+/// An action as the renderers label it: "peer close: ..." for the crafted peer's,
+/// "output: stderr: ..." for a traced program's own (its output lines, its end).
+std::string action_label(const Trace& t, const ActionEvent& a);
+/// Whether an action belongs on the client's side of a ladder: the actor "client", or the
+/// actor that holds connection 0's client end.
+bool action_on_client(const Trace& t, const ActionEvent& a);
 
 /// Text made safe to print: control bytes (CR, LF, ESC...) become \r, \n, \t or \xNN and
 /// bytes that are not valid UTF-8 become \xNN, so no output breaks a line, moves a

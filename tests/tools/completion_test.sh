@@ -44,7 +44,7 @@ includes() {  # includes "NAME..." WORD...: each NAME is among the completions
 
 complete -p rstlab >/dev/null 2>&1 || { echo "FAIL: the script registers no completion for rstlab" >&2; failed=1; }
 expect "run" rstlab ru
-expect "analyze course diagram explain list replay run show" rstlab ""
+expect "analyze course diagram exec explain list replay run show" rstlab ""
 expect "--help --version" rstlab --
 includes "broken-pipe broken-pipe-kernel" rstlab run br
 # Every name it offers is a built-in scenario whose name starts so.

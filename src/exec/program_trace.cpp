@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: MIT
+// A traced program's records as a Trace (rstlab/program_trace.h). Two passes: the first
+// follows processes, threads and their descriptor tables through the records, so each
+// call knows the socket object behind its descriptor; the second, once every socket's
+// addresses are known (strace may print a socket's addresses only after its connect, or
+// only its inode once an RST destroyed it), places each call on its connection and side.
+#include "rstlab/program_trace.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "rstlab/annotate.h"
+#include "rstlab/packet_events.h"
+#include "rstlab/wire.h"
+
+namespace rstlab {
+namespace {
+
+/// One socket or pipe object, shared by every descriptor table that holds it.
+struct Sock {
+  StraceFd::Kind kind = StraceFd::Kind::Other;
+  std::optional<Endpoint> local, remote;
+  std::optional<Endpoint> dialed;  ///< the address a connect() named
+  uint64_t inode = 0;
+  int64_t first_t = 0;
+  bool nonblock = false;  ///< made with SOCK_NONBLOCK (socket, accept4): Go's, and event loops'
+};
+using SockPtr = std::shared_ptr<Sock>;
+using FdTable = std::map<int, SockPtr>;
+
+/// What SIGPIPE does in a process, from its rt_sigaction calls.
+enum class Disposition { Default, Ignore, Handler };
+
+struct Process {
+  std::string name;
+  std::shared_ptr<FdTable> fds = std::make_shared<FdTable>();
+  Disposition sigpipe = Disposition::Default;
+};
+
+/// A call under study, before it is placed on a connection.
+struct Draft {
+  size_t record;
+  int tgid, tid;
+  SockPtr sock;
+  CallFacts facts;
+  std::string display_args;
+  std::string value;
+  std::optional<int> signal;
+  SignalFate fate = SignalFate::None;
+};
+
+std::string basename_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// The text of a quoted strace string ("\"abc\"..." -> abc), escapes kept as printed.
+std::string unquote(const std::string& s) {
+  if (s.size() >= 2 && s.front() == '"') {
+    const size_t end = s.rfind('"');
+    return s.substr(1, end == 0 ? std::string::npos : end - 1);
+  }
+  return s;
+}
+
+bool has_word(const std::string& text, const std::string& word) { return text.find(word) != std::string::npos; }
+
+/// The value of `key=` inside an strace struct ("sin_port=htons(8080)" -> "htons(8080)").
+std::string field(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key + "=");
+  if (at == std::string::npos) return "";
+  size_t end = at + key.size() + 1;
+  int depth = 0;
+  for (; end < text.size(); ++end) {
+    const char c = text[end];
+    if (c == '(' || c == '{' || c == '[') ++depth;
+    else if ((c == ')' || c == '}' || c == ']') && depth-- == 0) break;
+    else if (c == ',' && depth == 0) break;
+  }
+  return text.substr(at + key.size() + 1, end - at - key.size() - 1);
+}
+
+int64_t number_in(const std::string& text, int64_t fallback = -1) {
+  size_t i = 0;
+  while (i < text.size() && !(std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '-')) ++i;
+  if (i == text.size()) return fallback;
+  return std::strtoll(text.c_str() + i, nullptr, 10);
+}
+
+/// What a call does, by its name.
+CallOp op_of(const std::string& n) {
+  if (n == "socket") return CallOp::Socket;
+  if (n == "connect") return CallOp::Connect;
+  if (n == "listen") return CallOp::Listen;
+  if (n == "accept" || n == "accept4") return CallOp::Accept;
+  if (n == "read" || n == "recv" || n == "recvfrom" || n == "recvmsg" || n == "readv" || n == "recvmmsg")
+    return CallOp::Read;
+  if (n == "write" || n == "send" || n == "sendto" || n == "sendmsg" || n == "writev" || n == "sendmmsg" ||
+      n == "sendfile" || n == "sendfile64" || n == "splice")
+    return CallOp::Write;
+  if (n == "shutdown") return CallOp::Shutdown;
+  if (n == "close") return CallOp::Close;
+  if (n == "setsockopt") return CallOp::SetSockOpt;
+  if (n == "getsockopt") return CallOp::GetSockOpt;
+  if (n == "poll" || n == "ppoll") return CallOp::Poll;
+  if (n == "pipe" || n == "pipe2") return CallOp::Pipe;
+  return CallOp::Other;
+}
+
+/// The argument holding the descriptor under study: splice() and sendfile() write to their first.
+size_t fd_arg(const std::string& name) { return name == "splice" ? 2 : 0; }
+
+/// Sizes and flags of reads and writes, as strace prints each call's arguments.
+void size_and_flags(const StraceRecord& r, CallFacts& f) {
+  const auto& a = r.args;
+  std::string flags;
+  if ((r.name == "read" || r.name == "write") && a.size() >= 3) f.size = number_in(a[2]);
+  else if ((r.name == "recvfrom" || r.name == "sendto" || r.name == "recv" || r.name == "send") && a.size() >= 4) {
+    f.size = number_in(a[2]);
+    flags = a[3];
+  } else if ((r.name == "sendmsg" || r.name == "recvmsg") && a.size() >= 3) {
+    flags = a[2];
+    // msg_iov=[{iov_base=..., iov_len=5}, ...]: the lengths add up to the size asked for.
+    uint64_t total = 0;
+    bool any = false;
+    for (size_t at = a[1].find("iov_len="); at != std::string::npos; at = a[1].find("iov_len=", at + 1)) {
+      total += static_cast<uint64_t>(std::max<int64_t>(0, number_in(a[1].substr(at + 8))));
+      any = true;
+    }
+    if (any) f.size = total;
+  } else if ((r.name == "readv" || r.name == "writev") && a.size() >= 2) {
+    uint64_t total = 0;
+    for (size_t at = a[1].find("iov_len="); at != std::string::npos; at = a[1].find("iov_len=", at + 1))
+      total += static_cast<uint64_t>(std::max<int64_t>(0, number_in(a[1].substr(at + 8))));
+    f.size = total;
+  } else if (r.name == "sendfile" && a.size() >= 4) {
+    f.size = number_in(a[3]);
+  } else if (r.name == "splice" && a.size() >= 5) {
+    f.size = number_in(a[4]);
+  }
+  f.nosignal = has_word(flags, "MSG_NOSIGNAL");
+  f.dontwait = has_word(flags, "MSG_DONTWAIT");
+  f.peek = has_word(flags, "MSG_PEEK");
+  f.waitall = has_word(flags, "MSG_WAITALL");
+}
+
+/// Two endpoints as an unordered pair, the key of a TCP connection.
+using Pair = std::pair<Endpoint, Endpoint>;
+Pair make_pair_of(const Endpoint& a, const Endpoint& b) { return a < b ? Pair{a, b} : Pair{b, a}; }
+
+struct Conn {
+  Endpoint client, server;
+  bool from_syn = false;
+  int64_t first_t = INT64_MAX;
+};
+
+}  // namespace
+
+std::optional<Endpoint> parse_strace_sockaddr(const std::string& text) {
+  try {
+    if (has_word(text, "sa_family=AF_INET6")) {
+      const std::string port = field(text, "sin6_port");
+      const size_t q = text.find("inet_pton(AF_INET6, \"");
+      if (q == std::string::npos || port.empty()) return std::nullopt;
+      const size_t start = q + 21, end = text.find('"', start);
+      Endpoint e;
+      e.addr = Address::parse(text.substr(start, end - start));
+      e.port = static_cast<uint16_t>(number_in(port));
+      return e;
+    }
+    if (has_word(text, "sa_family=AF_INET")) {
+      const std::string port = field(text, "sin_port");
+      const std::string addr = field(text, "sin_addr");
+      const size_t q = addr.find('"');
+      if (q == std::string::npos || port.empty()) return std::nullopt;
+      Endpoint e;
+      e.addr = Address::parse(addr.substr(q + 1, addr.find('"', q + 1) - q - 1));
+      e.port = static_cast<uint16_t>(number_in(port));
+      return e;
+    }
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+ProgramTrace build_program_trace(const ProgramObservations& obs) {
+  ProgramTrace out;
+  Trace& t = out.trace;
+  t.kind = TraceKind::Run;
+  t.scenario = obs.name;
+  t.link = obs.link;
+  std::string cmd;
+  for (const auto& w : obs.command) cmd += (cmd.empty() ? "" : " ") + w;
+  t.title = "rstlab exec: " + cmd;
+  t.story = "The program `" + cmd +
+            "`, run unmodified in the lab and traced with strace: its calls on TCP sockets and pipes, the lines it "
+            "printed and its end, beside every packet on the lab's interfaces.";
+  t.failures = obs.failures;
+
+  // ---- pass 1: processes, threads, descriptor tables ----------------------------
+  std::map<int, int> tgid_of;  // thread -> process
+  std::map<int, Process> procs;
+  const std::string first_name = obs.command.empty() ? "program" : basename_of(obs.command[0]);
+  auto tgid = [&](int tid) {
+    const auto it = tgid_of.find(tid);
+    return it == tgid_of.end() ? tid : it->second;
+  };
+  auto proc = [&](int tid) -> Process& {
+    const int p = tgid(tid);
+    auto it = procs.find(p);
+    if (it == procs.end()) {
+      it = procs.emplace(p, Process{}).first;
+      it->second.name = first_name;
+    }
+    return it->second;
+  };
+  std::vector<Draft> drafts;
+  struct End {
+    int pid;
+    int64_t t;
+    std::string what;
+  };
+  std::vector<End> ends;
+  // A write on the output pipes: (stream, end time, bytes, thread), in order.
+  struct OutWrite {
+    int stream;
+    int64_t t_end;
+    int64_t bytes;
+    int tid;
+  };
+  std::vector<OutWrite> out_writes;
+  std::map<int, size_t> last_epipe;  // thread -> its draft whose EPIPE a SIGPIPE may follow
+
+  for (size_t i = 0; i < obs.records.size(); ++i) {
+    const StraceRecord& r = obs.records[i];
+    if (r.kind == StraceRecord::Kind::Signal) {
+      if (r.signal == SIGPIPE) {
+        const auto it = last_epipe.find(r.pid);
+        if (it != last_epipe.end()) {
+          Draft& d = drafts[it->second];
+          d.signal = SIGPIPE;
+          const Disposition disp = proc(r.pid).sigpipe;
+          d.fate = disp == Disposition::Ignore ? SignalFate::Ignored
+                   : disp == Disposition::Handler ? SignalFate::Handled
+                                                  : SignalFate::None;  // default: killed, or decided below
+          last_epipe.erase(it);
+        }
+      }
+      continue;
+    }
+    if (r.kind == StraceRecord::Kind::Exited || r.kind == StraceRecord::Kind::Killed) {
+      if (r.kind == StraceRecord::Kind::Killed && r.signal == SIGPIPE)
+        for (Draft& d : drafts)
+          if (tgid(d.tid) == tgid(r.pid) && d.signal == SIGPIPE && d.fate == SignalFate::None) d.fate = SignalFate::Killed;
+      if (r.pid == tgid(r.pid))
+        ends.push_back({r.pid, r.t_ns,
+                        r.kind == StraceRecord::Kind::Exited
+                            ? "exited with " + std::to_string(r.exit_code)
+                            : "killed by " + signal_name(r.signal) + (r.core_dumped ? " (core dumped)" : "")});
+      continue;
+    }
+    const std::string& n = r.name;
+    if ((n == "clone" || n == "clone3" || n == "fork" || n == "vfork") && r.ret && *r.ret > 0) {
+      const int child = static_cast<int>(*r.ret);
+      std::string flags;
+      for (const auto& a : r.args) flags += a + " ";
+      Process& parent = proc(r.pid);
+      if (has_word(flags, "CLONE_THREAD")) {
+        tgid_of[child] = tgid(r.pid);
+        procs.erase(child);  // any record of it seen before this line belongs to its process
+      } else {
+        Process& c = procs[child];
+        c.name = parent.name;
+        c.sigpipe = parent.sigpipe;
+        if (has_word(flags, "CLONE_FILES")) c.fds = parent.fds;
+        else {
+          auto copy = std::make_shared<FdTable>(*parent.fds);
+          for (const auto& [fd, s] : *c.fds) copy->emplace(fd, s);  // its own, seen before this line
+          c.fds = copy;
+        }
+      }
+      continue;
+    }
+    if (n == "execve" || n == "execveat") {
+      if (r.ret && *r.ret == 0 && !r.args.empty()) {
+        Process& p = proc(r.pid);
+        p.name = basename_of(unquote(r.args[n == "execveat" ? 1 : 0]));
+        if (p.sigpipe == Disposition::Handler) p.sigpipe = Disposition::Default;  // handlers do not survive exec
+      }
+      continue;
+    }
+    if (n == "rt_sigaction" || n == "sigaction") {
+      if (r.ret && *r.ret == 0 && r.args.size() >= 2 && r.args[0] == "SIGPIPE" && r.args[1] != "NULL") {
+        const std::string h = field(r.args[1], "sa_handler");
+        proc(r.pid).sigpipe = h == "SIG_IGN" ? Disposition::Ignore : h == "SIG_DFL" ? Disposition::Default
+                                                                                     : Disposition::Handler;
+      }
+      continue;
+    }
+    const CallOp op = op_of(n);
+    if (op == CallOp::Other) continue;
+    Process& p = proc(r.pid);
+    FdTable& fds = *p.fds;
+    if (op == CallOp::Pipe) continue;  // its ends are met where they are used
+    // The descriptor this call is about: the one it returned (socket, accept) or its argument.
+    std::optional<StraceFd> fd = (op == CallOp::Socket || op == CallOp::Accept) ? r.ret_fd : r.arg_fd(fd_arg(n));
+    if (!fd) continue;
+    // Output: writes on the pipes rstlab reads the program's stdout and stderr from.
+    if (fd->kind == StraceFd::Kind::Pipe && fd->inode &&
+        (fd->inode == obs.stdout_inode || fd->inode == obs.stderr_inode)) {
+      if (op == CallOp::Write && r.ret && *r.ret > 0)
+        out_writes.push_back({fd->inode == obs.stdout_inode ? 1 : 2, r.t_ns + std::max<int64_t>(0, r.duration_ns),
+                              *r.ret, r.pid});
+      continue;
+    }
+    if (fd->kind != StraceFd::Kind::Tcp && fd->kind != StraceFd::Kind::Pipe) continue;
+    SockPtr& slot = fds[fd->fd];
+    const bool fresh = op == CallOp::Socket || op == CallOp::Accept;
+    if (!slot || fresh || slot->kind != fd->kind || (fd->inode && slot->inode && fd->inode != slot->inode)) {
+      slot = std::make_shared<Sock>();
+      slot->kind = fd->kind;
+      slot->first_t = r.t_ns;
+    }
+    Sock& s = *slot;
+    if (fd->inode && !s.inode) s.inode = fd->inode;
+    if (fd->local && !s.local) s.local = fd->local;
+    if (fd->remote && !s.remote) s.remote = fd->remote;
+    if (fresh) {
+      const std::string& flags = op == CallOp::Socket ? (r.args.size() >= 2 ? r.args[1] : "")
+                                                      : (r.args.size() >= 4 ? r.args[3] : "");
+      s.nonblock = has_word(flags, "SOCK_NONBLOCK");
+    }
+    if (op == CallOp::Connect && r.args.size() >= 2)
+      if (auto e = parse_strace_sockaddr(r.args[1])) s.dialed = e;
+
+    Draft d;
+    d.record = i;
+    d.tgid = tgid(r.pid);
+    d.tid = r.pid;
+    d.sock = slot;
+    d.facts.op = op;
+    d.facts.fd = fd->fd;
+    d.facts.on_pipe = fd->kind == StraceFd::Kind::Pipe;
+    d.facts.nonblock = s.nonblock;  // (fcntl(O_NONBLOCK) later is not traced: such a socket reads as blocking)
+    size_and_flags(r, d.facts);
+    std::vector<std::string> shown = r.args;
+    if (!shown.empty()) shown.erase(shown.begin());  // the descriptor is the column, not an argument
+    if (op == CallOp::Shutdown && r.args.size() >= 2) {
+      d.facts.shut_how = shut_how_from_name(r.args[1]).value_or(-1);
+    } else if ((op == CallOp::SetSockOpt || op == CallOp::GetSockOpt) && r.args.size() >= 3) {
+      const std::string& o = r.args[2];
+      d.facts.option = o == "SO_LINGER" ? SockOpt::Linger : o == "TCP_USER_TIMEOUT" ? SockOpt::UserTimeout
+                       : o == "SO_ERROR" ? SockOpt::Error : SockOpt::Other;
+      if (d.facts.option == SockOpt::Linger && r.args.size() >= 4) {
+        d.facts.linger_on = number_in(field(r.args[3], "l_onoff"), 0) != 0;
+        d.facts.linger_seconds = static_cast<int>(number_in(field(r.args[3], "l_linger"), 0));
+      }
+      if (d.facts.option == SockOpt::UserTimeout && r.args.size() >= 4)
+        d.facts.timeout_ms = static_cast<int>(number_in(r.args[3], -1));
+      if (op == CallOp::GetSockOpt && d.facts.option == SockOpt::Error && r.args.size() >= 4) {
+        // "[ECONNRESET]" or "[0]" or "[104]"
+        const std::string v = r.args[3].size() >= 2 ? r.args[3].substr(1, r.args[3].size() - 2) : "";
+        d.facts.so_error = errno_from_name(v).value_or(static_cast<int>(number_in(v, 0)));
+        d.value = d.facts.so_error ? errno_name(d.facts.so_error) : "0";
+      }
+      shown = {o};
+    } else if (op == CallOp::Poll) {
+      // poll([{fd=3<...>, events=POLLIN}], 1, 1000) = 1 ([{fd=3, revents=POLLIN|POLLHUP}])
+      if (r.args.size() >= 3) d.facts.timeout_ms = static_cast<int>(number_in(r.args[2], -1));
+      d.facts.events = poll_events_from_string(field(r.args[0], "events")).value_or(0);
+      d.facts.revents = poll_events_from_string(field(r.ret_extra, "revents")).value_or(0);
+      d.value = poll_events_string(d.facts.revents);
+      shown = {poll_events_string(d.facts.events) + ", " + std::to_string(d.facts.timeout_ms) + " ms"};
+    } else if (op == CallOp::Read) {
+      // The bytes read (strace quotes them; the trace shows a value as it is), and the size asked.
+      if (r.ret && *r.ret > 0 && r.args.size() >= 2) d.value = unquote(r.args[1]);
+      shown.clear();
+      if (d.facts.size) shown.push_back(std::to_string(*d.facts.size));
+      if (d.facts.peek) shown.push_back("MSG_PEEK");
+      if (d.facts.dontwait) shown.push_back("MSG_DONTWAIT");
+    } else if (op == CallOp::Write && r.args.size() >= 2) {
+      shown = {r.args[1]};
+      if (d.facts.size) shown.push_back(std::to_string(*d.facts.size));
+      if (d.facts.nosignal) shown.push_back("MSG_NOSIGNAL");
+      if (d.facts.dontwait) shown.push_back("MSG_DONTWAIT");
+    } else if (op == CallOp::Connect && s.dialed) {
+      shown = {s.dialed->str()};
+    } else if (op == CallOp::Accept || op == CallOp::Socket || op == CallOp::Close) {
+      shown.clear();
+    }
+    for (const auto& a : shown) d.display_args += (d.display_args.empty() ? "" : ", ") + a;
+    if (r.err && *r.err == EPIPE) last_epipe[r.pid] = drafts.size();
+    drafts.push_back(std::move(d));
+    if (op == CallOp::Close) fds.erase(fd->fd);
+  }
+
+  // ---- pass 2: connections --------------------------------------------------------
+  // Every segment of the capture, decoded once; frames numbered as in capture.pcap.
+  out.packets = obs.packets;
+  for (size_t i = 0; i < out.packets.size(); ++i) out.packets[i].frame = i + 1;
+  std::map<Pair, Conn> conns;
+  for (const auto& p : out.packets) {
+    TcpSegment s;
+    if (decode_tcp(obs.link_type, p.data.data(), p.data.size(), s) != DecodeStatus::Ok) continue;
+    Conn& c = conns[make_pair_of(s.src, s.dst)];
+    if (c.first_t == INT64_MAX) {
+      c.client = s.src;
+      c.server = s.dst;
+    }
+    c.first_t = std::min(c.first_t, p.t_ns);
+    if (s.has(tcpflag::SYN) && !s.has(tcpflag::ACK) && !c.from_syn) {
+      c.client = s.src;
+      c.server = s.dst;
+      c.from_syn = true;
+    }
+  }
+  // A socket that never showed its own address (a refused connect): the capture's
+  // connection to the address it dialed, from a port no other socket holds.
+  std::set<Endpoint> held;
+  for (const Draft& d : drafts)
+    if (d.sock->local) held.insert(*d.sock->local);
+  for (Draft& d : drafts) {
+    Sock& s = *d.sock;
+    if (s.kind != StraceFd::Kind::Tcp || s.local || !s.dialed) continue;
+    const Conn* best = nullptr;
+    for (const auto& [key, c] : conns)
+      if (c.server == *s.dialed && !held.count(c.client) && c.first_t >= s.first_t && (!best || c.first_t < best->first_t))
+        best = &c;
+    if (best) {
+      s.local = best->client;
+      s.remote = best->server;
+      held.insert(best->client);
+    }
+  }
+  for (const Draft& d : drafts) {
+    const Sock& s = *d.sock;
+    if (s.kind != StraceFd::Kind::Tcp || !s.local || !(s.remote || s.dialed)) continue;
+    const Endpoint remote = s.remote ? *s.remote : *s.dialed;
+    Conn& c = conns[make_pair_of(*s.local, remote)];
+    if (c.first_t == INT64_MAX) {
+      c.client = *s.local;
+      c.server = remote;
+    }
+    const int64_t when = obs.records[d.record].t_ns;
+    c.first_t = std::min(c.first_t, when);
+    if (!c.from_syn && d.facts.op == CallOp::Connect) {
+      c.client = *s.local;
+      c.server = remote;
+    }
+  }
+  // Pipes: one pseudo-connection for each pipe a write failed on (EPIPE): the writer and
+  // the reader are its two ends. Other pipes (a shell's plumbing) are left out.
+  std::map<uint64_t, int64_t> broken_pipes;
+  for (const Draft& d : drafts) {
+    const StraceRecord& r = obs.records[d.record];
+    if (d.sock->kind == StraceFd::Kind::Pipe && d.sock->inode && r.err && *r.err == EPIPE)
+      broken_pipes.emplace(d.sock->inode, r.t_ns);
+  }
+  // Connection ids in the order they began: TCP first (connection 0 is drawn as the pair).
+  std::vector<std::pair<int64_t, Pair>> order;
+  for (const auto& [key, c] : conns) order.push_back({c.first_t, key});
+  std::sort(order.begin(), order.end());
+  std::map<Pair, ConnId> conn_id;
+  for (const auto& [when, key] : order) {
+    conn_id[key] = static_cast<ConnId>(t.connections.size());
+    ConnectionInfo info;
+    info.id = static_cast<ConnId>(t.connections.size());
+    info.client.endpoint = conns[key].client;
+    info.server.endpoint = conns[key].server;
+    t.connections.push_back(info);
+  }
+  const size_t tcp_connections = t.connections.size();
+  std::map<uint64_t, ConnId> pipe_id;
+  for (const auto& [inode, when] : broken_pipes) {
+    pipe_id[inode] = static_cast<ConnId>(t.connections.size());
+    ConnectionInfo info;
+    info.id = static_cast<ConnId>(t.connections.size());
+    t.connections.push_back(info);
+  }
+  if (tcp_connections == 0) t.failures.push_back("no TCP connection was made");
+
+  // ---- the process table and the calls ----------------------------------------------
+  // One actor per thread and role: a thread that holds both ends of a connection (a
+  // program that dials itself) is two actors, so every call stays on its own side.
+  std::map<std::tuple<int, int>, int> roles_of_thread;  // (tid, side) -> calls
+  struct Placed {
+    size_t draft;
+    ConnId conn;
+    int side;
+  };
+  std::vector<Placed> placed;
+  for (size_t k = 0; k < drafts.size(); ++k) {
+    const Draft& d = drafts[k];
+    const Sock& s = *d.sock;
+    if (s.kind == StraceFd::Kind::Pipe) {
+      const auto it = pipe_id.find(s.inode);
+      if (it == pipe_id.end()) continue;
+      placed.push_back({k, it->second, d.facts.op == CallOp::Read ? 1 : d.facts.op == CallOp::Write ? 0 : -1});
+      continue;
+    }
+    const std::optional<Endpoint> remote = s.remote ? s.remote : s.dialed;
+    if (!s.local || !remote) {
+      ++out.calls_left_out;
+      continue;
+    }
+    const auto it = conn_id.find(make_pair_of(*s.local, *remote));
+    if (it == conn_id.end()) {
+      ++out.calls_left_out;
+      continue;
+    }
+    const ConnectionInfo& c = t.connections[it->second];
+    placed.push_back({k, it->second, *s.local == c.client.endpoint ? 0 : 1});
+  }
+  // A pipe's close: the reader's when that process never wrote on it.
+  for (Placed& p : placed) {
+    if (p.side != -1) continue;
+    const Draft& d = drafts[p.draft];
+    p.side = 1;
+    for (const Placed& q : placed)
+      if (q.conn == p.conn && q.side == 0 && drafts[q.draft].tgid == d.tgid) p.side = 0;
+  }
+  std::map<int, std::set<int>> sides_of_thread;
+  for (const Placed& p : placed) sides_of_thread[drafts[p.draft].tid].insert(p.side);
+  std::map<std::pair<int, int>, ActorId> actor_of;  // (tid, side or -1) -> actor
+  std::vector<int> actor_side;                      // by actor: the one side its calls are on
+  auto actor_for = [&](int tid, int side) -> ActorId {
+    const auto& sides = sides_of_thread[tid];
+    const int key_side = sides.size() > 1 ? side : -1;
+    const auto it = actor_of.find({tid, key_side});
+    if (it != actor_of.end()) return it->second;
+    const int pid = tgid(tid);
+    Process& p = proc(tid);
+    std::string name = p.name + "[" + std::to_string(tid) + "]";
+    if (key_side >= 0) name += key_side == 0 ? " client" : " server";
+    TraceActor a;
+    a.name = name;
+    a.kind = ProcessKind::Program;
+    a.pid = pid;
+    a.tid = tid;
+    a.sigpipe = p.sigpipe == Disposition::Ignore ? "ignore" : p.sigpipe == Disposition::Handler ? "handler" : "default";
+    const auto id = static_cast<ActorId>(t.actors.size());
+    t.actors.push_back(a);
+    actor_side.push_back(side);
+    actor_of[{tid, key_side}] = id;
+    return id;
+  };
+  for (const Placed& p : placed) {
+    const Draft& d = drafts[p.draft];
+    const StraceRecord& r = obs.records[d.record];
+    SyscallEvent call;
+    call.actor_id = actor_for(d.tid, p.side);
+    call.actor = t.actors[*call.actor_id].name;
+    call.conn = p.conn;
+    call.facts = d.facts;
+    call.call = r.name;
+    call.args = d.display_args;
+    call.ret = r.ret;
+    call.err = r.err;
+    call.signal = d.signal;
+    call.fate = d.fate;
+    call.value = d.value;
+    call.t_start_ns = r.t_ns;
+    Event e;
+    e.t_ns = r.t_ns + std::max<int64_t>(0, r.duration_ns);
+    e.body = std::move(call);
+    ConnectionEnd& end = p.side == 0 ? t.connections[p.conn].client : t.connections[p.conn].server;
+    if (!end.actor) end.actor = std::get<SyscallEvent>(e.body).actor_id;
+    t.events.push_back(std::move(e));
+  }
+
+  // ---- output lines and ends --------------------------------------------------------
+  auto actor_name_of = [&](int tid) {
+    const auto it = actor_of.find({tid, -1});
+    if (it != actor_of.end()) return t.actors[it->second].name;
+    return proc(tid).name + "[" + std::to_string(tid) + "]";
+  };
+  for (int stream : {1, 2}) {
+    std::string text;
+    int64_t read_t = 0;
+    std::vector<std::pair<int64_t, int64_t>> read_marks;  // (end offset, read time)
+    for (const auto& c : obs.output)
+      if (c.stream == stream) {
+        text += c.bytes;
+        read_marks.push_back({static_cast<int64_t>(text.size()), c.t_ns});
+      }
+    std::vector<const OutWrite*> writes;
+    for (const auto& w : out_writes)
+      if (w.stream == stream) writes.push_back(&w);
+    size_t start = 0, wi = 0, ri = 0;
+    int64_t written = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      const size_t end = nl == std::string::npos ? text.size() : nl + 1;
+      const auto end_off = static_cast<int64_t>(end);
+      while (wi < writes.size() && written + writes[wi]->bytes < end_off) written += writes[wi++]->bytes;
+      while (ri < read_marks.size() && read_marks[ri].first < end_off) ++ri;
+      read_t = ri < read_marks.size() ? read_marks[ri].second : read_t;
+      Event e;
+      std::string who = first_name;
+      if (wi < writes.size()) {
+        e.t_ns = writes[wi]->t_end;
+        who = actor_name_of(writes[wi]->tid);
+      } else {
+        e.t_ns = read_t;
+      }
+      std::string line = text.substr(start, end - start);
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      e.body = ActionEvent{who, "output", std::string(stream == 1 ? "stdout" : "stderr") + ": " + line};
+      t.events.push_back(std::move(e));
+      start = end;
+    }
+  }
+  for (const End& end : ends) {
+    Event e;
+    e.t_ns = end.t;
+    e.body = ActionEvent{actor_name_of(end.pid), "exit", end.what};
+    t.events.push_back(std::move(e));
+  }
+
+  // ---- packets ----------------------------------------------------------------------
+  for (const auto& [key, id] : conn_id) {
+    Trace one;
+    one.client.endpoint = t.connections[id].client.endpoint;
+    one.server.endpoint = t.connections[id].server.endpoint;
+    add_packet_events(one, obs.link_type, out.packets);
+    for (Event& e : one.events) {
+      std::get<PacketEvent>(e.body).conn = id;
+      t.events.push_back(std::move(e));
+    }
+  }
+  t.capture.file = "capture.pcap";
+  t.capture.packets = out.packets.size();
+  t.sort_events();
+
+  // connection 0 is the pair the renderers draw.
+  if (!t.connections.empty()) {
+    const ConnectionInfo& c0 = t.connections[0];
+    ActorInfo* pair[2] = {&t.client, &t.server};
+    const ConnectionEnd* ends0[2] = {&c0.client, &c0.server};
+    for (int i = 0; i < 2; ++i) {
+      pair[i]->endpoint = ends0[i]->endpoint;
+      pair[i]->kind = ends0[i]->actor ? "program" : "none";
+      if (ends0[i]->actor) pair[i]->sigpipe = t.actors[*ends0[i]->actor].sigpipe;
+    }
+  }
+
+  // ---- the annotator, per connection ------------------------------------------------
+  // Each connection is annotated on its own view. A program's socket is a kernel socket,
+  // and the annotator names the two ends of the connection it follows by their roles.
+  for (const ConnectionInfo& c : t.connections) {
+    ConnectionView view = connection_view(t, c.id);
+    for (ActorInfo* a : {&view.trace.client, &view.trace.server})
+      if (a->kind == "program") a->kind = "kernel";
+    for (size_t k = 0; k < view.trace.events.size(); ++k)
+      if (auto* s = std::get_if<SyscallEvent>(&view.trace.events[k].body)) {
+        s->actor = role_name(role_at(s->actor_id && actor_side[*s->actor_id] == 1 ? 1 : 0));
+        s->actor_id.reset();
+      }
+    annotate(view.trace);
+    for (Annotation a : view.trace.annotations) {
+      a.event = view.original[a.event];
+      t.annotations.push_back(std::move(a));
+    }
+    if (auto f = view.trace.first_observer) {
+      f->event = view.original[f->event];
+      if (f->cause) f->cause = view.original[*f->cause];
+      f->actor = t.events[f->event].syscall()->actor;
+      t.connections[c.id].first_observer = f;
+      if (!t.first_observer || f->event < t.first_observer->event) t.first_observer = f;
+    }
+  }
+  std::stable_sort(t.annotations.begin(), t.annotations.end(),
+                   [](const Annotation& a, const Annotation& b) { return a.event < b.event; });
+  return out;
+}
+
+}  // namespace rstlab

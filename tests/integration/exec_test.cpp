@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+// `rstlab exec`: unmodified programs (tests/programs/) run in the lab under strace. Each
+// test checks the first observer, its errno and the program's own printed line in the
+// trace, as a user would read them. Needs root (namespaces) and strace.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "host_state.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBin = RSTLAB_BINARY;
+const std::string kClassic = RSTLAB_CLASSIC;
+const std::string kPrograms = std::string(RSTLAB_SOURCE_DIR) + "/tests/programs";
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Exec {
+  int code = -1;
+  std::string out, err;
+  nlohmann::json line;   ///< the --json line
+  nlohmann::json trace;  ///< trace.json of the run
+  double seconds = 0;
+
+  /// The text of every output action of the program.
+  std::string output() const {
+    std::string s;
+    for (const auto& e : trace["events"])
+      if (e.value("type", "") == "action" && e.value("action", "") == "output") s += e.value("detail", "") + "\n";
+    return s;
+  }
+};
+
+class ExecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    if (::access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "strace is not installed (tools/setup installs it)";
+    dir_ = fs::temp_directory_path() / ("rstlab-exec-test-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    links_ = rstlab::test::host_links();
+  }
+  void TearDown() override {
+    if (geteuid() == 0) {
+      EXPECT_EQ(rstlab::test::host_links(), links_);
+    }
+    fs::remove_all(dir_);
+  }
+
+  /// Runs `rstlab exec --json [extra] -- command...` and reads what it wrote.
+  Exec exec(const std::vector<std::string>& command, const std::vector<std::string>& extra = {},
+            const std::string& env = "") {
+    std::string cl = env + " " + quote(kBin) + " exec --json --out " + quote((dir_ / "out").string());
+    for (const auto& e : extra) cl += " " + quote(e);
+    cl += " --";
+    for (const auto& c : command) cl += " " + quote(c);
+    cl += " >" + quote((dir_ / "stdout").string()) + " 2>" + quote((dir_ / "stderr").string());
+    const auto t0 = std::chrono::steady_clock::now();
+    const int status = std::system(cl.c_str());
+    Exec r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_ / "stdout");
+    r.err = slurp(dir_ / "stderr");
+    if (!r.out.empty()) {
+      r.line = nlohmann::json::parse(r.out, nullptr, false);
+      if (r.line.is_object() && r.line.contains("dir"))
+        r.trace = nlohmann::json::parse(slurp(fs::path(r.line["dir"].get<std::string>()) / "trace.json"), nullptr, false);
+    }
+    return r;
+  }
+
+  /// The first observer as "call -> result".
+  static std::string observer(const Exec& r) {
+    if (!r.line.is_object() || r.line["first_observer"].is_null()) return "(none)";
+    return r.line["first_observer"]["call"].get<std::string>() + " -> " +
+           r.line["first_observer"]["result"].get<std::string>();
+  }
+
+  fs::path dir_;
+  std::set<std::string> links_;
+};
+
+bool has_python() { return ::access("/usr/bin/python3", X_OK) == 0; }
+
+/// True when some process's command line holds `marker`.
+bool process_with(const std::string& marker) {
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    const std::string name = p.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = slurp(p.path() / "cmdline");
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(marker) != std::string::npos && cmd.find("rstlab") == std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// C, SIGPIPE ignored: the second write after the server's close fails with EPIPE, and
+// perror() prints "write: Broken pipe" on stderr.
+TEST_F(ExecTest, CBrokenPipe) {
+  const Exec r = exec({kClassic, "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("stderr: write: Broken pipe"), std::string::npos) << r.output();
+  EXPECT_NE(r.err.find("write: Broken pipe"), std::string::npos) << "the program's output is shown as it runs";
+  EXPECT_NE(r.line["first_observer"]["reason"].get<std::string>().find("RST"), std::string::npos) << r.out;
+  // The ladder's two columns: the main thread dials, the serving thread accepts.
+  std::set<int> tids;
+  for (const auto& a : r.trace["actors"]) tids.insert(a["tid"].get<int>());
+  EXPECT_EQ(tids.size(), 2u) << r.trace["actors"].dump();
+}
+
+// C, SIGPIPE at its default: the write that fails with EPIPE kills the process.
+TEST_F(ExecTest, CKilledBySigpipeOnASocket) {
+  const Exec r = exec({kClassic, "sigpipe"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE (killed)") << r.out;
+  bool killed = false;
+  for (const auto& e : r.trace["events"])
+    killed |= e.value("action", "") == "exit" && e.value("detail", "") == "killed by SIGPIPE";
+  EXPECT_TRUE(killed);
+}
+
+TEST_F(ExecTest, CResetByPeer) {
+  const Exec r = exec({kClassic, "reset-by-peer"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "read -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("stderr: read: Connection reset by peer"), std::string::npos) << r.output();
+}
+
+// The server waits in epoll_wait, the client writes with sendmsg(MSG_NOSIGNAL).
+TEST_F(ExecTest, CEpollAndSendmsg) {
+  const Exec r = exec({kClassic, "epoll-sendmsg"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "sendmsg -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("stderr: sendmsg: Connection reset by peer"), std::string::npos) << r.output();
+  bool nosignal = false;
+  for (const auto& e : r.trace["events"])
+    if (e.value("type", "") == "syscall" && e.value("call", "") == "sendmsg")
+      nosignal |= e["args"].get<std::string>().find("MSG_NOSIGNAL") != std::string::npos;
+  EXPECT_TRUE(nosignal);
+}
+
+// `prog | head -n 1`: head leaves after the first line; prog's next write to the pipe
+// fails with EPIPE and SIGPIPE kills it.
+TEST_F(ExecTest, KilledBySigpipeOnAPipe) {
+  const Exec r = exec({"/bin/sh", "-c", quote(kClassic) + " lines | head -n 1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE (killed)") << r.out;
+  EXPECT_NE(r.output().find("stdout: line 1"), std::string::npos) << r.output();  // head's line
+  EXPECT_NE(r.line["first_observer"]["reason"].get<std::string>().find("pipe"), std::string::npos) << r.out;
+}
+
+TEST_F(ExecTest, PythonBrokenPipe) {
+  if (!has_python()) GTEST_SKIP() << "no /usr/bin/python3";
+  const Exec r = exec({"/usr/bin/python3", kPrograms + "/classic.py", "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // CPython ignores SIGPIPE: the send fails with EPIPE and the process lives on to print it.
+  EXPECT_EQ(observer(r), "sendto -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("stderr: BrokenPipeError: [Errno 32] Broken pipe"), std::string::npos) << r.output();
+  std::string sigpipe;
+  for (const auto& a : r.trace["actors"]) sigpipe += a.value("sigpipe", "") + " ";
+  EXPECT_NE(sigpipe.find("ignore"), std::string::npos) << sigpipe;
+}
+
+// Also the threaded case: the serving thread is an actor of its own.
+TEST_F(ExecTest, PythonResetByPeerThreaded) {
+  if (!has_python()) GTEST_SKIP() << "no /usr/bin/python3";
+  const Exec r = exec({"/usr/bin/python3", kPrograms + "/classic.py", "reset-by-peer"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "recvfrom -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("stderr: ConnectionResetError: [Errno 104] Connection reset by peer"), std::string::npos)
+      << r.output();
+  std::set<int> pids, tids;
+  for (const auto& a : r.trace["actors"]) {
+    pids.insert(a["pid"].get<int>());
+    tids.insert(a["tid"].get<int>());
+  }
+  EXPECT_EQ(pids.size(), 1u);
+  EXPECT_EQ(tids.size(), 2u);
+}
+
+TEST_F(ExecTest, CommandNotFoundOrNotExecutable) {
+  Exec r = exec({"no-such-command-rstlab"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no-such-command-rstlab: command not found"), std::string::npos) << r.err;
+  const fs::path plain = dir_ / "plain.sh";
+  std::ofstream(plain) << "#!/bin/sh\necho hi\n";
+  r = exec({plain.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("not executable"), std::string::npos) << r.err;
+}
+
+TEST_F(ExecTest, StraceMissingSaysHowToInstallIt) {
+  const Exec r = exec({"/bin/true"}, {}, "PATH=/nonexistent");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("strace is not installed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tools/setup"), std::string::npos) << r.err;
+}
+
+TEST_F(ExecTest, NoConnectionIsSaid) {
+  const Exec r = exec({"/bin/echo", "hello"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("no TCP connection was made"), std::string::npos) << r.out;
+  EXPECT_NE(r.output().find("stdout: hello"), std::string::npos) << r.output();
+}
+
+// A program that hangs is killed at --timeout, with what it started; the trace is kept.
+TEST_F(ExecTest, TimeoutKillsEverything) {
+  const Exec r = exec({"/bin/sh", "-c", "sleep 271.25 & sleep 271.5"}, {"--timeout", "0.5"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_LT(r.seconds, 10);
+  EXPECT_NE(r.out.find("did not end within"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.trace.is_object()) << "the trace is written";
+  EXPECT_FALSE(process_with("271.25"));
+  EXPECT_FALSE(process_with("271.5"));
+}
+
+// A daemon (setsid, its own session) that outlives the program is killed with the lab.
+TEST_F(ExecTest, DaemonsDoNotSurvive) {
+  const Exec r = exec({"/bin/sh", "-c", "setsid sleep 272.5 </dev/null >/dev/null 2>&1 & echo started"});
+  EXPECT_EQ(r.code, 1) << r.err;  // no TCP connection
+  EXPECT_LT(r.seconds, 10);
+  EXPECT_NE(r.out.find("left processes running"), std::string::npos) << r.out;
+  EXPECT_FALSE(process_with("272.5"));
+}
+
+namespace {
+
+/// tests/programs/classic.go, built once with the standard library only (no network:
+/// GOPROXY=off), its caches in the build folder; empty when `go` is absent.
+std::string go_program() {
+  static std::string built;
+  static bool tried = false;
+  if (tried) return built;
+  tried = true;
+  if (std::system("command -v go >/dev/null 2>&1") != 0) return built;
+  const std::string dir = std::string(RSTLAB_BUILD_DIR) + "/go";
+  const std::string bin = dir + "/classic-go";
+  const std::string cl = "mkdir -p " + quote(dir) + " && cd " + quote(dir) + " && GOCACHE=" + quote(dir + "/cache") +
+                         " GOPATH=" + quote(dir + "/path") + " GOPROXY=off GOFLAGS=-mod=mod go build -o " + quote(bin) +
+                         " " + quote(kPrograms + "/classic.go") + " >" + quote(dir + "/build.log") + " 2>&1";
+  if (std::system(cl.c_str()) == 0) built = bin;
+  return built;
+}
+
+}  // namespace
+
+// Go: the runtime's SIGPIPE handler swallows the signal on a socket (fds other than 1
+// and 2), the write returns the error and the program prints it.
+TEST_F(ExecTest, GoBrokenPipe) {
+  const std::string go = go_program();
+  if (go.empty()) GTEST_SKIP() << "no Go toolchain (Debian's golang-go; tools/setup installs it)";
+  const Exec r = exec({go, "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("write: broken pipe"), std::string::npos) << r.output();
+  EXPECT_NE(r.line["first_observer"]["reason"].get<std::string>().find("handler"), std::string::npos) << r.out;
+}
+
+TEST_F(ExecTest, GoResetByPeer) {
+  const std::string go = go_program();
+  if (go.empty()) GTEST_SKIP() << "no Go toolchain (Debian's golang-go; tools/setup installs it)";
+  const Exec r = exec({go, "reset-by-peer"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(observer(r), "read -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("read: connection reset by peer"), std::string::npos) << r.output();
+}
+
+namespace {
+
+/// The pid of the process whose command line holds `marker` (0: none), in this namespace.
+pid_t pid_with(const std::string& marker) {
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    const std::string name = p.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = slurp(p.path() / "cmdline");
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(marker) != std::string::npos && cmd.find("rstlab") == std::string::npos) return std::stoi(name);
+  }
+  return 0;
+}
+
+}  // namespace
+
+// rstlab killed with SIGKILL while the program runs: the program dies too (the tracer is
+// its PID namespace's init and dies with rstlab), nothing is left.
+TEST_F(ExecTest, NothingSurvivesKill9OfRstlab) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t rstlab = fork();
+  if (rstlab == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    const std::string dir = (dir_ / "out").string();
+    execl(kBin.c_str(), kBin.c_str(), "exec", "--out", dir.c_str(), "--", "/bin/sh", "-c",
+          "echo ready; exec sleep 273.5", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string said;
+  char buf[256];
+  while (said.find("ready") == std::string::npos) {
+    pollfd p{out[0], POLLIN, 0};
+    ASSERT_GT(poll(&p, 1, 10000), 0) << "the program never said it was ready";
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    said.append(buf, static_cast<size_t>(n));
+  }
+  // The sleep runs by now (the shell execs it right after its echo): find it and watch it.
+  int pidfd = -1;
+  for (int tries = 0; tries < 200 && pidfd < 0; ++tries) {
+    if (const pid_t victim = pid_with("273.5")) pidfd = static_cast<int>(syscall(SYS_pidfd_open, victim, 0));
+    else poll(nullptr, 0, 10);  // the exec of sleep is a moment away
+  }
+  ASSERT_GE(pidfd, 0) << "the program's sleep was not found";
+  kill(rstlab, SIGKILL);
+  int status = 0;
+  waitpid(rstlab, &status, 0);
+  pollfd gone{pidfd, POLLIN, 0};
+  EXPECT_EQ(poll(&gone, 1, 5000), 1) << "the program outlived rstlab";
+  close(pidfd);
+  close(out[0]);
+  EXPECT_FALSE(process_with("273.5"));
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// The classic reset stories as a Go program meets them, for `rstlab exec` tests (standard
+// library only). One process serves and dials localhost:8080, as the articles' programs do.
+//   classic broken-pipe     the server closes at once; a later write fails:
+//                           "write tcp 127.0.0.1:P->127.0.0.1:8080: write: broken pipe"
+//   classic reset-by-peer   the server closes with unread data (RST); the read fails:
+//                           "read tcp 127.0.0.1:P->127.0.0.1:8080: read: connection reset by peer"
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+func main() {
+	mode := "broken-pipe"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:8080")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	served := make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			if mode == "reset-by-peer" {
+				b := make([]byte, 1)
+				c.Read(b) // the other 4 bytes stay unread: Close answers with an RST
+			}
+			c.Close()
+		}
+		close(served)
+	}()
+	conn, err := net.Dial("tcp", "127.0.0.1:8080")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if mode == "reset-by-peer" {
+		conn.Write([]byte("hello"))
+		<-served
+		time.Sleep(20 * time.Millisecond)
+		b := make([]byte, 16)
+		if _, err := conn.Read(b); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	<-served
+	time.Sleep(20 * time.Millisecond)
+	for i := 0; i < 3; i++ {
+		if _, err := conn.Write([]byte("hello")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

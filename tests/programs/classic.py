@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+# The classic reset stories as a user's Python program meets them, for `rstlab exec` tests.
+# One process plays both ends over loopback: a thread serves, the main thread dials.
+#   classic.py broken-pipe     the server closes at once; a later send raises
+#                              "BrokenPipeError: [Errno 32] Broken pipe" (CPython ignores SIGPIPE)
+#   classic.py reset-by-peer   the server closes with unread data (RST); recv raises
+#                              "ConnectionResetError: [Errno 104] Connection reset by peer"
+import socket
+import sys
+import threading
+import time
+
+mode = sys.argv[1] if len(sys.argv) > 1 else "broken-pipe"
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 8080))
+srv.listen()
+
+
+def serve():
+    conn, _ = srv.accept()
+    if mode == "reset-by-peer":
+        conn.recv(1)  # the other 4 bytes stay unread: close() answers with an RST
+    conn.close()
+
+
+server = threading.Thread(target=serve)
+server.start()
+client = socket.create_connection(("127.0.0.1", 8080))
+if mode == "reset-by-peer":
+    client.sendall(b"hello")
+    server.join()
+    time.sleep(0.02)
+    client.recv(16)
+else:
+    server.join()
+    time.sleep(0.02)
+    for i in range(3):
+        client.send(b"hello")
+        time.sleep(0.02)

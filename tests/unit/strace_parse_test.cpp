@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+// strace's output as `rstlab exec` reads it, on lines recorded from real runs
+// (tests/data/strace/: the C and Python programs of tests/programs/ under
+// strace -f -ttt -T -yy -q --seccomp-bpf in a private network namespace), and the trace
+// built from them.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "rstlab/program_trace.h"
+#include "rstlab/strace_parse.h"
+
+using namespace rstlab;
+
+namespace {
+
+std::vector<StraceRecord> parse_file(const std::string& name, StraceParser& p) {
+  std::ifstream in(std::string(RSTLAB_TEST_DATA) + "/strace/" + name);
+  EXPECT_TRUE(in.good()) << name;
+  std::vector<StraceRecord> out;
+  for (std::string line; std::getline(in, line);) p.feed(line, out);
+  p.finish(out);
+  return out;
+}
+
+std::vector<StraceRecord> parse_lines(const std::vector<std::string>& lines, StraceParser& p) {
+  std::vector<StraceRecord> out;
+  for (const auto& l : lines) p.feed(l, out);
+  return out;
+}
+
+const StraceRecord* find_call(const std::vector<StraceRecord>& rs, const std::string& name, size_t nth = 0) {
+  for (const auto& r : rs)
+    if (r.kind == StraceRecord::Kind::Call && r.name == name && nth-- == 0) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(StraceParse, DescriptorsOfEveryKind) {
+  auto f = parse_strace_fd("4<TCP:[127.0.0.1:56374->127.0.0.1:8080]>");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fd, 4);
+  EXPECT_EQ(f->kind, StraceFd::Kind::Tcp);
+  EXPECT_EQ(f->local->str(), "127.0.0.1:56374");
+  EXPECT_EQ(f->remote->str(), "127.0.0.1:8080");
+
+  f = parse_strace_fd("5<TCPv6:[[::1]:8080->[::1]:43582]>");
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->v6);
+  EXPECT_EQ(f->local->str(), "[::1]:8080");
+  EXPECT_EQ(f->remote->str(), "[::1]:43582");
+
+  f = parse_strace_fd("3<TCPv6:[[::1]:8080]>");  // listening: its own address only
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->local->str(), "[::1]:8080");
+  EXPECT_FALSE(f->remote);
+
+  f = parse_strace_fd("3<TCP:[4196872]>");  // not looked up: the inode
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, StraceFd::Kind::Tcp);
+  EXPECT_EQ(f->inode, 4196872u);
+  EXPECT_FALSE(f->local);
+
+  f = parse_strace_fd("6<UNIX-STREAM:[4196928->4196927]>");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, StraceFd::Kind::Unix);
+  EXPECT_EQ(f->inode, 4196928u);
+
+  f = parse_strace_fd("1<pipe:[4202752]>");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, StraceFd::Kind::Pipe);
+  EXPECT_EQ(f->inode, 4202752u);
+
+  f = parse_strace_fd("5</tmp/ex/bp.py>");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, StraceFd::Kind::Other);
+  EXPECT_EQ(f->path, "/tmp/ex/bp.py");
+
+  EXPECT_FALSE(parse_strace_fd("SOL_SOCKET"));
+  EXPECT_FALSE(parse_strace_fd("\"hello\""));
+  EXPECT_FALSE(parse_strace_fd("3"));
+}
+
+TEST(StraceParse, ArgumentsSplitAtTopLevelCommasOnly) {
+  const auto a = split_strace_args(
+      "4<TCP:[127.0.0.1:56388->127.0.0.1:8080]>, \"a, b)\\\"\", 5, 0, {sa_family=AF_INET, "
+      "sin_port=htons(8080)}, [16]");
+  ASSERT_EQ(a.size(), 6u);
+  EXPECT_EQ(a[0], "4<TCP:[127.0.0.1:56388->127.0.0.1:8080]>");
+  EXPECT_EQ(a[1], "\"a, b)\\\"\"");
+  EXPECT_EQ(a[4], "{sa_family=AF_INET, sin_port=htons(8080)}");
+  EXPECT_EQ(a[5], "[16]");
+}
+
+TEST(StraceParse, SockaddrsOfBothFamilies) {
+  EXPECT_EQ(parse_strace_sockaddr("{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}")->str(),
+            "127.0.0.1:8080");
+  EXPECT_EQ(parse_strace_sockaddr("{sa_family=AF_INET6, sin6_port=htons(8080), sin6_flowinfo=htonl(0), "
+                                  "inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}")
+                ->str(),
+            "[::1]:8080");
+  EXPECT_FALSE(parse_strace_sockaddr("{sa_family=AF_UNIX, sun_path=\"/run/x\"}"));
+}
+
+TEST(StraceParse, KilledBySigpipeAfterEpipe) {
+  StraceParser p;
+  const auto rs = parse_file("c-sigpipe.txt", p);
+  EXPECT_EQ(p.skipped(), 0u) << (p.skipped_lines().empty() ? "" : p.skipped_lines()[0]);
+  const StraceRecord* w = find_call(rs, "write", 1);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->pid, 23649);
+  EXPECT_EQ(w->t_ns, 1796003328740772000);
+  EXPECT_EQ(w->duration_ns, 31000);
+  ASSERT_TRUE(w->ret);
+  EXPECT_EQ(*w->ret, -1);
+  EXPECT_EQ(w->err, EPIPE);
+  EXPECT_EQ(w->arg_fd(0)->remote->str(), "127.0.0.1:8080");
+  const auto& sig = rs[rs.size() - 2];
+  EXPECT_EQ(sig.kind, StraceRecord::Kind::Signal);
+  EXPECT_EQ(sig.signal, SIGPIPE);
+  EXPECT_NE(sig.signal_text.find("si_code=SI_USER"), std::string::npos);
+  EXPECT_EQ(rs.back().kind, StraceRecord::Kind::Killed);
+  EXPECT_EQ(rs.back().signal, SIGPIPE);
+  // The thread that served ended on its own.
+  bool thread_exit = false;
+  for (const auto& r : rs) thread_exit |= r.kind == StraceRecord::Kind::Exited && r.pid == 23650 && r.exit_code == 0;
+  EXPECT_TRUE(thread_exit);
+  // accept returned a descriptor, decoded with both ends.
+  const StraceRecord* a = find_call(rs, "accept");
+  ASSERT_TRUE(a && a->ret_fd);
+  EXPECT_EQ(a->ret_fd->fd, 5);
+  EXPECT_EQ(a->ret_fd->local->str(), "127.0.0.1:8080");
+}
+
+TEST(StraceParse, UnfinishedAndResumedCallsAreJoined) {
+  StraceParser p;
+  const auto rs = parse_file("py-reset-by-peer.txt", p);
+  EXPECT_EQ(p.skipped(), 0u) << (p.skipped_lines().empty() ? "" : p.skipped_lines()[0]);
+  // 23671 accept4(3<...>,  <unfinished ...> ... <... accept4 resumed>{sa_family=...}, [16], SOCK_CLOEXEC) = 5<...>
+  const StraceRecord* a = find_call(rs, "accept4");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->pid, 23671);
+  EXPECT_EQ(a->t_ns, 1796003329726223000);  // the entry time of the unfinished half
+  EXPECT_EQ(a->duration_ns, 14071000);
+  ASSERT_EQ(a->args.size(), 4u);
+  EXPECT_EQ(a->args[0], "3<TCP:[127.0.0.1:8080]>");
+  EXPECT_EQ(a->args[3], "SOCK_CLOEXEC");
+  EXPECT_EQ(a->ret_fd->remote->str(), "127.0.0.1:56388");
+  // sendto("hello", 5, 0, NULL, 0 <unfinished ...>) resumed with only ") = 5".
+  const StraceRecord* s = find_call(rs, "sendto");
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->args.size(), 6u);
+  EXPECT_EQ(s->args[1], "\"hello\"");
+  EXPECT_EQ(*s->ret, 5);
+  // The read that felt the RST, and CPython's SIGPIPE disposition.
+  const StraceRecord* r = find_call(rs, "recvfrom", 1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->err, ECONNRESET);
+  const StraceRecord* sa = find_call(rs, "rt_sigaction");
+  ASSERT_TRUE(sa);
+  EXPECT_EQ(sa->args[0], "SIGPIPE");
+}
+
+TEST(StraceParse, Ipv6UnixAndAnUnfinishedCallWithoutComma) {
+  StraceParser p;
+  const auto rs = parse_file("py-ipv6-unix.txt", p);
+  EXPECT_EQ(p.skipped(), 0u) << (p.skipped_lines().empty() ? "" : p.skipped_lines()[0]);
+  const StraceRecord* r = find_call(rs, "recvfrom");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r->ret, 0);  // EOF after the server's close, resumed 50 ms later
+  EXPECT_EQ(r->args[1], "\"\"");
+  EXPECT_EQ(r->arg_fd(0)->local->str(), "[::1]:43582");
+  const StraceRecord* u = find_call(rs, "sendto");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->arg_fd(0)->kind, StraceFd::Kind::Unix);
+  EXPECT_EQ(u->args.size(), 6u);
+}
+
+TEST(StraceParse, OddLinesAreCountedNotFatal) {
+  StraceParser p;
+  const auto rs = parse_lines({"garbage", "12 notastamp write(1, \"x\", 1) = 1",
+                               "12 1.5 <... read resumed>\"x\", 1) = 1 <0.000001>",  // no unfinished half
+                               "[pid 12] 1.000001 close(3<TCP:[1]>) = 0 <0.000002>"},
+                              p);
+  EXPECT_EQ(p.skipped(), 3u);
+  ASSERT_EQ(rs.size(), 1u);  // the "[pid N]" form (strace writing to a terminal) is read too
+  EXPECT_EQ(rs[0].pid, 12);
+  EXPECT_EQ(rs[0].name, "close");
+}
+
+TEST(StraceParse, ACallItsThreadDiedInComesOutWithoutResult) {
+  StraceParser p;
+  auto rs = parse_lines({"7 2.000000 read(3<TCP:[127.0.0.1:1->127.0.0.1:2]>,  <unfinished ...>",
+                         "7 3.000000 +++ killed by SIGKILL +++"},
+                        p);
+  p.finish(rs);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].kind, StraceRecord::Kind::Killed);
+  EXPECT_EQ(rs[0].signal, SIGKILL);
+  EXPECT_EQ(rs[1].name, "read");
+  EXPECT_FALSE(rs[1].ret);
+}
+
+// ---- the trace built from the records ------------------------------------------
+
+TEST(ProgramTrace, ThreadsBecomeActorsAndTheKilledWriteIsTheFirstObserver) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-classic";
+  obs.command = {"./classic", "sigpipe"};
+  obs.records = parse_file("c-sigpipe.txt", p);
+  const ProgramTrace pt = build_program_trace(obs);
+  const Trace& t = pt.trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  EXPECT_EQ(t.connections[0].client.endpoint.str(), "127.0.0.1:56374");  // it called connect
+  EXPECT_EQ(t.connections[0].server.endpoint.str(), "127.0.0.1:8080");
+  // The main thread dials, the second thread serves: two actors of one process.
+  ASSERT_EQ(t.actors.size(), 2u);
+  EXPECT_EQ(t.actors[0].name, "classic[23649]");
+  EXPECT_EQ(t.actors[0].kind, ProcessKind::Program);
+  EXPECT_EQ(t.actors[1].pid, 23649);
+  EXPECT_EQ(t.actors[1].tid, 23650);
+  EXPECT_EQ(t.side_of(*t.events[0].syscall()), 0);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->actor, "classic[23649]");
+  EXPECT_EQ(t.first_observer->call, "write");
+  EXPECT_EQ(t.first_observer->result, "EPIPE +SIGPIPE (killed)");
+  // Its end, as an action.
+  bool killed = false;
+  for (const auto& e : t.events)
+    if (const auto* a = e.action()) killed |= a->action == "exit" && a->detail == "killed by SIGPIPE";
+  EXPECT_TRUE(killed);
+  EXPECT_TRUE(t.passed());
+}
+
+TEST(ProgramTrace, OutputLinesTakeTheTimeOfTheWriteThatEndedThem) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-classic.py";
+  obs.command = {"python3", "classic.py", "reset-by-peer"};
+  obs.records = parse_file("py-reset-by-peer.txt", p);
+  obs.stderr_inode = 4196846;
+  obs.output = {{2, 5, "Traceback (most recent call last):\n  File \"/work/wt-exec/tests/programs/classic.py\", "
+                       "line 34, in <module>\n"},
+                {2, 6, "    client.recv(16)\nConnectionResetError: [Errno 104] Connection reset by peer\n"}};
+  const Trace t = build_program_trace(obs).trace;
+  const Event* line = nullptr;
+  for (const auto& e : t.events)
+    if (const auto* a = e.action(); a && a->detail.find("ConnectionResetError") != std::string::npos) line = &e;
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->action()->action, "output");
+  EXPECT_EQ(line->action()->detail, "stderr: ConnectionResetError: [Errno 104] Connection reset by peer");
+  EXPECT_EQ(line->t_ns, 1796003329766742000 + 14000);  // the end of the write of its "\n"
+  EXPECT_EQ(line->action()->actor, "python3[23670]");
+  // The recv that failed is the first observer; the Python process ignores SIGPIPE.
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->call, "recvfrom");
+  EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+  EXPECT_EQ(t.actors[0].sigpipe, "ignore");
+}
+
+TEST(ProgramTrace, APipeWithoutReaderIsAConnectionOfItsOwn) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-sh";
+  obs.command = {"sh", "-c", "./classic lines | head -n 1"};
+  obs.records = parse_file("sh-pipe.txt", p);
+  obs.stdout_inode = 4196846;
+  const Trace t = build_program_trace(obs).trace;
+  // The TCP connection classic made to itself, then the pipe to head.
+  ASSERT_EQ(t.connections.size(), 2u);
+  ASSERT_TRUE(t.first_observer);
+  const SyscallEvent& w = *t.events[t.first_observer->event].syscall();
+  EXPECT_TRUE(w.facts.on_pipe);
+  EXPECT_EQ(w.conn, 1u);
+  EXPECT_EQ(w.fate, SignalFate::Killed);
+  EXPECT_EQ(t.first_observer->result, "EPIPE +SIGPIPE (killed)");
+  EXPECT_EQ(t.first_observer->actor, "classic[23663]");  // named by its execve
+  // head's write of "line 1" went to rstlab's stdout pipe: output, not a call.
+  for (const auto& e : t.events)
+    if (const auto* c = e.syscall()) {
+      EXPECT_FALSE(c->actor == "head[23664]" && c->call == "write");
+    }
+}
+
+TEST(ProgramTrace, NoConnectionIsSaid) {
+  ProgramObservations obs;
+  obs.name = "exec-true";
+  obs.command = {"true"};
+  StraceParser p;
+  obs.records = parse_lines({"2 1.000000 execve(\"/usr/bin/true\", [\"true\"], 0x7ffd /* 1 var */) = 0 <0.000100>",
+                             "2 1.000200 +++ exited with 0 +++"},
+                            p);
+  const Trace t = build_program_trace(obs).trace;
+  EXPECT_TRUE(t.connections.empty());
+  ASSERT_EQ(t.failures.size(), 1u);
+  EXPECT_EQ(t.failures[0], "no TCP connection was made");
+}
+
+TEST(ProgramTrace, ReadsShowTheSizeAskedAndTheBytesRead) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-classic.py";
+  obs.command = {"python3", "classic.py", "reset-by-peer"};
+  obs.records = parse_file("py-reset-by-peer.txt", p);
+  const Trace t = build_program_trace(obs).trace;
+  std::vector<const SyscallEvent*> reads;
+  for (const auto& e : t.events)
+    if (const auto* c = e.syscall(); c && c->facts.op == CallOp::Read) reads.push_back(c);
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0]->args, "1");  // recvfrom(fd, "h", 1, 0, NULL, NULL) = 1
+  EXPECT_EQ(reads[0]->value, "h");
+  EXPECT_EQ(reads[1]->args, "16");  // the one that failed: no buffer address shown
+  EXPECT_EQ(reads[1]->value, "");
+  EXPECT_EQ(*reads[1]->facts.size, 16u);
+}
