@@ -59,7 +59,7 @@ const char* kDescription =
     "  rstlab diagram out/broken-pipe/veth/trace.json -f svg -o bp.svg\n"
     "  rstlab analyze incident.pcapng                who reset whom in a capture, and why\n"
     "  sudo rstlab course --out course               interactive lessons for a class\n"
-    "  sudo rstlab replay incident.pcap --flow 3     re-enact a captured connection on a real socket\n";
+    "  sudo rstlab replay incident.pcap --flow 3     re-enact a captured connection on a real socket\n"
     "  sudo rstlab exec -- python3 client.py         your own program, traced in the lab\n";
 
 /// `rstlab --version`: what a bug report needs, one short line each. libpcap says which
