@@ -2,6 +2,7 @@
 // `rstlab exec -- CMD ARGS...`: an unmodified program in the lab, traced; its run folder
 // is a run folder like any other (trace.txt, trace.json, capture, diagrams, index.html).
 #include "cli/exec_command.h"
+#include "cli/run_json.h"
 
 #include <unistd.h>
 
@@ -91,18 +92,10 @@ int run_exec(const ExecArgs& a) {
   write_index(a.out);
   const Trace& t = r.trace;
   if (a.json) {
-    nlohmann::ordered_json j = {{"scenario", t.scenario},
-                                {"link", t.link},
-                                {"command", a.command},
-                                {"passed", t.passed()},
-                                {"failures", t.failures},
-                                {"connections", t.connections.size()},
-                                {"model_mismatches", model_mismatches(t)},
-                                {"dir", dir}};
-    if (const auto& f = t.first_observer)
-      j["first_observer"] = {{"actor", f->actor}, {"call", f->call}, {"result", f->result}, {"reason", f->reason}};
-    else
-      j["first_observer"] = nullptr;
+    // run --json's keys, then the program's: its command line and how many connections it made.
+    nlohmann::ordered_json j = run_json(t, dir);
+    j["command"] = a.command;
+    j["connections"] = t.connections.size();
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     std::fputs(render_text(t, ::isatty(STDOUT_FILENO)).c_str(), stdout);

@@ -22,6 +22,7 @@
 #include "cli/exec_command.h"
 #include "cli/explain_command.h"
 #include "cli/replay_command.h"
+#include "cli/run_json.h"
 #include "rstlab/diagram.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
@@ -176,20 +177,6 @@ RunSummaryRow summarise(const RunResult& r, const std::string& dir) {
   return row;
 }
 
-nlohmann::ordered_json row_json(const RunSummaryRow& row, const Trace& t) {
-  nlohmann::ordered_json j = {{"scenario", row.scenario},
-                      {"link", row.link},
-                      {"passed", row.passed},
-                      {"expectations", {{"met", row.met}, {"failed", row.total - row.met}}},
-                      {"failures", t.failures},
-                      {"model_mismatches", row.mismatches},
-                      {"dir", row.dir}};
-  if (const auto& f = t.first_observer)
-    j["first_observer"] = {{"actor", f->actor}, {"call", f->call}, {"result", f->result}, {"reason", f->reason}};
-  else
-    j["first_observer"] = nullptr;
-  return j;
-}
 
 struct DiagramArgs {
   std::string trace;
@@ -269,7 +256,7 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
       const std::string dir = write_run_folder(a.out, r);
       rows.push_back(summarise(r, dir));
       if (single) std::fputs(render_text(r.trace, tty_out).c_str(), stdout);
-      if (a.json) std::cout << row_json(rows.back(), r.trace).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+      if (a.json) std::cout << run_json(r.trace, rows.back().dir).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     }
   }
   if (total > 1 && tty_err) std::fprintf(stderr, "\r\033[K");

@@ -20,6 +20,7 @@
 #include "rstlab/render.h"
 #include "rstlab/replay.h"
 #include "rstlab/runner.h"
+#include "cli/run_json.h"
 #include "util/files.h"
 
 namespace rstlab {
@@ -38,24 +39,7 @@ void check_out(const std::string& out) {
 
 nlohmann::ordered_json replay_json(const RunResult& r, const std::string& dir, const CapturedFlow& flow,
                                    const ReplayArgs& a, const ReplayVerdict& v) {
-  const Trace& t = r.trace;
-  size_t met = 0, total = 0;
-  for (const auto& e : t.events)
-    if (e.met) {
-      ++total;
-      met += *e.met ? 1 : 0;
-    }
-  nlohmann::ordered_json j = {{"scenario", t.scenario},
-                              {"link", t.link},
-                              {"passed", t.passed()},
-                              {"expectations", {{"met", met}, {"failed", total - met}}},
-                              {"failures", t.failures},
-                              {"model_mismatches", model_mismatches(t)},
-                              {"dir", dir}};
-  if (const auto& f = t.first_observer)
-    j["first_observer"] = {{"actor", f->actor}, {"call", f->call}, {"result", f->result}, {"reason", f->reason}};
-  else
-    j["first_observer"] = nullptr;
+  nlohmann::ordered_json j = run_json(r.trace, dir);
   j["file"] = flow.file;
   j["flow"] = flow.report.id;
   j["kernel"] = a.kernel;
