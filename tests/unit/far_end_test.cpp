@@ -109,7 +109,7 @@ TEST(CraftedPeer, AnswersASynWithWhatBothEndsOffered) {
   link.inject(kernel_syn(777));
   EXPECT_TRUE(far->on_readable(link.fd()));
   ASSERT_EQ(link.sent().size(), 1u);
-  const ReceivedSegment& synack = link.sent()[0];
+  const ReceivedSegment synack = link.sent()[0];  // a copy: later answers grow sent()
   EXPECT_EQ(synack.tcp.flags, tcpflag::SYN | tcpflag::ACK);
   EXPECT_EQ(synack.options.mss, std::optional<uint16_t>(1460));
   EXPECT_EQ(synack.options.wscale, std::optional<uint8_t>(7));
@@ -127,7 +127,7 @@ TEST(CraftedPeer, AnswersASynWithWhatBothEndsOffered) {
   link.inject(data);
   EXPECT_TRUE(far->on_readable(link.fd()));
   ASSERT_EQ(link.sent().size(), 2u);  // the pure ACK needs no answer; the data is ACKed
-  const ReceivedSegment& data_ack = link.sent()[1];
+  const ReceivedSegment data_ack = link.sent()[1];
   EXPECT_EQ(data_ack.tcp.ack, 5003u);
   ASSERT_TRUE(data_ack.options.timestamps);
   EXPECT_GT(data_ack.options.timestamps->val, synack.options.timestamps->val);
