@@ -34,9 +34,9 @@ footer{margin-top:2em;color:#7a828c;font-size:.85em}
 </style>
 )";
 
-std::string ms(int64_t ns) {
+std::string ms(double ns) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.3f", static_cast<double>(ns) / 1e6);
+  std::snprintf(b, sizeof b, "%.3f", ns / 1e6);
   return b;
 }
 
@@ -124,7 +124,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     if (!e.expected.empty())
       expected = std::string("<span class=\"") + (e.met.value_or(false) ? "ok\">ok: " : "bad\">EXPECTED ") +
                  esc(e.expected) + "</span>";
-    o << "<tr><td class=\"t\">" << ms(e.t_ns - t0) << "</td><td>" << esc(who) << "</td><td class=\"ev " << cls << "\">"
+    o << "<tr><td class=\"t\">" << ms(detail::elapsed_ns(t0, e.t_ns)) << "</td><td>" << esc(who) << "</td><td class=\"ev " << cls << "\">"
       << esc(text) << "</td><td>" << (expectations ? expected + "</td><td>" : "") << notes << "</td></tr>\n";
   }
   if (t.from_capture()) {  // links only to files written beside this page

@@ -117,9 +117,9 @@ std::string middle_summary(const std::string& detail) {
   return out;
 }
 
-std::string ms(int64_t ns) {
+std::string ms(double ns) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(ns) / 1e6);
+  std::snprintf(b, sizeof b, "%.3f ms", ns / 1e6);
   return b;
 }
 
@@ -296,7 +296,7 @@ class Svg {
     // never reaches into it.
     const int64_t first = n ? t_.events.front().t_ns : 0;
     double widest = 0;
-    for (const Row& r : rows_) widest = std::max(widest, text_width(ms(r.t_ns - first), 10));
+    for (const Row& r : rows_) widest = std::max(widest, text_width(ms(detail::elapsed_ns(first, r.t_ns)), 10));
     time_column_ = 8 + static_cast<int>(std::ceil(widest)) + 4;
     for (Row& r : rows_) measure(r);
 
@@ -425,7 +425,7 @@ class Svg {
 
   void row(std::ostringstream& o, const Row& r) {
     const Event& e = t_.events[r.event];
-    text(o, 8, r.y + 4, "start", 10, ms(r.t_ns - t_.events.front().t_ns), " fill=\"#9aa0a6\"");
+    text(o, 8, r.y + 4, "start", 10, ms(detail::elapsed_ns(t_.events.front().t_ns, r.t_ns)), " fill=\"#9aa0a6\"");
     if (const auto* p = e.packet()) packet(o, *p, r);
     else if (const auto* s = e.syscall()) call(o, *s, r);
     else if (const auto* a = e.action()) action(o, *a, r);

@@ -20,9 +20,9 @@ struct Palette {
   const char* reset() const { return c("\033[0m"); }
 };
 
-std::string ms(int64_t ns) {
+std::string ms(double ns) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%9.3f", static_cast<double>(ns) / 1e6);
+  std::snprintf(buf, sizeof buf, "%9.3f", ns / 1e6);
   return buf;
 }
 
@@ -149,7 +149,7 @@ std::string render_text(const Trace& t, bool color) {
       text = detail::action_label(t, *a);
       colour = p.dim();
     }
-    o << ms(e.t_ns - t0) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();
+    o << ms(detail::elapsed_ns(t0, e.t_ns)) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();
     if (!e.expected.empty()) {
       const bool ok = e.met.value_or(false);
       o << "   " << (ok ? p.green() : p.red()) << (ok ? "ok: " : "EXPECTED ") << visible(e.expected) << p.reset();

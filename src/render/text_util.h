@@ -2,6 +2,7 @@
 #pragma once
 // Internal: small text helpers shared by the renderers.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@ std::string action_label(const Trace& t, const ActionEvent& a);
 /// Whether an action belongs on the client's side of a ladder: the actor "client", or the
 /// actor that holds connection 0's client end.
 bool action_on_client(const Trace& t, const ActionEvent& a);
+
+/// `t - t0` in nanoseconds, exact in int64 (wall-clock times are ~1.7e18 ns: their
+/// difference taken in double would lose the microseconds); a trace.json may hold any
+/// times, so a difference beyond int64 (trace_fuzz found one) is taken in double instead.
+inline double elapsed_ns(int64_t t0, int64_t t) {
+  int64_t d = 0;
+  if (__builtin_sub_overflow(t, t0, &d)) return static_cast<double>(t) - static_cast<double>(t0);
+  return static_cast<double>(d);
+}
 
 /// Text made safe to print: control bytes (CR, LF, ESC...) become \r, \n, \t or \xNN and
 /// bytes that are not valid UTF-8 become \xNN, so no output breaks a line, moves a
