@@ -15,6 +15,7 @@
 #include "difftest/difftest.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
+#include "rstlab/outputs.h"
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
 
@@ -68,18 +69,22 @@ class Tester {
   }
 
  private:
-  std::vector<difftest::Mismatch> run_text(const std::string& text, uint64_t seed, LinkKind link) {
+  std::vector<difftest::Mismatch> run_text(const std::string& text, uint64_t seed, LinkKind link,
+                                           RunResult* kept = nullptr) {
     const Scenario sc = parse_scenario(text, "seed-" + std::to_string(seed) + ".scn");
     RunOptions opt;
     opt.link = link;
     opt.step_timeout = std::chrono::milliseconds(o_.step_timeout_ms);
-    const RunResult r = run_scenario(sc, opt, labs_);
-    return difftest::check(r.trace);
+    RunResult r = run_scenario(sc, opt, labs_);
+    auto found = difftest::check(r.trace);
+    if (kept) *kept = std::move(r);
+    return found;
   }
 
   void one(uint64_t seed, LinkKind link) {
     const difftest::Generated g = difftest::generate(seed);
-    const auto found = run_text(g.text, seed, link);
+    RunResult run;
+    const auto found = run_text(g.text, seed, link, &run);
     std::vector<difftest::Mismatch> open;
     for (const auto& m : found) {
       if (const difftest::Known* k = difftest::explained(m, known_)) {
@@ -105,6 +110,15 @@ class Tester {
     for (const auto& m : open) f << "# " << m.kind << ": " << m.text << "\n";
     f << text;
     reproducers_.push_back(base + ".scn");
+    // The run that showed it, as every run is written: a mismatch that hangs on timing (a
+    // loaded machine) may not come back, and its trace and capture are the evidence.
+    try {
+      const std::string folder = write_run_folder(o_.out + "/runs", run);
+      f << "# the run that showed it: " << folder << "\n";
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rstlab-difftest: seed %llu: the run's folder was not written: %s\n",
+                   static_cast<unsigned long long>(seed), e.what());
+    }
     for (const auto& m : open)
       std::fprintf(stderr, "rstlab-difftest: seed %llu %s: %s: %s\n", static_cast<unsigned long long>(seed),
                    link_name(link), m.kind.c_str(), m.text.c_str());

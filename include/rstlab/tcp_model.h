@@ -298,6 +298,9 @@ class ConnectionModel {
   void tcp_reset(EndpointModel& b, size_t event, SegmentVerdict& v);
   void take_fin(EndpointModel& b, size_t event);
   void data_and_fin_step(EndpointModel& b, const SegmentFacts& s, size_t event, SegmentVerdict& v);
+  /// New data reached `m` after its shutdown(SHUT_RD) or close() in FIN_WAIT1/2: Linux
+  /// aborts the connection (ECONNRESET on m's own socket unless closed) and answers with RST.
+  void abort_on_data(EndpointModel& m, size_t event);
   /// A timeout (TCP_USER_TIMEOUT) aborted the connection: no RST, both directions shut.
   void timed_out(EndpointModel& m, size_t event);
   /// "the RST #N was accepted in STATE -> sk_err = E", then `then`.

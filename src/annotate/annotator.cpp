@@ -152,6 +152,7 @@ class Annotator {
     }
     const std::string by = injected ? ", injected by the middlebox" : "";
     const bool aborted_before = model_.side(to).aborted_on_data;
+    const bool sender_aborted_before = model_.side(from).aborted_on_data;
     // What ended the sender's own connection before it sent this RST (an RST it accepted,
     // or data after its shutdown(SHUT_RD) that made it abort): an RST it sends in answer
     // carries that same end on to the other side.
@@ -162,6 +163,11 @@ class Annotator {
     // that data segment ended the connection, as an accepted RST would have.
     if (!aborted_before && model_.side(to).aborted_on_data && model_.side(to).pending_err && kernel_[to] &&
         !principal_)
+      principal_ = i;
+    // Its own RST showed that the sender aborted so (the data was in flight past the
+    // capture point when it shut its receive side): that RST is the end's cause.
+    if (!sender_aborted_before && model_.side(from).aborted_on_data && model_.side(from).pending_err &&
+        kernel_[from] && !principal_)
       principal_ = i;
     if (v.challenge_ack)
       note(i, "challenge-ack", rule_words(RuleId::RstChallengeAck, 1, {kRole[from]}), RuleId::RstChallengeAck);
@@ -511,11 +517,15 @@ class Annotator {
     // An observation with a local cause - the actor's own shutdown (EPIPE after
     // shutdown(SHUT_WR), EOF after shutdown(SHUT_RD)) or a timeout (ETIMEDOUT, no packet
     // behind it) - counts when it comes first: it felt the end before any observer of the packet.
+    // So does, in a story without an accepted RST, the EOF of the other side's FIN: when both
+    // sides close, the side whose FIN came second may well read its EOF first.
     for (const auto& o : observations_) {
       if (&o == chosen) break;
       const SyscallEvent& c = *t_.events[o.event].syscall();
       const bool local = o.cause ? t_.events[*o.cause].syscall() != nullptr : c.err && *c.err == ETIMEDOUT;
-      if (local) {
+      const PacketEvent* cause_packet = o.cause ? t_.events[*o.cause].packet() : nullptr;
+      const bool other_fin = !principal_ && cause_packet && (cause_packet->flags & tcpflag::FIN);
+      if (local || other_fin) {
         chosen = &o;
         break;
       }

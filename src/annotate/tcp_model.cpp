@@ -12,6 +12,18 @@
 #include "util/concat.h"
 
 namespace rstlab {
+
+namespace {
+
+/// Whether an RST that `m` sends now can only be the abort of data that reached it after
+/// its shutdown(SHUT_RD) (not close()) in FIN_WAIT1/2 - see sender_step.
+bool rst_is_late_data_abort(const EndpointModel& m) {
+  return m.rd_shut && !m.app_closed && !m.reset && !m.fin_received &&
+         (m.state == TcpState::FinWait1 || m.state == TcpState::FinWait2);
+}
+
+}  // namespace
+
 const char* rst_reaction_name(RstReaction r) {
   switch (r) {
     case RstReaction::Accepted: return "accepted";
@@ -144,6 +156,11 @@ bool ConnectionModel::sender_step(EndpointModel& a, EndpointModel& b, int from, 
       a.wr_cause = event;
     }
   }
+  // An RST from a socket that shut its receive side (shutdown(SHUT_RD), not close()), in
+  // FIN_WAIT1/2, with no data captured after its shutdown: data did reach its kernel after
+  // the shutdown - segments captured before it on the sender's side of the link were still
+  // in flight - and it aborted as above. Its RST is the evidence, and the abort's moment.
+  if (rst && rst_is_late_data_abort(a)) abort_on_data(a, event);
   // The sender of an RST has no connection left (it closed, aborted or never had one)
   // - unless it carries on sending, as a blind or crafted RST's sender does.
   a.sent_reset = rst;
@@ -351,6 +368,20 @@ void ConnectionModel::reset_step(EndpointModel& b, int to, const SegmentFacts& s
   if (v.reaction == RstReaction::Accepted) tcp_reset(b, event, v);
 }
 
+void ConnectionModel::abort_on_data(EndpointModel& m, size_t event) {
+  m.err_state = m.state;
+  m.err_rule = RuleId::AbortDataAfterShutRd;
+  m.reset = true;
+  m.aborted_on_data = true;
+  if (!m.app_closed) {
+    m.pending_err = ECONNRESET;
+    m.err_cause = event;
+  }
+  if (!m.wr_shut) m.wr_cause = event;
+  m.wr_shut = true;
+  set_state(m, TcpState::Closed, event, RuleId::AbortDataAfterShutRd);
+}
+
 /// Data and FIN in order (tcp_data_queue, tcp_fin): a retransmission, a keep-alive or
 /// zero-window probe at rcv_nxt-1, or a hole changes nothing.
 void ConnectionModel::data_and_fin_step(EndpointModel& b, const SegmentFacts& s, size_t event, SegmentVerdict& v) {
@@ -365,18 +396,8 @@ void ConnectionModel::data_and_fin_step(EndpointModel& b, const SegmentFacts& s,
     // New data for a socket whose receive side is shut (shutdown(SHUT_RD), or close()),
     // in FIN_WAIT1/2: Linux aborts the connection (tcp_rcv_state_process, RFC 1122) -
     // sk_err = ECONNRESET - and its kernel answers with RST.
-    b.err_state = b.state;
-    b.err_rule = RuleId::AbortDataAfterShutRd;
-    b.reset = true;
-    b.aborted_on_data = true;
-    if (!b.app_closed) {
-      b.pending_err = ECONNRESET;
-      b.err_cause = event;
-    }
-    if (!b.wr_shut) b.wr_cause = event;
-    b.wr_shut = true;
+    abort_on_data(b, event);
     v.rule = RuleId::AbortDataAfterShutRd;
-    set_state(b, TcpState::Closed, event, RuleId::AbortDataAfterShutRd);
     return;
   }
   if (s.len > 0) {
@@ -506,7 +527,7 @@ RuleId ConnectionModel::classify_rst_cause(int from, const RstEvidence& e) const
   const EndpointModel& b = side_[1 - from];
   if (e.calls_known) {
     // (A closed socket answering data is cause.data-after-close: the same abort, its own words.)
-    if (a.aborted_on_data && !a.app_closed) return RuleId::AbortDataAfterShutRd;
+    if ((a.aborted_on_data || rst_is_late_data_abort(a)) && !a.app_closed) return RuleId::AbortDataAfterShutRd;
     if (a.app_closed && a.linger_zero) return RuleId::CauseLingerZero;
     if (a.app_closed && a.unread_at_close > 0) return RuleId::CauseCloseUnreadData;
     if (a.app_closed && a.answers(RuleId::CauseDataAfterClose)) return RuleId::CauseDataAfterClose;

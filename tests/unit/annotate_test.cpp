@@ -16,12 +16,13 @@
 #include "rstlab/tcp_model.h"
 #include "rstlab/trace_json.h"
 #include "rstlab/wire.h"
+#include "trace_builder.h"
 
 using namespace rstlab;
 
 namespace {
 
-constexpr uint32_t kC = 1000, kS = 5000;  // client and server ISNs
+constexpr uint32_t kC = testkit::kClientIsn, kS = testkit::kServerIsn;
 using namespace tcpflag;
 
 /// A call as the live runner describes it: typed facts, and the strings a trace prints.
@@ -69,31 +70,16 @@ CallSpec so_error_call(int err) {
   return c;
 }
 
-class Build {
+/// A kernel client against a crafted peer on tun (server_kernel() for two kernels).
+class Build : public testkit::TraceBuilder {
  public:
-  Build() {
-    t_.scenario = "t";
-    t_.link = "tun";
-    t_.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
-    t_.server = {"peer", Endpoint::parse("192.0.2.2:8080"), ""};
-  }
+  Build() : TraceBuilder("tun", "peer") {}
   Build& server_kernel() {
     t_.server.kind = "kernel";
     return *this;
   }
-  /// Absolute numbers; `t` in microseconds.
-  size_t pkt(Dir d, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0, int64_t t = -1) {
-    PacketEvent p;
-    p.frame = ++frames_;
-    p.dir = d;
-    p.flags = flags;
-    p.seq_abs = seq;
-    p.ack_abs = ack;
-    p.len = len;
-    p.window = 65535;
-    return add(p, t);
-  }
-  /// One call: typed facts (what the annotator reads) and its display strings.
+  /// One call: typed facts (what the annotator reads) and its display strings; `t` and
+  /// `t_start` in microseconds.
   size_t call(const std::string& actor, const CallSpec& c, int64_t ret, int err = 0, bool sigpipe = false,
               int64_t t = -1, int64_t t_start = -1) {
     SyscallEvent s;
@@ -107,11 +93,7 @@ class Build {
     if (sigpipe) s.signal = SIGPIPE;
     const int64_t at = t < 0 ? next_t() : t * 1000;
     s.t_start_ns = t_start < 0 ? at - 1 : t_start * 1000;
-    Event e;
-    e.t_ns = at;
-    e.body = s;
-    t_.events.push_back(e);
-    return t_.events.size() - 1;
+    return add_call(s, at);
   }
   void handshake() {
     pkt(Dir::ClientToServer, SYN, kC, 0);
@@ -123,7 +105,6 @@ class Build {
     annotate(t_);
     return t_;
   }
-  Trace& trace() { return t_; }
   std::string notes_of(size_t event, const std::string& kind = "") const {
     std::string s;
     for (const auto& a : t_.annotations)
@@ -143,19 +124,6 @@ class Build {
       if (a.kind == "mismatch") return true;
     return false;
   }
-
- private:
-  size_t add(const PacketEvent& p, int64_t t) {
-    Event e;
-    e.t_ns = t < 0 ? next_t() : t * 1000;
-    e.body = p;
-    t_.events.push_back(e);
-    return t_.events.size() - 1;
-  }
-  int64_t next_t() { return now_ += 10000; }
-  Trace t_;
-  uint64_t frames_ = 0;
-  int64_t now_ = 0;
 };
 
 }  // namespace
@@ -1096,4 +1064,59 @@ TEST(Annotate, AnEofAfterTheActorsOwnShutRdIsTheShutdownsDoing) {
   EXPECT_EQ(t.first_observer->event, r) << "not the SO_ERROR " << so;
   EXPECT_EQ(t.first_observer->cause, sh);
   EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, BothSidesCloseAndTheSecondFinIsReadFirst) {
+  // The server shuts its send side, the client answers with its own FIN; the server then
+  // reads the client's FIN before the client reads the server's. The first call whose
+  // result the end decided is the server's read, although its FIN is the second one.
+  Build b;
+  b.server_kernel();
+  b.handshake();
+  CallSpec shut = spec(CallOp::Shutdown, "shutdown", "SHUT_WR");
+  shut.facts.shut_how = SHUT_WR;
+  b.call("server", shut, 0);
+  const size_t fin_s = b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  const size_t fin_c = b.pkt(Dir::ClientToServer, FIN | ACK, kC + 1, kS + 2);
+  b.pkt(Dir::ServerToClient, ACK, kS + 2, kC + 2);
+  const size_t server_eof = b.call("server", read_call(57), 0);
+  const size_t client_eof = b.call("client", read_call(93), 0);
+  const Trace& t = b.done();
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, server_eof);
+  EXPECT_EQ(t.first_observer->cause, fin_c);
+  EXPECT_EQ(b.notes_of(client_eof).find("FIRST OBSERVER"), std::string::npos) << b.notes_of(client_eof);
+  EXPECT_NE(b.notes_of(fin_s, "fin"), "");
+  EXPECT_FALSE(b.any_mismatch());
+}
+
+TEST(Annotate, AnRstAfterShutRdIsTheAbortOfDataThatWasInFlight) {
+  // The capture is taken on the client's side: the client's data is captured before the
+  // server's shutdown(SHUT_RDWR) but reaches the server's kernel after it, which aborts
+  // the connection and answers with RST (tun under load, difftest seed 309957). The RST is
+  // the evidence: the server's own socket now holds ECONNRESET, its queued bytes stay.
+  Build b;
+  b.server_kernel();
+  b.handshake();
+  CallSpec shut_wr = spec(CallOp::Shutdown, "shutdown", "SHUT_WR");
+  shut_wr.facts.shut_how = SHUT_WR;
+  b.call("server", shut_wr, 0);
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 100);
+  CallSpec shut = spec(CallOp::Shutdown, "shutdown", "SHUT_RDWR");
+  shut.facts.shut_how = SHUT_RDWR;
+  b.call("server", shut, 0);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const size_t read = b.call("server", read_call(70, "x"), 70);
+  const size_t write = b.call("server", write_call("nuotko"), -1, ECONNRESET);
+  CallSpec poll = spec(CallOp::Poll, "poll", "POLLIN, 0 ms");
+  poll.facts.events = POLLIN;
+  poll.facts.revents = POLLIN | POLLERR | POLLHUP;
+  b.call("client", poll, 1);
+  const Trace& t = b.done();
+  EXPECT_FALSE(b.any_mismatch()) << b.notes_of(read) << b.notes_of(write);
+  EXPECT_EQ(rule_of(t, rst, "cause"), rule_name(RuleId::AbortDataAfterShutRd)) << b.notes_of(rst);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, write);
+  EXPECT_EQ(t.first_observer->cause, rst);
 }

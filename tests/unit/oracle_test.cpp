@@ -9,37 +9,19 @@
 #include <cerrno>
 
 #include "rstlab/wire.h"
+#include "trace_builder.h"
 
 using namespace rstlab;
 
 namespace {
 
-constexpr uint32_t kC = 1000, kS = 5000;  // client and server ISNs
+constexpr uint32_t kC = testkit::kClientIsn, kS = testkit::kServerIsn;
 using namespace tcpflag;
 
-class Build {
+/// Kernels at both ends; calls carry the TCP state TCP_INFO gave.
+class Build : public testkit::TraceBuilder {
  public:
-  Build() {
-    t_.scenario = "t";
-    t_.link = "veth";
-    t_.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
-    t_.server = {"kernel", Endpoint::parse("192.0.2.2:8080"), "default"};
-  }
-  size_t pkt(Dir d, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0) {
-    PacketEvent p;
-    p.frame = ++frames_;
-    p.dir = d;
-    p.flags = flags;
-    p.seq_abs = seq;
-    p.ack_abs = ack;
-    p.len = len;
-    p.window = 65535;
-    Event e;
-    e.t_ns = next_t();
-    e.body = p;
-    t_.events.push_back(e);
-    return t_.events.size() - 1;
-  }
+  Build() : TraceBuilder("veth", "kernel") {}
   /// A call that returned `ret` (or failed with `err`) with TCP_INFO saying `state`
   /// ("" for none), read `state_after_us` after it returned.
   size_t call(const std::string& actor, CallOp op, int fd, const std::string& state,
@@ -56,13 +38,10 @@ class Build {
     for (int k = 1; k <= 12 && !state.empty(); ++k)
       if (tcp_state_name(k) == state) kernel = k;
     s.tcp_state = tcp_state_from_kernel(kernel);
-    Event e;
-    e.t_ns = next_t();
-    s.t_start_ns = e.t_ns - 1000;
-    s.t_state_ns = e.t_ns + state_after_us * 1000;
-    e.body = s;
-    t_.events.push_back(e);
-    return t_.events.size() - 1;
+    const int64_t at = next_t();
+    s.t_start_ns = at - 1000;
+    s.t_state_ns = at + state_after_us * 1000;
+    return add_call(s, at);
   }
   void handshake() {
     call("server", CallOp::Listen, 3, "LISTEN");
@@ -72,14 +51,7 @@ class Build {
     call("client", CallOp::Connect, 3, "ESTABLISHED");
     call("server", CallOp::Accept, 4, "ESTABLISHED", 4);
   }
-  Trace& trace() { return t_; }
   void shift_last(int64_t us) { t_.events.back().t_ns += us * 1000; }
-
- private:
-  int64_t next_t() { return now_ += 10000; }
-  Trace t_;
-  uint64_t frames_ = 0;
-  int64_t now_ = 0;
 };
 
 }  // namespace
