@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +71,16 @@ class KernelActor {
   CallResult finish();
   /// Kills the child (a call that never returned); the actor is dead afterwards.
   void kill();
+  /// Makes an idle, living actor fresh for another run, as `role` with `mode`: the
+  /// child closes every descriptor it holds (what its exit would do) and takes the
+  /// SIGPIPE disposition. begin_renew() only sends the request (false: the actor is
+  /// dead or busy); end_renew() waits for the child's answer up to `limit` (false, and
+  /// the child killed, when it does not come: fork a new one). renew() does both.
+  bool begin_renew(SigpipeMode mode);
+  bool end_renew(std::string role, std::chrono::milliseconds limit);
+  bool renew(std::string role, SigpipeMode mode, std::chrono::milliseconds limit) {
+    return begin_renew(mode) && end_renew(std::move(role), limit);
+  }
   /// Last known connection endpoints and segment count, for the runner's settling.
   const std::optional<Endpoint>& local() const { return local_; }
   uint64_t segs_out() const { return segs_out_; }
@@ -84,6 +95,7 @@ class KernelActor {
   pid_t pid_ = -1;
   int ctrl_ = -1;
   bool alive_ = false, busy_ = false;
+  bool renewing_ = false;  ///< a renewal sent, its answer not yet taken
   std::optional<Endpoint> local_;
   uint64_t segs_out_ = 0;
   std::string death_;

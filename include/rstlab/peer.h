@@ -70,6 +70,7 @@ class Peer {
 
   // --- state ----------------------------------------------------------------
   bool established() const { return established_; }
+  uint32_t iss() const { return iss_; }  ///< its initial sequence number
   size_t readable() const { return rx_.size(); }
   /// Segments received from the kernel, in order.
   const std::vector<PeerSegment>& received() const { return received_; }

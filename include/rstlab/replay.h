@@ -30,13 +30,13 @@ struct CapturedFlow {
 };
 
 /// Reads `file` and keeps connection `flow` (numbered as `rstlab analyze` prints them);
-/// without `flow`, the one connection that ended with a reset. Throws InputError (one
+/// without `flow`, the one connection that ended with a reset (refused ones included). Throws InputError (one
 /// line) for a file that cannot be read, one without TCP, no such flow, no reset
 /// connection, or several of them (the message lists the candidates and their ids).
 CapturedFlow choose_flow(const std::string& file, std::optional<uint64_t> flow);
 
 /// Every connection of `file` that `choose_flow` would offer without --flow (one that
-/// holds an RST after its handshake), in order, from one pass of the analyzer and one
+/// holds an RST after its handshake, or a SYN refused with RST|ACK), in order, from one pass of the analyzer and one
 /// read of the file (`--all-resets`). Throws InputError like choose_flow, and when there
 /// is none.
 std::vector<CapturedFlow> reset_flows(const std::string& file);
@@ -47,7 +47,7 @@ struct ReplayOptions {
   /// The kernel side's calls once the exchange is over ("read", "write", "send",
   /// "so_error", "poll"), in order: the first consumes a pending error.
   std::vector<std::string> then = {"read", "write"};
-  bool capture_timing = false;  ///< `after N ms` before each step: the captured gaps
+  bool capture_timing = false;  ///< `after N ms` before each step: the captured gaps; a retransmission story's rto_min
   std::string name;             ///< the scenario's name (default: from the file and flow)
 };
 
@@ -56,8 +56,11 @@ std::vector<std::string> parse_probe_list(const std::string& list);
 
 /// The replay as a scenario: `text` in the scenario language, commented with the
 /// capture's frames each step came from (what --emit-scenario writes), and `scenario`,
-/// that text parsed (what runs). Throws InputError when the flow cannot be replayed (no
-/// handshake and no data).
+/// that text parsed (what runs). A refused connect becomes the connect that gets the RST
+/// (kernel client) or a peer SYN the lab's kernel refuses (kernel server); with
+/// `capture_timing`, a kernel side that retransmitted sets the lab's rto_min to its
+/// captured timeout and the peer ACKs only as captured. Throws InputError when the flow
+/// cannot be replayed (no handshake and no data).
 struct ReplayPlan {
   std::string text;
   Scenario scenario;

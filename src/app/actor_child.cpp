@@ -37,7 +37,30 @@ void set_value(WireReply& r, const std::string& s) { set_value(r, s.data(), s.si
 
 class Actor {
  public:
-  explicit Actor(SigpipeMode mode) : mode_(mode) {}
+  explicit Actor(SigpipeMode mode) { set_mode(mode); }
+
+  /// A new run on the same child: nothing of the previous one is left (its socket is
+  /// closed as the exit of a killed actor would close it), SIGPIPE as the run asks.
+  void renew(SigpipeMode mode, WireReply& r) {
+    for (int* fd : {&conn_, &listen_, &pipe_read_})
+      if (*fd >= 0) ::close(*fd), *fd = -1;
+    fill_.clear();
+    fill_.shrink_to_fit();
+    // A SIGPIPE still pending belongs to the previous run.
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGPIPE);
+    const timespec zero{0, 0};
+    while (sigtimedwait(&only, nullptr, &zero) == SIGPIPE) {
+    }
+    set_mode(mode);
+    std::memset(&r, 0, sizeof r);
+    r.state = -1;
+    r.fd = -1;
+    r.inq = r.outq = -1;
+    r.pid = static_cast<int32_t>(::getpid());
+    r.tid = static_cast<int32_t>(::gettid());
+  }
 
   void run(const WireRequest& q, WireReply& r) {
     std::memset(&r, 0, sizeof r);
@@ -241,7 +264,18 @@ class Actor {
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&r.remote), &r.remote_len) < 0) r.remote_len = 0;
   }
 
-  SigpipeMode mode_;
+  void set_mode(SigpipeMode mode) {
+    mode_ = mode;
+    g_handled_sigpipe = 0;
+    struct sigaction sa {};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = mode == SigpipeMode::Default  ? SIG_DFL
+                    : mode == SigpipeMode::Ignore ? SIG_IGN
+                                                  : on_sigpipe;
+    sigaction(SIGPIPE, &sa, nullptr);
+  }
+
+  SigpipeMode mode_ = SigpipeMode::Default;
   std::vector<char> fill_;  // a counted write's bytes
   int conn_ = -1, listen_ = -1, pipe_read_ = -1;
 };
@@ -253,12 +287,6 @@ void actor_main(int ctrl, SigpipeMode mode) {
   sigemptyset(&only);
   sigaddset(&only, SIGPIPE);
   sigprocmask(SIG_BLOCK, &only, nullptr);
-  struct sigaction sa {};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_handler = mode == SigpipeMode::Default  ? SIG_DFL
-                  : mode == SigpipeMode::Ignore ? SIG_IGN
-                                                : on_sigpipe;
-  sigaction(SIGPIPE, &sa, nullptr);
 
   Actor actor(mode);
   auto* q = new WireRequest;
@@ -269,7 +297,8 @@ void actor_main(int ctrl, SigpipeMode mode) {
       if (n < 0 && errno == EINTR) continue;
       _exit(0);  // the runner closed the pipe: the run is over
     }
-    actor.run(*q, *r);
+    if (q->renew) actor.renew(q->mode, *r);
+    else actor.run(*q, *r);
     if (::send(ctrl, r, sizeof *r, MSG_NOSIGNAL) < 0) _exit(0);
     actor.after_reply(*r);
   }

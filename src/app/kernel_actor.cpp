@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -153,6 +154,40 @@ CallResult KernelActor::finish() {
     if (death_ != "killed by SIGPIPE") out.fate = SignalFate::None;
   }
   return out;
+}
+
+bool KernelActor::begin_renew(SigpipeMode mode) {
+  if (!alive_ || busy_) return false;
+  auto q = std::make_unique<WireRequest>();
+  std::memset(q.get(), 0, sizeof *q);
+  q->renew = 1;
+  q->mode = mode;
+  if (::send(ctrl_, q.get(), sizeof *q, MSG_NOSIGNAL) < 0) {
+    kill();
+    return false;
+  }
+  mode_ = mode;
+  busy_ = renewing_ = true;
+  local_.reset();
+  segs_out_ = 0;
+  return true;
+}
+
+bool KernelActor::end_renew(std::string role, std::chrono::milliseconds limit) {
+  if (!renewing_) return false;
+  pollfd p{ctrl_, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, static_cast<int>(limit.count()));
+  while (n < 0 && errno == EINTR);
+  auto r = std::make_unique<WireReply>();
+  renewing_ = false;
+  if (n != 1 || ::recv(ctrl_, r.get(), sizeof *r, 0) != static_cast<ssize_t>(sizeof *r)) {
+    kill();
+    return false;
+  }
+  busy_ = false;
+  role_ = std::move(role);
+  return true;
 }
 
 void KernelActor::kill() {

@@ -14,6 +14,11 @@ namespace rstlab::detail {
 constexpr size_t kMaxCallData = 8192;
 
 struct WireRequest {
+  /// Not a call: close every descriptor the actor holds and take `mode` for SIGPIPE, so
+  /// the same child serves the next run (forking a fresh one per run costs the runner
+  /// copy-on-write faults on its whole heap).
+  uint8_t renew;
+  SigpipeMode mode;
   KernelCall call;
   uint8_t use_send_recv, nonblocking, enable;
   char fill;

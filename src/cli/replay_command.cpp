@@ -7,7 +7,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -46,6 +51,7 @@ nlohmann::ordered_json replay_json(const RunResult& r, const std::string& dir, c
   j["faithful"] = v.faithful;
   j["compared"] = v.compared;
   j["divergence"] = v.faithful ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.divergence);
+  if (dir.empty()) j["dir"] = nullptr;  // --json without --out: no folder written
   return j;
 }
 
@@ -62,15 +68,27 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& a) {
   cmd->add_option("--then", a.then,
                   "The kernel side's calls after the exchange, in order: read, write, send, so_error, poll")
       ->capture_default_str();
-  cmd->add_option("--timing", a.timing, "fast (order only) or capture (the captured gaps between steps)")
+  cmd->add_option("--timing", a.timing,
+                  "fast (order only) or capture (the captured gaps between steps, and a retransmission story's "
+                  "timeout as the lab's rto_min)")
       ->check(CLI::IsMember({"fast", "capture"}))
       ->capture_default_str();
   cmd->add_option("--link", a.link, "veth, tun or both")->check(CLI::IsMember({"veth", "tun", "both"}))->capture_default_str();
-  cmd->add_option("--out", a.out, "Parent folder: each replay writes OUT/<name>/<link>/")->capture_default_str();
-  cmd->add_flag("--json", a.json, "One JSON object per replay (JSON Lines), as 'run --json' plus faithful and divergence");
+  cmd->add_option("--out", a.out, "Parent folder: each replay writes OUT/<name>/<link>/ (with --json: only when given)")
+      ->capture_default_str()
+      ->each([&a](const std::string&) { a.out_given = true; });
+  cmd->add_flag("--json", a.json,
+                "One JSON object per replay (JSON Lines), as 'run --json' plus faithful and divergence; without "
+                "--out no folder is written (\"dir\": null)");
   cmd->add_flag("--all-resets", a.all_resets,
-                "Replay every connection that holds an RST after its handshake, one after another in one lab")
+                "Replay every connection that ended with a reset (an RST after its handshake, or a refused SYN), "
+                "one after another in one lab")
       ->excludes("--flow");
+  cmd->add_option("--jobs", a.jobs,
+                  "Replays run side by side (--all-resets, --link both), each worker in labs of its own; output "
+                  "in the capture's order")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   cmd->add_option("--emit-scenario", a.emit,
                   "Write the inferred scenario (commented with the capture's frames) to this file (- for standard "
                   "output) and stop: nothing runs, no root needed")
@@ -85,6 +103,8 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& a) {
       "rising TSval), payloads as captured (filler where the snap length cut them), RSTs at the same\n"
       "place relative to what the kernel expects: exact stays exact, in-window moves by the same\n"
       "offset, out-of-window stays out; an offload-pending checksum is sent correct.\n"
+      "A refused connect (SYN answered with RST|ACK) replays as the connect that gets ECONNREFUSED\n"
+      "(--kernel client) or as a SYN the lab's kernel refuses itself, nothing listening (--kernel server).\n"
       "Then the probes (--then, default read,write) show which call first feels the reset. The first\n"
       "call after a reset CONSUMES the pending error: --then read,write and --then write,read can\n"
       "give different answers, as two applications would (e.g. --then so_error,read).\n"
@@ -93,8 +113,11 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& a) {
       "challenge ACK counts): 'faithful', or the first divergence and its likely reason.\n"
       "Each replay folder holds what a run writes (trace.txt, trace.json, capture.pcap(ng), diagrams,\n"
       "index.html) plus original.pcap (the flow cut out of FILE) and replay.scn (the scenario).\n"
-      "--all-resets: every connection with an RST, one line each and a summary; a flow that cannot\n"
-      "be replayed says why in its line and counts as not faithful.\n"
+      "--timing capture also replays a retransmission story: the kernel side's captured retransmission\n"
+      "timeout becomes the lab's rto_min (1-200 ms) and the peer ACKs only where the captured one did.\n"
+      "--all-resets: every connection that ended with a reset (refused ones too), one line each and a\n"
+      "summary, in one lab with one actor process; a flow that cannot be replayed says why in its line\n"
+      "and counts as not faithful. With --json and no --out no folder is written (\"dir\": null).\n"
       "Examples:\n"
       "  rstlab analyze incident.pcap                        find the connection, then:\n"
       "  sudo rstlab replay incident.pcap --flow 3\n"
@@ -138,74 +161,139 @@ int run_replay(const ReplayArgs& a) {
     }
     return kExitOk;
   }
-  check_out(a.out);
+  // --json without --out: the lines are the whole output (the fast path of --all-resets).
+  const bool folders = !a.json || a.out_given;
+  if (folders) check_out(a.out);
   std::vector<LinkKind> links;
   if (a.link == "both") links = {LinkKind::Veth, LinkKind::Tun};
   else links = {parse_link(a.link)};
 
-  LabCache labs;  // one lab per link for every replay of this command
-  size_t replays = 0, faithful = 0;
   const bool single = flows.size() == 1 && links.size() == 1 && !a.json;
   const bool tty = ::isatty(STDOUT_FILENO);
-  for (size_t k = 0; k < flows.size(); ++k) {
+  // One unit of work: flow k on one link; what it prints, and whether it was faithful.
+  struct Outcome {
+    std::string text;
+    bool faithful = false, done = false;
+  };
+  auto replay_one = [&](size_t unit, LabCache& labs) {
+    Outcome o;
+    o.done = true;
+    const size_t k = unit / links.size();
+    const LinkKind link = links[unit % links.size()];
     const CapturedFlow& flow = flows[k];
     if (!plans[k]) {
-      ++replays;
+      if (unit % links.size()) return o;  // said once per flow
       if (a.json)
-        std::cout << nlohmann::ordered_json{{"file", flow.file}, {"flow", flow.report.id}, {"faithful", false},
-                                            {"divergence", nullptr}, {"error", unplayable[k]}}
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << std::endl;
+        o.text = nlohmann::ordered_json{{"file", flow.file}, {"flow", flow.report.id}, {"faithful", false},
+                                        {"divergence", nullptr}, {"error", unplayable[k]}}
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                 "\n";
       else
-        std::printf("flow %llu: not replayed: %s\n", static_cast<unsigned long long>(flow.report.id),
-                    unplayable[k].c_str());
-      continue;
+        o.text = "flow " + std::to_string(flow.report.id) + ": not replayed: " + unplayable[k] + "\n";
+      return o;
     }
     const ReplayPlan& plan = *plans[k];
     const std::vector<WireUnit> original = wire_units(flow.link_type, flow.packets, flow.report.a);
-    for (LinkKind link : links) {
-      RunOptions ro;
-      ro.link = link;
-      RunResult r = run_scenario(plan.scenario, ro, labs);
-      // The probes' own segments come after the capture's story: not compared.
-      const int64_t probes = probe_start_ns(r.trace, plan);
-      std::vector<CapturedPacket> exchange;
-      for (const CapturedPacket& p : r.packets)
-        if (p.t_ns < probes) exchange.push_back(p);
-      const std::vector<WireUnit> replayed =
-          wire_units(r.link_type, exchange, r.trace.client.endpoint, flow.report.mid_stream);
-      const ReplayVerdict v = compare_units(original, replayed, opt.kernel);
-      ++replays;
-      faithful += v.faithful ? 1 : 0;
-      r.trace.story += std::string(" Comparison with the original: ") +
-                       (v.faithful ? "faithful (" + std::to_string(v.compared) + " segments)."
-                                   : "diverged " + v.divergence + ".");
-      const std::string dir = write_run_folder(a.out, r);
+    RunOptions ro;
+    ro.link = link;
+    RunResult r = run_scenario(plan.scenario, ro, labs);
+    // The probes' own segments come after the capture's story: not compared.
+    const int64_t probes = probe_start_ns(r.trace, plan);
+    std::vector<CapturedPacket> exchange;
+    for (const CapturedPacket& p : r.packets)
+      if (p.t_ns < probes) exchange.push_back(p);
+    const std::vector<WireUnit> replayed = wire_units(r.link_type, exchange, r.trace.client.endpoint, flow.report.mid_stream);
+    const ReplayVerdict v = compare_units(original, replayed, opt.kernel);
+    o.faithful = v.faithful;
+    r.trace.story += std::string(" Comparison with the original: ") +
+                     (v.faithful ? "faithful (" + std::to_string(v.compared) + " segments)."
+                                 : "diverged " + v.divergence + ".");
+    std::string dir;
+    if (folders) {
+      dir = write_run_folder(a.out, r);
       write_pcap(dir + "/original.pcap", flow.link_type, flow.packets);
       detail::write_file_atomic(dir + "/replay.scn", plan.text);
-      if (a.json) {
-        std::cout << replay_json(r, dir, flow, a, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << std::endl;
-        continue;
-      }
-      if (single) std::fputs(render_text(r.trace, tty).c_str(), stdout);
-      const std::string fo = r.trace.first_observer
-                                 ? r.trace.first_observer->actor + " " + r.trace.first_observer->call + " -> " +
-                                       r.trace.first_observer->result
-                                 : "no call observed the reset";
-      std::printf("%sreplay of %s flow %llu (%s): %s%s\n", single ? "\n" : "", flow.file.c_str(),
-                  static_cast<unsigned long long>(flow.report.id), link_name(link),
-                  v.faithful ? ("faithful: " + std::to_string(v.compared) + " segments as in the capture").c_str()
-                             : ("diverged " + v.divergence).c_str(),
-                  single ? "" : ("; first observer: " + fo).c_str());
-      if (!single) continue;
-      for (const std::string& n : plan.notes) std::printf("  inferred: %s\n", n.c_str());
-      std::printf("wrote %s/: trace.txt, trace.json, capture.pcap(ng), original.pcap, replay.scn, diagrams, "
-                  "index.html\n",
-                  dir.c_str());
     }
+    if (a.json) {
+      o.text = replay_json(r, dir, flow, a, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      return o;
+    }
+    if (single) o.text = render_text(r.trace, tty) + "\n";
+    const std::string fo = r.trace.first_observer ? r.trace.first_observer->actor + " " + r.trace.first_observer->call +
+                                                        " -> " + r.trace.first_observer->result
+                                                  : "no call observed the reset";
+    o.text += "replay of " + flow.file + " flow " + std::to_string(flow.report.id) + " (" + link_name(link) +
+              "): " +
+              (v.faithful ? "faithful: " + std::to_string(v.compared) + " segments as in the capture"
+                          : "diverged " + v.divergence) +
+              (single ? "" : "; first observer: " + fo) + "\n";
+    if (!single) return o;
+    for (const std::string& n : plan.notes) o.text += "  inferred: " + n + "\n";
+    o.text += "wrote " + dir + "/: trace.txt, trace.json, capture.pcap(ng), original.pcap, replay.scn, diagrams, index.html\n";
+    return o;
+  };
+
+  // Replays run side by side (--jobs), each worker with labs of its own (one per link and
+  // family, reused by all its replays); they are printed in the capture's order as they
+  // complete. Each replay waits on its actor and its peer most of the time: several in
+  // flight keep the cores busy where one leaves them idle.
+  const size_t units = flows.size() * links.size();
+  const size_t jobs = std::max<size_t>(1, std::min<size_t>(a.jobs, units));
+  std::vector<Outcome> outcomes(units);
+  size_t replays = 0, faithful = 0;
+  auto print = [&](const Outcome& o, size_t unit) {
+    std::fputs(o.text.c_str(), stdout);
+    std::fflush(stdout);
+    if (!plans[unit / links.size()] && unit % links.size()) return;
+    ++replays;
+    faithful += o.faithful ? 1 : 0;
+  };
+  if (jobs == 1) {
+    LabCache labs;
+    for (size_t u = 0; u < units; ++u) print(replay_one(u, labs), u);
+  } else {
+    std::mutex m;
+    std::condition_variable cv;
+    size_t next = 0;
+    bool stop = false;
+    std::exception_ptr failure;
+    auto worker = [&] {
+      LabCache labs;
+      for (;;) {
+        size_t u;
+        {
+          std::lock_guard<std::mutex> lock(m);
+          if (stop || next == units) return;
+          u = next++;
+        }
+        Outcome o;
+        try {
+          o = replay_one(u, labs);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(m);
+          if (!failure) failure = std::current_exception();
+          stop = true;
+          cv.notify_all();
+          return;
+        }
+        std::lock_guard<std::mutex> lock(m);
+        outcomes[u] = std::move(o);
+        cv.notify_all();
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (size_t u = 0; u < units; ++u) {
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait(lock, [&] { return outcomes[u].done || failure; });
+      if (failure) break;
+      lock.unlock();
+      print(outcomes[u], u);
+    }
+    for (std::thread& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
   }
-  const std::string index = write_index(a.out);
+  const std::string index = folders ? write_index(a.out) : "";
   if (!single && !a.json)
     std::printf("\n%zu replay%s, %zu faithful. Report: %s\n", replays, replays == 1 ? "" : "s", faithful,
                 index.c_str());

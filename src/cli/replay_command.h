@@ -20,9 +20,11 @@ struct ReplayArgs {
   std::string timing = "fast";
   std::string link = "veth";
   std::string out = "out";
+  bool out_given = false;  ///< --out was on the command line (--json without it writes no folder)
   bool json = false;
   std::string emit;  ///< --emit-scenario FILE ("-": standard output)
   bool all_resets = false;
+  unsigned jobs = 4;  ///< --jobs: replays run side by side, each worker with labs of its own
 };
 
 /// Adds `rstlab replay` to `app`, its options bound to `args`.

@@ -69,8 +69,33 @@ class CraftedPeer final : public FarEnd {
     switch (step.op) {
       case StepOp::PeerConnect: {
         action("connect", p.connect(kernel_), t);
-        if (!host.wait_until([&] { return p.established(); }, host.step_timeout()))
-          host.fail(step, "the handshake did not complete");
+        if (step.flag) {
+          if (!host.wait_until([&] { return p.established(); }, host.step_timeout()))
+            host.fail(step, "the handshake did not complete");
+          break;
+        }
+        // `connect refused`: the answer must be the RST|ACK acknowledging the SYN, the
+        // one a kernel with no listener sends; the step ends the moment it arrives.
+        const PeerSegment* answer = nullptr;
+        auto answered = [&] {
+          for (size_t k = mark; k < p.received().size() && !answer; ++k)
+            if (p.received()[k].tcp.has(tcpflag::RST) || p.received()[k].tcp.has(tcpflag::SYN))
+              answer = &p.received()[k];
+          return answer != nullptr;
+        };
+        const bool came = host.wait_until(answered, host.step_timeout());
+        const bool refused = came && answer->tcp.has(tcpflag::RST) && answer->tcp.has(tcpflag::ACK) &&
+                             answer->tcp.ack == p.iss() + 1;
+        host.add_step_action(step, "connect",
+                             !came ? "nothing answered the SYN"
+                                   : "the SYN was answered with " + tcp_flags_string(answer->tcp.flags) +
+                                         (refused ? ": refused" : ""),
+                             now_ns(), refused);
+        if (!refused)
+          host.fail(step, !came ? "expected the SYN to be refused (RST|ACK) within " +
+                                      std::to_string(host.step_timeout().count()) + " ms; nothing answered it"
+                                : "expected the SYN to be refused (RST|ACK acknowledging it); a " +
+                                      tcp_flags_string(answer->tcp.flags) + " arrived");
         break;
       }
       case StepOp::PeerRecv: {

@@ -35,7 +35,7 @@ constexpr std::chrono::milliseconds kSettleDeadline{250};
 class LiveRun final : public FarEndHost {
  public:
   LiveRun(const Scenario& sc, const RunOptions& opt, LabCache::Entry& lab)
-      : sc_(sc), opt_(opt), lab_(*lab.lab), recorder_(*lab.recorder) {
+      : sc_(sc), opt_(opt), entry_(lab), lab_(*lab.lab), recorder_(*lab.recorder) {
     // Whatever an earlier run left in flight is not part of this one.
     recorder_.drain();
     recorder_.clear();
@@ -50,8 +50,8 @@ class LiveRun final : public FarEndHost {
       const Role role = role_at(i);
       if (spec[i]->kind == ActorKind::Kernel) {
         const bool near = !sc.kernel_vs_kernel() || i == 0;  // kvk: the server is far
-        auto actor = std::make_unique<KernelActor>(role_name(role), near ? lab_.near_netns() : lab_.far_netns(),
-                                                   spec[i]->sigpipe);
+        auto actor = near ? near_actor(role_name(role), spec[i]->sigpipe)
+                          : std::make_unique<KernelActor>(role_name(role), lab_.far_netns(), spec[i]->sigpipe);
         kernel_[i] = actor.get();
         if (near) near_actor_ = std::move(actor);
         else far_ = make_kernel_far_end(role, std::move(actor), [this](const Endpoint& src) { return recorded_from(src); });
@@ -81,6 +81,9 @@ class LiveRun final : public FarEndHost {
   }
 
   ~LiveRun() {
+    // The near actor serves the lab's next run when it is idle and alive: its socket is
+    // closed now, as killing it would close it (the answer is taken by the next run).
+    if (near_actor_ && near_actor_->begin_renew(near_actor_->sigpipe())) entry_.spare_actor = std::move(near_actor_);
     // Only when run() threw: the lab is reused, so put the value back if at all possible;
     // the exception already on its way says what went wrong.
     if (saved_rto_min_) {
@@ -138,6 +141,18 @@ class LiveRun final : public FarEndHost {
 
  private:
   static constexpr const char* kRtoMin = "net/ipv4/tcp_rto_min_us";
+  /// An idle actor answers a renewal in microseconds; one that does not is replaced.
+  static constexpr std::chrono::milliseconds kRenewDeadline{1000};
+
+  /// The lab's spare near actor when there is one (fresh since the last run, SIGPIPE
+  /// set as asked), else a new child.
+  std::unique_ptr<KernelActor> near_actor(const std::string& role, SigpipeMode mode) {
+    std::unique_ptr<KernelActor> a = std::move(entry_.spare_actor);
+    if (a && a->end_renew(role, kRenewDeadline) && (a->sigpipe() == mode || a->renew(role, mode, kRenewDeadline)))
+      return a;
+    return std::make_unique<KernelActor>(role, lab_.near_netns(), mode);
+  }
+
   std::optional<std::string> saved_rto_min_;  ///< set while this run holds the lab's rto_min
   // ---- the event loop ------------------------------------------------------
 
@@ -356,6 +371,7 @@ class LiveRun final : public FarEndHost {
 
   const Scenario& sc_;
   const RunOptions& opt_;
+  LabCache::Entry& entry_;
   Lab& lab_;
   Recorder& recorder_;
   uint64_t drop_base_ = 0, ifdrop_base_ = 0;

@@ -684,6 +684,11 @@ class Parser {
     const std::string& v = verb_tok.text;
     if (v == "connect") {
       s.op = StepOp::PeerConnect;
+      // `connect refused`: the SYN is to be answered with an RST (nothing listens).
+      if (c.peek() && c.peek()->kind == Token::Kind::Word && c.peek()->text == "refused") {
+        s.flag = false;
+        ++c.i;
+      }
     } else if (v == "recv") {
       s.op = StepOp::PeerRecv;
       s.count = number(c, "the number of bytes to receive");

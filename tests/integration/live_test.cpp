@@ -264,3 +264,28 @@ TEST(PeerExpect, AnUnmetExpectationSaysWhatArrived) {
             "expect-miss.scn:6: server expect R: expected a segment with flags R within 200 ms; what arrived: S . P.")
       << r.trace.failures[0];
 }
+
+// One actor process serves a lab's runs: the next run takes it, its descriptors closed and
+// SIGPIPE disposed as that run asks (ignore, handler, default); one that died of SIGPIPE
+// is replaced by a new process.
+TEST(LabReuse, OneActorServesTheLabsRunsAndADeadOneIsReplaced) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  LabCache labs;
+  RunOptions opt;
+  auto client_pid = [](const RunResult& r) {
+    const auto id = r.trace.find_actor("client");
+    return id ? r.trace.actors[*id].pid : 0;
+  };
+  std::vector<int64_t> pids;
+  for (const char* name : {"blocked-read-rst", "fin-then-rst", "sigpipe-handler", "blocked-read-rst", "broken-pipe"}) {
+    const RunResult r = run_scenario(find_scenario(name), opt, labs);
+    EXPECT_TRUE(r.trace.passed()) << name << ": " << (r.trace.failures.empty() ? "" : r.trace.failures.front());
+    pids.push_back(client_pid(r));
+  }
+  EXPECT_NE(pids[0], 0);
+  for (size_t k = 1; k < pids.size(); ++k) EXPECT_EQ(pids[k], pids[0]) << k;
+  // broken-pipe's client died of SIGPIPE (sigpipe=default): the next run has a new one.
+  const RunResult after = run_scenario(find_scenario("blocked-read-rst"), opt, labs);
+  EXPECT_TRUE(after.trace.passed());
+  EXPECT_NE(client_pid(after), pids[0]);
+}

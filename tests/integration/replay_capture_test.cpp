@@ -5,7 +5,10 @@
 // kernel, or its sender - must be faithful and its probe must get what the program's own
 // probe got. Needs root.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -123,3 +126,64 @@ INSTANTIATE_TEST_SUITE_P(Stories, ReplayKernelCapture,
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
+
+// A refused connect captured on lo (connect() to a port nothing listens on: the kernel
+// answers the SYN with RST|ACK) replays from either side: the kernel client's connect
+// gets ECONNREFUSED, the kernel server (no listener) refuses the peer's SYN itself.
+TEST(ReplayRefusedCapture, ConnectToNothingReplaysFaithfullyFromEitherSide) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const fs::path file = fs::temp_directory_path() / ("rstlab-replay-refused-" + std::to_string(::getpid()) + ".pcap");
+  {
+    const detail::Fd original = detail::current_netns();
+    std::vector<CapturedPacket> packets;
+    int dlt = 0;
+    {
+      const detail::Fd ns = detail::new_anonymous_netns();
+      struct Back {
+        int fd;
+        ~Back() { detail::enter_netns(fd); }
+      } back{original.get()};
+      detail::prepare_netns(false);
+      Recorder rec("lo");
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      ASSERT_GE(fd, 0);
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(9);
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+      const int err = errno;
+      ::close(fd);
+      ASSERT_EQ(rc, -1);
+      ASSERT_EQ(err, ECONNREFUSED);
+      for (;;) {
+        rec.drain();
+        pollfd pfd{rec.fd(), POLLIN, 0};
+        if (::poll(&pfd, 1, 50) <= 0) break;
+      }
+      packets = rec.packets();
+      dlt = rec.link_type();
+    }
+    write_pcap(file.string(), dlt, packets);
+  }
+  const CapturedFlow flow = choose_flow(file.string(), std::nullopt);
+  fs::remove(file);
+  EXPECT_EQ(flow.report.ending, "refused");
+  LabCache labs;
+  for (const Role kernel : {Role::Client, Role::Server}) {
+    SCOPED_TRACE(role_name(kernel));
+    ReplayOptions o;
+    o.kernel = kernel;
+    const ReplayPlan p = plan_replay(flow, o);
+    const RunResult r = run_scenario(p.scenario, RunOptions{}, labs);
+    EXPECT_TRUE(r.trace.failures.empty()) << r.trace.failures.front() << "\n" << p.text;
+    const ReplayVerdict v = compare_units(wire_units(flow.link_type, flow.packets, flow.report.a),
+                                          wire_units(r.link_type, r.packets, r.trace.client.endpoint), kernel);
+    EXPECT_TRUE(v.faithful) << v.divergence << "\n" << p.text;
+    EXPECT_EQ(v.compared, 2u);
+    if (kernel == Role::Server) continue;
+    ASSERT_TRUE(r.trace.first_observer) << p.text;
+    EXPECT_EQ(r.trace.first_observer->call, "connect");
+    EXPECT_EQ(r.trace.first_observer->result.substr(0, 12), "ECONNREFUSED");
+  }
+}

@@ -249,3 +249,56 @@ TEST(Replay, ResetFlowsCutsEveryResetConnectionOutInOneRead) {
   }
   fs::remove(p);
 }
+
+TEST(Replay, RefusedConnectReplaysFromEitherSide) {
+  // A SYN answered with RST|ACK acknowledging it: connect() got ECONNREFUSED.
+  const fs::path p = temp_capture("refused", {raw_packet(true, SYN, 3000, 0, ""), raw_packet(false, RST | ACK, 0, 3001, "")});
+  const CapturedFlow flow = choose_flow(p.string(), std::nullopt);  // the one reset connection
+  EXPECT_EQ(flow.report.ending, "refused");
+  ASSERT_EQ(reset_flows(p.string()).size(), 1u);  // --all-resets takes it too
+  const ReplayPlan k = plan_replay(flow, {});
+  EXPECT_NE(k.text.find("server synack off\n"), std::string::npos) << k.text;
+  EXPECT_NE(k.text.find("client connect &\n"), std::string::npos) << k.text;
+  EXPECT_NE(k.text.find("server rst ack seq=abs:0\n"), std::string::npos) << k.text;
+  EXPECT_NE(k.text.find("client wait => ECONNREFUSED\n"), std::string::npos) << k.text;
+  EXPECT_EQ(k.probe_step, k.scenario.steps.size());  // connect is the probe: nothing is cut from the comparison
+  ReplayOptions server;
+  server.kernel = Role::Server;
+  const ReplayPlan s = plan_replay(flow, server);
+  EXPECT_NE(s.text.find("client   peer isn=3000"), std::string::npos) << s.text;
+  EXPECT_NE(s.text.find("client connect refused\n"), std::string::npos) << s.text;
+  EXPECT_EQ(s.text.find("server listen"), std::string::npos) << s.text;  // nothing listens
+  // A SYN answered by nothing, or by a bare RST (ignored in SYN_SENT), is still refused as input.
+  const fs::path lone = temp_capture("syn-only", {raw_packet(true, SYN, 3000, 0, ""), raw_packet(false, RST, 0, 0, "")});
+  EXPECT_NE(error_of([&] { plan_replay(choose_flow(lone.string(), 1), {}); }).find("never completed its handshake"),
+            std::string::npos);
+  fs::remove(p);
+  fs::remove(lone);
+}
+
+TEST(Replay, CaptureTimingOfARetransmissionStorySetsRtoMinAndTheCapturedAcks) {
+  // The helper's packets are 1 ms apart: "hi" is sent, retransmitted 1 ms later and 2 ms
+  // later again, then acknowledged; then the server resets.
+  const fs::path p = temp_capture("rto", {raw_packet(true, SYN, 3000, 0, ""), raw_packet(false, SYN | ACK, 7000, 3001, ""),
+                                          raw_packet(true, ACK, 3001, 7001, ""),
+                                          raw_packet(true, PSH | ACK, 3001, 7001, "hi"),
+                                          raw_packet(true, PSH | ACK, 3001, 7001, "hi"),
+                                          raw_packet(true, PSH | ACK, 3001, 7001, "hi"),
+                                          raw_packet(false, ACK, 7001, 3003, ""),
+                                          raw_packet(false, RST | ACK, 7001, 3003, "")});
+  const CapturedFlow flow = choose_flow(p.string(), std::nullopt);
+  ReplayOptions o;
+  o.capture_timing = true;
+  const ReplayPlan timed = plan_replay(flow, o);
+  EXPECT_NE(timed.text.find("rto_min  1ms\n"), std::string::npos) << timed.text;
+  ASSERT_TRUE(timed.scenario.rto_min_ms);
+  EXPECT_EQ(*timed.scenario.rto_min_ms, 1);
+  EXPECT_NE(timed.text.find("server autoack off\n"), std::string::npos) << timed.text;
+  EXPECT_NE(timed.text.find("after 3ms server ack\n"), std::string::npos) << timed.text;
+  EXPECT_NE(timed.text.find("after 1ms server rst seq=exact ack\n"), std::string::npos) << timed.text;
+  // Fast timing keeps the kernel's own timer and the peer's automatic ACKs.
+  const ReplayPlan fast = plan_replay(flow, {});
+  EXPECT_FALSE(fast.scenario.rto_min_ms);
+  EXPECT_EQ(fast.text.find("autoack off"), std::string::npos) << fast.text;
+  fs::remove(p);
+}
