@@ -4,6 +4,7 @@
 // trace, as a user would read them. Needs root (namespaces) and strace.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -519,4 +520,29 @@ TEST_F(ExecTest, ExecHeaderFromAFile) {
   for (const auto& e : trace["events"])
     if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
   EXPECT_NE(output.find("stderr: read: Connection reset by peer"), std::string::npos) << output;
+}
+
+// `run --user NAME`: the program of an exec line runs as that user (python3 named by its
+// path: a PATH of root's may find a copy that user cannot run).
+TEST_F(ExecTest, ExecHeaderRunsAsTheUserGiven) {
+  if (!has_python()) GTEST_SKIP() << "no /usr/bin/python3";
+  const struct passwd* nobody = getpwnam("nobody");
+  if (!nobody) GTEST_SKIP() << "no user 'nobody'";
+  const fs::path scn = dir_ / "program-user.scn";
+  std::ofstream(scn) << "scenario program-user\n"
+                        "client exec \"/usr/bin/python3 -c 'import os,socket,sys; h,p=sys.argv[1].rsplit(\\\":\\\",1); "
+                        "c=socket.create_connection((h,int(p))); c.send(b\\\"a\\\"); print(\\\"uid\\\", os.getuid(), "
+                        "file=sys.stderr)' {server}\"\n"
+                        "server peer\n"
+                        "server recv 1\n";
+  const CliRun r = run_rstlab("run --json --allow-exec --user nobody --out " + quote((dir_ / "out").string()) + " " +
+                                  quote(scn.string()),
+                              dir_);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const auto line = nlohmann::json::parse(r.out);
+  const auto trace = nlohmann::json::parse(slurp(fs::path(line["dir"].get<std::string>()) / "trace.json"));
+  std::string output;
+  for (const auto& e : trace["events"])
+    if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
+  EXPECT_NE(output.find("stderr: uid " + std::to_string(nobody->pw_uid)), std::string::npos) << output;
 }
