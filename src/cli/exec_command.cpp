@@ -72,10 +72,11 @@ CLI::App* add_exec_command(CLI::App& app, ExecArgs& a) {
       "  sudo rstlab exec --peer reset-by-peer-server.scn --link tun -- ./my-server\n"
       "See docs/programs.md.\n"
       "Exit status: 0 the run is complete, 1 it is not (no TCP connection was made, the program\n"
-      "was killed at --timeout, the capture dropped packets), 2 bad input (command not found or\n"
-      "not executable, an --out that cannot be written, no such --user, a bad option), 3 the lab\n"
-      "could not be built or strace is missing (rstlab needs root), 4 an internal error (a bug:\n"
-      "please report it).");
+      "was killed at --timeout, the capture dropped packets, a step of the --peer failed), 2 bad\n"
+      "input (command not found or not executable, a --peer scenario that is unknown, malformed\n"
+      "or has no crafted peer, an --out that cannot be written, no such --user, a bad option),\n"
+      "3 the lab could not be built or strace is missing (rstlab needs root), 4 an internal error\n"
+      "(a bug: please report it).");
   return exec;
 }
 
