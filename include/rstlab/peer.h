@@ -35,10 +35,12 @@ class Peer {
 
   // --- roles --------------------------------------------------------------
   /// Server role: answer a SYN from `expected` to `self` with a SYN-ACK. Segments
-  /// from any other endpoint (a late one of an earlier run) are ignored.
+  /// from any other endpoint (a late one of an earlier run) are ignored. Port 0: the
+  /// first SYN to `self` names the client (a program's port is its kernel's choice).
   void listen(const Endpoint& expected) {
     listening_ = true;
     remote_ = expected;
+    learn_remote_ = expected.port == 0;
   }
   /// Client role: send a SYN to `remote`. established() turns true when the
   /// kernel's SYN-ACK has been ACKed.
@@ -100,6 +102,7 @@ class Peer {
   bool listening_ = false, syn_sent_ = false, established_ = false;
   bool fin_sent_ = false, app_closed_ = false, reset_ = false;
   bool auto_ack_ = true, closed_socket_rst_ = true, answer_syn_ = true;
+  bool learn_remote_ = false;  // listen() with port 0: the first SYN's source is the client
   uint32_t iss_ = 1000000000u;  // fixed (unless offered: `isn=N`): identical absolute numbers on every run
   uint32_t snd_nxt_ = 0, snd_una_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;

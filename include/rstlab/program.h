@@ -8,10 +8,12 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rstlab/runner.h"
+#include "rstlab/scenario.h"
 
 namespace rstlab {
 
@@ -23,7 +25,15 @@ struct ExecOptions {
   /// Called with each chunk the program writes on stdout (1) or stderr (2), as it comes.
   std::function<void(int stream, const std::string& bytes)> on_output;
   std::string strace = "strace";     ///< the tracer, by name (searched in PATH) or path
+  /// The lab's link. Unset: veth, and the run's link (its folder) is named "exec".
+  std::optional<LinkKind> link;
+  /// `--peer SCENARIO`: the crafted peer is the program's far end and follows this
+  /// scenario's peer steps; the program plays the scenario's other actor (client or
+  /// server). `{server}`/`{client}` in the command and RSTLAB_SERVER/RSTLAB_CLIENT in
+  /// its environment give it the addresses. Unset: the program plays both ends itself.
+  std::optional<Scenario> peer;
 };
+
 
 /// Finds `word` as the shell would (PATH unless it holds a '/'). Throws InputError:
 /// "CMD: command not found", "CMD: not executable".

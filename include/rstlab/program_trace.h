@@ -39,6 +39,11 @@ struct ProgramObservations {
   std::vector<CapturedPacket> packets;  ///< everything the recorder saw, in order
   std::vector<std::string> failures;    ///< what went wrong around the program (timeout...)
   std::string link = "veth";
+  /// The crafted peer, when it played the program's far end (`--peer`): its address,
+  /// and what it did (actions of the actor "peer": its scenario steps, its own RSTs).
+  std::optional<Endpoint> peer;
+  std::vector<Event> peer_events;
+  std::string peer_scenario;  ///< the scenario whose peer steps it followed
 };
 
 struct ProgramTrace {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "rstlab/capture.h"
@@ -23,6 +24,12 @@ struct RunOptions {
   /// Called once the lab, recorder and actors exist, before the first step (tests use
   /// it to inspect or kill a run in progress).
   std::function<void()> on_lab_ready;
+  /// A scenario whose actor is a program (`client exec "..."`): run it as this user
+  /// (empty: root), and kill it (with all it started) after `program_timeout`.
+  std::string user;
+  std::chrono::milliseconds program_timeout{30000};
+  /// Each chunk the program writes on stdout (1) or stderr (2), as it comes.
+  std::function<void(int stream, const std::string& bytes)> on_program_output;
 };
 
 /// Labs kept for reuse across runs in one process: building a lab and opening its
@@ -54,6 +61,8 @@ struct RunResult {
 
 /// Runs one scenario in a fresh lab. Throws SetupError when the lab cannot be built;
 /// everything that happens once it runs (including unmet expectations) is in the trace.
+/// A scenario with a program (`exec` header) runs it traced in a lab of its own, the
+/// crafted peer following the peer's steps (see rstlab/program.h).
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabCache& labs);
 /// The same in a lab of its own, torn down before returning.
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);

@@ -41,10 +41,21 @@ struct PeerOffer {
   std::string str() const;
 };
 
+/// `client exec "CMD ARGS..."` / `server exec "..."`: an unmodified program plays this end
+/// (traced, like `rstlab exec`), against the crafted peer playing the other. Its calls are
+/// its own: the scenario holds only the peer's steps. `{server}` and `{client}` in its
+/// words become ADDR:PORT.
+struct ProgramSpec {
+  std::vector<std::string> argv;  ///< the words of the command (no shell)
+  std::string text;               ///< the command as written
+  std::string where;              ///< "file.scn:3"
+};
+
 struct ActorSpec {
-  ActorKind kind = ActorKind::Kernel;
+  ActorKind kind = ActorKind::Kernel;  ///< a program (`exec`) is a kernel socket: Kernel
   SigpipeMode sigpipe = SigpipeMode::Default;
   PeerOffer offer;  ///< the crafted peer only
+  std::optional<ProgramSpec> program;  ///< `exec "..."`: a program plays this end
 };
 
 /// What a step must produce. Written `=> 1`, `=> EPIPE +SIGPIPE`, `=> killed by SIGPIPE`.
@@ -137,6 +148,10 @@ struct Scenario {
 
   bool kernel_vs_kernel() const {
     return client.kind == ActorKind::Kernel && server.kind == ActorKind::Kernel;
+  }
+  /// The actor an `exec` header gives to a program, if any.
+  const ActorSpec* program_actor() const {
+    return client.program ? &client : server.program ? &server : nullptr;
   }
 };
 

@@ -18,6 +18,7 @@
 #include "rstlab/outputs.h"
 #include "rstlab/program.h"
 #include "rstlab/render.h"
+#include "rstlab/scenario.h"
 
 namespace rstlab {
 namespace {
@@ -47,6 +48,11 @@ CLI::App* add_exec_command(CLI::App& app, ExecArgs& a) {
       ->check(CLI::PositiveNumber);
   exec->add_option("--user", a.user, "Run the program as this user (rstlab and strace stay root)");
   exec->add_flag("--json", a.json, "Machine output: one JSON object for the run on stdout");
+  exec->add_option("--link", a.link, "The lab's link: veth or tun (the run's folder is then OUT/NAME/LINK/)")
+      ->check(CLI::IsMember({"veth", "tun"}));
+  exec->add_option("--peer", a.peer,
+                   "A scenario (built-in name or .scn file) whose crafted peer is the program's far end: "
+                   "the peer follows its steps, the program plays the other end");
   exec->footer(
       "The program runs unmodified in a private network namespace (lo up, and 192.0.2.1 and\n"
       "2001:db8::1 on the lab's interface) and a private PID namespace, under strace. Its calls\n"
@@ -54,16 +60,23 @@ CLI::App* add_exec_command(CLI::App& app, ExecArgs& a) {
       "its end an 'exit' action; every connection is annotated and has its first observer.\n"
       "It shares the host's filesystem and sees only the lab's network. Standard input is\n"
       "/dev/null; its output is shown as it runs (on stderr with --json) and kept in the trace.\n"
+      "With --peer SCENARIO the crafted peer (at 192.0.2.2) plays the scenario's peer and follows\n"
+      "its steps; the program plays the other end and makes its own calls. It finds the peer\n"
+      "through {server} and {client} in its arguments (ADDR:PORT) or RSTLAB_SERVER and\n"
+      "RSTLAB_CLIENT in its environment; as the server it listens on RSTLAB_SERVER's port.\n"
       "Examples:\n"
-      "  sudo rstlab exec -- python3 tests/programs/broken_pipe.py\n"
+      "  sudo rstlab exec -- python3 tests/programs/classic.py broken-pipe\n"
       "  sudo rstlab exec --timeout 5 -- ./my-server --port 8080\n"
       "  sudo rstlab exec -- sh -c './prog | head -n 1'\n"
+      "  sudo rstlab exec --peer broken-pipe -- ./my-client {server}\n"
+      "  sudo rstlab exec --peer reset-by-peer-server.scn --link tun -- ./my-server\n"
       "See docs/programs.md.\n"
       "Exit status: 0 the run is complete, 1 it is not (no TCP connection was made, the program\n"
-      "was killed at --timeout, the capture dropped packets), 2 bad input (command not found or\n"
-      "not executable, an --out that cannot be written, no such --user, a bad option), 3 the lab\n"
-      "could not be built or strace is missing (rstlab needs root), 4 an internal error (a bug:\n"
-      "please report it).");
+      "was killed at --timeout, the capture dropped packets, a step of the --peer failed), 2 bad\n"
+      "input (command not found or not executable, a --peer scenario that is unknown, malformed\n"
+      "or has no crafted peer, an --out that cannot be written, no such --user, a bad option),\n"
+      "3 the lab could not be built or strace is missing (rstlab needs root), 4 an internal error\n"
+      "(a bug: please report it).");
   return exec;
 }
 
@@ -73,6 +86,12 @@ int run_exec(const ExecArgs& a) {
   o.name = run_name(a);
   o.user = a.user;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::llround(a.timeout * 1000)));
+  if (!a.link.empty()) o.link = parse_link(a.link);
+  if (!a.peer.empty()) {
+    const bool file = a.peer.find('/') != std::string::npos ||
+                      (a.peer.size() > 4 && a.peer.compare(a.peer.size() - 4, 4, ".scn") == 0);
+    o.peer = file ? load_scenario_file(a.peer) : find_scenario(a.peer);
+  }
   // The program's own output, as it comes: on stderr with --json (stdout is the JSON line).
   o.on_output = [json = a.json](int stream, const std::string& bytes) {
     std::FILE* to = json || stream == 2 ? stderr : stdout;

@@ -18,6 +18,8 @@ struct ExecArgs {
   double timeout = 30;
   std::string user;
   bool json = false;
+  std::string link;  ///< veth or tun; empty: veth, the run's folder named exec
+  std::string peer;  ///< a scenario (name or .scn file) whose crafted peer is the far end
 };
 
 /// Adds `rstlab exec` to `app`, its options bound to `args`.

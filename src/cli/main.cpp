@@ -105,6 +105,8 @@ struct RunArgs {
   std::string out = "out";
   bool json = false;
   bool hold = false;
+  bool allow_exec = false;  ///< a .scn file may run the program its `exec` header names
+  std::string user;         ///< the user programs (`exec` headers) run as
 };
 
 bool looks_like_file(const std::string& arg) {
@@ -116,7 +118,17 @@ bool looks_like_file(const std::string& arg) {
 std::vector<Scenario> gather(const RunArgs& a) {
   std::vector<Scenario> out;
   if (a.all) out = catalogue();
-  for (const auto& n : a.names) out.push_back(looks_like_file(n) ? load_scenario_file(n) : find_scenario(n));
+  for (const auto& n : a.names) {
+    if (!looks_like_file(n)) {
+      out.push_back(find_scenario(n));  // the built-in catalogue is trusted
+      continue;
+    }
+    out.push_back(load_scenario_file(n));
+    // A file from elsewhere that runs a program runs it as root: only when asked.
+    if (const ActorSpec* p = out.back().program_actor(); p && !a.allow_exec)
+      throw InputError(p->program->where + ": this scenario runs a program: " + p->program->text +
+                       " (give --allow-exec to run it)");
+  }
   if (out.empty()) throw InputError("name a scenario or a .scn file to run, or give --all (see 'rstlab list')");
   return out;
 }
@@ -128,7 +140,7 @@ std::vector<LinkKind> links_from(const std::string& s) {
 
 std::string actor_kinds(const Scenario& s) {
   auto k = [](const ActorSpec& a) {
-    return a.kind == ActorKind::Kernel ? "kernel" : a.kind == ActorKind::Peer ? "peer" : "none";
+    return a.program ? "program" : a.kind == ActorKind::Kernel ? "kernel" : a.kind == ActorKind::Peer ? "peer" : "none";
   };
   return std::string(k(s.client)) + "/" + k(s.server) + (s.middle ? "+middle" : "");
 }
@@ -244,6 +256,7 @@ int cmd_run(const RunArgs& a, LabCache& labs) {
     for (LinkKind link : a.link.empty() ? s.links : links_from(a.link)) {
       RunOptions opt;
       opt.link = link;
+      opt.user = a.user;
       if (a.hold)
         opt.on_lab_ready = [] {
           std::fprintf(stderr, "rstlab: lab ready (pid %d); press Enter to continue\n", ::getpid());
@@ -445,16 +458,24 @@ int main(int argc, char** argv) {
   run->add_option("--out", ra.out, "Parent folder: each run writes OUT/<scenario>/<link>/")->capture_default_str();
   run->add_flag("--json", ra.json, "Machine output: one JSON object per run (JSON Lines) on stdout");
   run->add_flag("--hold", ra.hold, "Pause once the lab is built (for tests)")->group("");
+  run->add_flag("--allow-exec", ra.allow_exec,
+                "Let a .scn file run the program its 'client exec'/'server exec' line names (the built-in "
+                "scenarios need no permission)");
+  run->add_option("--user", ra.user, "Run the programs of 'exec' lines as this user (rstlab and strace stay root)");
   run->footer(
       "One run prints its annotated timeline; several print a summary table. Each run folder\n"
       "holds trace.txt, trace.json (jq), capture.pcap and capture.pcapng (Wireshark; the pcapng\n"
       "carries the annotations as packet comments), diagram.svg, diagram.mmd (Mermaid),\n"
       "diagram.puml (PlantUML) and index.html; OUT/index.html lists every run under OUT.\n"
+      "A scenario with 'client exec \"CMD\"' or 'server exec \"CMD\"' runs that program (traced, as\n"
+      "'rstlab exec --peer' does) against the crafted peer; a .scn file that does so is refused\n"
+      "unless --allow-exec is given. The program shares the host's filesystem and sees only the\n"
+      "lab's network.\n"
       "Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (an unknown\n"
-      "scenario, a bad .scn file - then nothing runs -, an --out that cannot be written, a bad\n"
-      "option), 3 the lab could not be built or run (rstlab needs root: it creates network\n"
-      "namespaces; a tun or veth device could not be made), 4 an internal error (a bug:\n"
-      "please report it).");
+      "scenario, a bad .scn file - then nothing runs -, a .scn file with an exec line and no\n"
+      "--allow-exec, an --out that cannot be written, a bad option), 3 the lab could not be\n"
+      "built or run (rstlab needs root: it creates network namespaces; a tun or veth device\n"
+      "could not be made), 4 an internal error (a bug: please report it).");
 
   CourseArgs ca;
   add_course_command(app, ca);

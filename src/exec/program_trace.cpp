@@ -27,6 +27,10 @@ struct Sock {
   StraceFd::Kind kind = StraceFd::Kind::Other;
   std::optional<Endpoint> local, remote;
   std::optional<Endpoint> dialed;  ///< the address a connect() named
+  /// An accepted socket strace printed only as an inode (the peer's RST destroyed it before
+  /// the accept returned): the address accept() reported, and the listener's port.
+  std::optional<Endpoint> accepted_from;
+  uint16_t listen_port = 0;
   uint64_t inode = 0;
   int64_t first_t = 0;
   bool nonblock = false;  ///< made with SOCK_NONBLOCK (socket, accept4): Go's, and event loops'
@@ -202,6 +206,11 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
             "`, run unmodified in the lab and traced with strace: its calls on TCP sockets and pipes, the lines it "
             "printed and its end, beside every packet on the lab's interfaces.";
   t.failures = obs.failures;
+  if (obs.peer) {
+    t.title += " (against the crafted peer of " + obs.peer_scenario + ")";
+    t.story += " Its far end is the crafted peer at " + obs.peer->str() + ", following the peer's steps of " +
+               obs.peer_scenario + ".";
+  }
 
   // ---- pass 1: processes, threads, descriptor tables ----------------------------
   std::map<int, int> tgid_of;  // thread -> process
@@ -338,6 +347,10 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     }
     if (op == CallOp::Connect && r.args.size() >= 2)
       if (auto e = parse_strace_sockaddr(r.args[1])) s.dialed = e;
+    if (op == CallOp::Accept && !s.remote) {
+      if (r.args.size() >= 2) s.accepted_from = parse_strace_sockaddr(r.args[1]);
+      if (const auto listener = r.arg_fd(0); listener && listener->local) s.listen_port = listener->local->port;
+    }
 
     Draft d;
     d.record = i;
@@ -436,6 +449,26 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       s.local = best->client;
       s.remote = best->server;
       held.insert(best->client);
+    }
+  }
+  std::set<Pair> placed_pairs;  // the connections of the sockets whose two ends are known
+  for (const Draft& d : drafts)
+    if (d.sock->local && (d.sock->remote || d.sock->dialed))
+      placed_pairs.insert(make_pair_of(*d.sock->local, d.sock->remote ? *d.sock->remote : *d.sock->dialed));
+  // An accepted socket known only by its inode: the capture's connection from the address
+  // accept() reported (or, without one, to the listener's port) that no other socket holds.
+  for (Draft& d : drafts) {
+    Sock& s = *d.sock;
+    if (s.kind != StraceFd::Kind::Tcp || s.local || (!s.accepted_from && !s.listen_port)) continue;
+    const Conn* best = nullptr;
+    for (const auto& [key, c] : conns)
+      if ((s.accepted_from ? c.client == *s.accepted_from : c.server.port == s.listen_port) && !placed_pairs.count(key) &&
+          (!best || c.first_t < best->first_t))
+        best = &c;
+    if (best) {
+      s.local = best->server;
+      s.remote = best->client;
+      placed_pairs.insert(make_pair_of(best->server, best->client));
     }
   }
   for (const Draft& d : drafts) {
@@ -574,6 +607,16 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     t.events.push_back(std::move(e));
   }
 
+  // ---- the crafted peer (--peer): an actor of its own, at its end of its connections ---
+  if (obs.peer) {
+    const auto id = static_cast<ActorId>(t.actors.size());
+    t.actors.push_back({"peer", ProcessKind::Peer, 0, 0, ""});
+    for (ConnectionInfo& c : t.connections)
+      for (ConnectionEnd* end : {&c.client, &c.server})
+        if (end->endpoint == *obs.peer && !end->actor) end->actor = id;
+    for (const Event& e : obs.peer_events) t.events.push_back(e);
+  }
+
   // ---- output lines and ends --------------------------------------------------------
   auto actor_name_of = [&](int tid) {
     const auto it = actor_of.find({tid, -1});
@@ -645,7 +688,7 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     const ConnectionEnd* ends0[2] = {&c0.client, &c0.server};
     for (int i = 0; i < 2; ++i) {
       pair[i]->endpoint = ends0[i]->endpoint;
-      pair[i]->kind = ends0[i]->actor ? "program" : "none";
+      pair[i]->kind = ends0[i]->actor ? process_kind_name(t.actors[*ends0[i]->actor].kind) : "none";
       if (ends0[i]->actor) pair[i]->sigpipe = t.actors[*ends0[i]->actor].sigpipe;
     }
   }

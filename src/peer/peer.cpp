@@ -43,6 +43,10 @@ size_t Peer::service() {
   size_t n = 0;
   for (size_t taken = 0; taken < kBatch && link_.receive(buf_); ++taken) {
     auto seg = parse_segment(buf_);
+    if (seg && learn_remote_ && seg->tcp.dst == self_ && seg->tcp.has(tcpflag::SYN) && !seg->tcp.has(tcpflag::ACK)) {
+      remote_ = seg->tcp.src;
+      learn_remote_ = false;
+    }
     if (!seg || seg->tcp.dst != self_ || seg->tcp.src != remote_) continue;
     ++n;
     received_.push_back(*seg);

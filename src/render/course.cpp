@@ -307,6 +307,7 @@ const std::vector<CourseChapter>& course_chapters() {
       {"Timeouts and slow paths", {"user-timeout", "slow-path-late-rst"}},
       {"Middleboxes", {"middlebox-idle-reset", "middlebox-rst-client", "middlebox-bulk-reset"}},
       {"Pipes", {"pipe-reader-gone"}},
+      {"Your own programs", {"exec-python-broken-pipe"}},
   };
   return chapters;
 }

@@ -25,10 +25,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "lab/netdev.h"
 #include "rstlab/capture.h"
 #include "rstlab/error.h"
+#include "rstlab/far_end.h"
 #include "rstlab/lab.h"
 #include "rstlab/program_trace.h"
 #include "rstlab/strace_parse.h"
@@ -36,8 +39,6 @@
 
 namespace rstlab {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 /// The calls strace stops on. '?' lets a name this architecture lacks pass silently.
 /// Processes and threads (clone, execve), SIGPIPE's disposition (rt_sigaction) and every
@@ -107,7 +108,7 @@ std::string search_path(const std::string& word, bool& exists_not_exec) {
 
 /// In the child: the PID namespace's init. Runs strace, whose tracee is the program.
 /// Only async-signal-safe calls: this runs between clone() and exec.
-[[noreturn]] void child_main(const std::vector<std::string>& argv, int out_fd, int err_fd) {
+[[noreturn]] void child_main(const std::vector<std::string>& argv, char* const* envp, int out_fd, int err_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // rstlab gone: the namespace and all in it go too
   // A /proc of this PID namespace, in a mount namespace of its own: strace reads the
   // tracees' /proc entries by the pids it sees. Nothing else of the filesystem changes.
@@ -133,19 +134,97 @@ std::string search_path(const std::string& word, bool& exists_not_exec) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  ::execv(args[0], args.data());
+  ::execve(args[0], args.data(), envp);
   const char msg[] = "rstlab: exec: cannot run strace\n";
   (void)!::write(2, msg, sizeof msg - 1);
   _exit(127);
 }
 
-class ProgramRun {
+/// The lab's addresses (as the Lab gives them: 192.0.2.1 near, .2 far; 2001:db8::1, ::2).
+Address lab_addr(Family f, uint8_t host) {
+  if (f == Family::V4) {
+    const uint8_t b[4] = {192, 0, 2, host};
+    return Address::v4(b);
+  }
+  uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+  b[15] = host;
+  return Address::v6(b);
+}
+
+/// Who plays what when the crafted peer is the far end: the program takes the role the
+/// scenario gives a kernel socket, the peer keeps its own.
+struct PeerPlan {
+  Role program_role = Role::Client;
+  Endpoint server, client;          ///< the scenario's two ends in the lab
+  std::vector<std::string> argv;    ///< the command, {server}/{client} replaced
+  std::vector<std::string> env;     ///< NAME=VALUE added to the program's environment
+};
+
+PeerPlan plan_peer(const Scenario& sc, const std::vector<std::string>& command) {
+  const bool peer_server = sc.server.kind == ActorKind::Peer;
+  if (sc.client.kind != ActorKind::Peer && !peer_server)
+    throw InputError("exec: --peer " + sc.name + ": this scenario has no crafted peer (its ends are " +
+                     (sc.client.kind == ActorKind::Kernel ? "kernel" : "none") + " and " +
+                     (sc.server.kind == ActorKind::Kernel ? "kernel" : "none") +
+                     "); choose one whose client or server is 'peer'");
+  const ActorSpec& other = peer_server ? sc.client : sc.server;
+  if (other.kind != ActorKind::Kernel)
+    throw InputError("exec: --peer " + sc.name + ": the program would play an actor declared 'none'");
+  PeerPlan p;
+  p.program_role = peer_server ? Role::Client : Role::Server;
+  const Address near = lab_addr(sc.family, 1), far = lab_addr(sc.family, 2);
+  p.server = {peer_server ? far : near, sc.server_port};
+  p.client = {peer_server ? near : far, peer_server ? uint16_t(0) : sc.client_port};
+  for (std::string w : command) {
+    for (size_t at; (at = w.find("{server}")) != std::string::npos;) w.replace(at, 8, p.server.str());
+    if (w.find("{client}") != std::string::npos) {
+      if (peer_server)
+        throw InputError("exec: {client} names the peer when the program is the server; here the program is the "
+                         "client (its port is its kernel's choice)");
+      for (size_t at; (at = w.find("{client}")) != std::string::npos;) w.replace(at, 8, p.client.str());
+    }
+    p.argv.push_back(w);
+  }
+  p.env.push_back("RSTLAB_SERVER=" + p.server.str());
+  if (!peer_server) p.env.push_back("RSTLAB_CLIENT=" + p.client.str());
+  return p;
+}
+
+/// Whether a TCP socket of this network namespace listens on `port` (/proc/net/tcp and
+/// tcp6 of the calling thread's namespace; state 0A is LISTEN).
+bool listening_on(uint16_t port) {
+  for (const char* file : {"/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string slot, local, remote, state;
+      words >> slot >> local >> remote >> state;
+      const size_t colon = local.rfind(':');
+      if (state == "0A" && colon != std::string::npos &&
+          std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port)
+        return true;
+    }
+  }
+  return false;
+}
+
+class ProgramRun final : public FarEndHost {
  public:
   explicit ProgramRun(const ExecOptions& o) : opt_(o) {}
 
   RunResult run() {
     if (opt_.command.empty()) throw InputError("exec: give the command to run after --");
-    const std::string program = resolve_command(opt_.command[0]);
+    std::vector<std::string> command = opt_.command;
+    std::vector<std::string> extra_env;
+    std::optional<PeerPlan> plan;
+    if (opt_.peer) {
+      plan = plan_peer(*opt_.peer, opt_.command);
+      command = plan->argv;
+      extra_env = plan->env;
+    }
+    const std::string program = resolve_command(command[0]);
     bool unused = false;
     const std::string strace =
         opt_.strace.find('/') != std::string::npos ? (executable_file(opt_.strace) ? opt_.strace : "")
@@ -157,17 +236,22 @@ class ProgramRun {
     if (!opt_.user.empty() && !::getpwnam(opt_.user.c_str()))
       throw InputError("exec: --user " + opt_.user + ": no such user");
 
-    // The lab: its near namespace, IPv6 enabled (for ::1 and 2001:db8::1), and the IPv4
-    // address beside it, so a program may dial either family.
+    // The lab. Alone, the program gets its near namespace with IPv6 enabled (for ::1 and
+    // 2001:db8::1) and the IPv4 address beside it, so it may dial either family. Against
+    // the crafted peer, the scenario's family: the peer at .2, the program at .1.
     LabConfig config;
-    config.link = LinkKind::Veth;
+    config.link = opt_.link.value_or(LinkKind::Veth);
     config.far_end = FarEndKind::Peer;
-    config.family = Family::V6;
+    config.family = opt_.peer ? opt_.peer->family : Family::V6;
     Lab lab(config);
-    const uint8_t v4[4] = {192, 0, 2, 1};
-    detail::add_address(kNearIface, Address::v4(v4), 24);
+    lab_ = &lab;
+    if (!opt_.peer) {
+      const uint8_t v4[4] = {192, 0, 2, 1};
+      detail::add_address(kNearIface, Address::v4(v4), 24);
+    }
     // Every interface of the namespace (lo carries a program talking to itself).
     Recorder recorder("any");
+    recorder_ = &recorder;
     // A packet socket stamps a frame when it takes it, unless the kernel stamps every
     // packet as it enters the stack (netif_rx), which it does only while some socket asks
     // for receive timestamps. On lo the taking happens in a softirq that may run after the
@@ -177,6 +261,23 @@ class ProgramRun {
     const int on = 1;
     if (stamps.fd < 0 || ::setsockopt(stamps.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
       throw_errno("a socket with SO_TIMESTAMPNS (kernel timestamps for the capture)");
+
+    // The crafted peer as the far end: as the server it takes the first SYN to its port
+    // (the program's port is its kernel's choice); as the client it dials the program.
+    std::unique_ptr<FarEnd> peer;
+    if (plan) {
+      const Role peer_role = plan->program_role == Role::Client ? Role::Server : Role::Client;
+      const Endpoint self = peer_role == Role::Server ? plan->server : plan->client;
+      const Endpoint program_end = peer_role == Role::Server ? plan->client : plan->server;
+      const ActorSpec& spec = peer_role == Role::Server ? opt_.peer->server : opt_.peer->client;
+      peer = make_crafted_peer(peer_role, lab.peer_link(), self, program_end, spec.offer);
+      peer->on_action = [this](const std::string& action, const std::string& detail) {
+        add_peer_action(action, detail, detail::wall_clock_ns());
+      };
+      peer_ = peer.get();
+      obs_.peer = self;
+      obs_.peer_scenario = opt_.peer->name;
+    }
 
     namespace fs = std::filesystem;
     char dir_template[] = "/tmp/rstlab-exec-XXXXXX";
@@ -195,21 +296,21 @@ class ProgramRun {
       if (f < 0) throw_errno("create " + trace_file);
       ::close(f);
     }
-    OwnedFd notify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-    if (notify.fd < 0) throw_errno("inotify_init1");
-    if (::inotify_add_watch(notify.fd, trace_file.c_str(), IN_MODIFY) < 0) throw_errno("inotify_add_watch");
-    OwnedFd trace_in(::open(trace_file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (trace_in.fd < 0) throw_errno("open " + trace_file);
+    notify_ = OwnedFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (notify_.fd < 0) throw_errno("inotify_init1");
+    if (::inotify_add_watch(notify_.fd, trace_file.c_str(), IN_MODIFY) < 0) throw_errno("inotify_add_watch");
+    trace_in_ = OwnedFd(::open(trace_file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (trace_in_.fd < 0) throw_errno("open " + trace_file);
 
-    OwnedFd out_r, out_w, err_r, err_w;
-    make_pipe(out_r, out_w);
-    make_pipe(err_r, err_w);
+    OwnedFd out_w, err_w;
+    make_pipe(out_r_, out_w);
+    make_pipe(err_r_, err_w);
     // rstlab's ends never block (the loop reads them whenever it wakes); the program's
     // ends stay as a program expects its stdout and stderr to be.
-    for (int fd : {out_r.fd, err_r.fd})
+    for (int fd : {out_r_.fd, err_r_.fd})
       if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) throw_errno("fcntl O_NONBLOCK");
-    obs_.stdout_inode = inode_of(out_r.fd);
-    obs_.stderr_inode = inode_of(err_r.fd);
+    obs_.stdout_inode = inode_of(out_r_.fd);
+    obs_.stderr_inode = inode_of(err_r_.fd);
 
     // No --seccomp-bpf: it spares the calls not traced but makes each traced one dearer
     // (bench/exec_overhead.sh, two runs: 310 and 356 µs a call with it, 227 and 170
@@ -222,11 +323,23 @@ class ProgramRun {
     }
     argv.push_back("--");
     argv.push_back(program);
-    for (size_t i = 1; i < opt_.command.size(); ++i) argv.push_back(opt_.command[i]);
+    for (size_t i = 1; i < command.size(); ++i) argv.push_back(command[i]);
+    // The environment: rstlab's own, and where the peer is (replacing any such variable).
+    std::vector<std::string> env_strings;
+    for (char** e = environ; e && *e; ++e) {
+      const std::string v = *e;
+      bool replaced = false;
+      for (const auto& x : extra_env) replaced |= v.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0;
+      if (!replaced) env_strings.push_back(v);
+    }
+    for (const auto& x : extra_env) env_strings.push_back(x);
+    std::vector<char*> envp;
+    for (auto& v : env_strings) envp.push_back(v.data());
+    envp.push_back(nullptr);
 
     obs_.name = opt_.name;
-    obs_.command = opt_.command;
-    obs_.link = "exec";
+    obs_.command = command;
+    obs_.link = opt_.link ? link_name(*opt_.link) : "exec";
     recorder.drain();
     recorder.clear();
 
@@ -234,77 +347,22 @@ class ProgramRun {
     std::fflush(nullptr);
     const long pid = ::syscall(SYS_clone, SIGCHLD | CLONE_NEWPID | CLONE_NEWNS, nullptr, nullptr, nullptr, nullptr);
     if (pid < 0) throw_errno("clone (a PID namespace for the program)");
-    if (pid == 0) child_main(argv, out_w.fd, err_w.fd);
+    if (pid == 0) child_main(argv, envp.data(), out_w.fd, err_w.fd);
     child_ = static_cast<pid_t>(pid);
     out_w.reset();
     err_w.reset();
-    OwnedFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child_, 0)));
-    if (pidfd.fd < 0) {
+    pidfd_ = OwnedFd(static_cast<int>(::syscall(SYS_pidfd_open, child_, 0)));
+    if (pidfd_.fd < 0) {
       ::kill(child_, SIGKILL);
       ::waitpid(child_, nullptr, 0);
       throw_errno("pidfd_open");
     }
 
-    const auto start = Clock::now();
-    const auto deadline = start + opt_.timeout;
-    std::optional<Clock::time_point> ended_at;  // when the program itself ended
-    bool tracer_done = false, timed_out = false, terminated = false;
-    // Once the program has ended, what is still traced (daemons) gets this long to end too.
-    constexpr std::chrono::milliseconds kGrace{200};
-    while (!tracer_done || out_r.fd >= 0 || err_r.fd >= 0) {
-      std::vector<pollfd> fds = {{recorder.fd(), POLLIN, 0}, {notify.fd, POLLIN, 0}, {pidfd.fd, POLLIN, 0}};
-      if (out_r.fd >= 0) fds.push_back({out_r.fd, POLLIN, 0});
-      if (err_r.fd >= 0) fds.push_back({err_r.fd, POLLIN, 0});
-      auto until = deadline;
-      if (ended_at) until = std::min(until, *ended_at + kGrace);
-      if (terminated) until = Clock::now() + std::chrono::milliseconds(1000);  // the pidfd says when
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-      const int n = tracer_done ? ::poll(fds.data() + 3, fds.size() - 3, 1000)
-                                : ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left)));
-      if (n < 0 && errno != EINTR) throw_errno("poll");
-      recorder.drain();
-      read_trace(trace_in.fd);
-      drain_notify(notify.fd);
-      for (OwnedFd* p : {&out_r, &err_r}) {
-        if (p->fd < 0) continue;
-        const int stream = p == &out_r ? 1 : 2;
-        char buf[8192];
-        for (;;) {
-          const ssize_t got = ::read(p->fd, buf, sizeof buf);
-          if (got > 0) {
-            obs_.output.push_back({stream, detail::wall_clock_ns(), std::string(buf, static_cast<size_t>(got))});
-            if (opt_.on_output) opt_.on_output(stream, obs_.output.back().bytes);
-            continue;
-          }
-          if (got == 0) p->reset();
-          break;
-        }
-      }
-      if (tracer_done) {
-        if (n == 0) break;  // a process escaped the namespace's end while holding the pipes: never
-        continue;
-      }
-      pollfd exited{pidfd.fd, POLLIN, 0};
-      if (::poll(&exited, 1, 0) > 0) {
-        int status = 0;
-        ::waitpid(child_, &status, 0);
-        tracer_done = true;
-        tracer_status_ = status;
-        continue;
-      }
-      if (!ended_at && main_ended_) ended_at = Clock::now();
-      const auto now = Clock::now();
-      if (!terminated && ((ended_at && now >= *ended_at + kGrace) || now >= deadline)) {
-        if (!ended_at && now >= deadline) timed_out = true;
-        else leftovers_ = true;
-        // strace is the PID namespace's init: when it dies the kernel kills every process
-        // in the namespace. strace writes each line as it ends, so the trace up to here is
-        // already in its file.
-        ::kill(child_, SIGKILL);
-        terminated = true;
-      }
-    }
-    read_trace(trace_in.fd);
+    deadline_ = Clock::now() + opt_.timeout;
+    if (peer_) run_peer_steps(*plan);
+    while (!tracer_done_ || out_r_.fd >= 0 || err_r_.fd >= 0) service(-1);
+    settle();
+    read_trace(trace_in_.fd);
     if (!partial_.empty()) {
       parser_.feed(partial_, obs_.records);
       partial_.clear();
@@ -312,7 +370,7 @@ class ProgramRun {
     parser_.finish(obs_.records);
     recorder.drain();
 
-    if (timed_out)
+    if (timed_out_)
       obs_.failures.push_back("the program did not end within " + std::to_string(opt_.timeout.count() / 1000.0).substr(0, 5) +
                               " s (--timeout): it was killed with everything it started; the trace ends there");
     if (leftovers_)
@@ -339,7 +397,181 @@ class ProgramRun {
     return out;
   }
 
+  // ---- what the crafted peer may use while it runs a step (FarEndHost) --------------
+
+  /// Services everything until `done()`, `limit`, the run's deadline, or (once the program
+  /// has ended) a short grace after its end: nothing more will come from it then.
+  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) override {
+    const auto until = Clock::now() + limit;
+    while (!done()) {
+      auto end = std::min(until, deadline_);
+      if (ended_at_) end = std::min(end, *ended_at_ + kPeerGrace);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+      if (left <= 0) return done();
+      service(static_cast<int>(left) + 1);
+    }
+    return true;
+  }
+  /// The program sets the pace: a step may wait as long as the run may last.
+  std::chrono::milliseconds step_timeout() const override {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()));
+  }
+  void add_step_action(const Step& step, const std::string& action, const std::string& detail, int64_t t_ns,
+                       std::optional<bool> met) override {
+    add_peer_action(action, detail, t_ns, &step, met);
+  }
+  void fail(const Step& step, const std::string& what) override {
+    const std::string where = step.where.empty() ? "" : step.where + ": ";
+    obs_.failures.push_back(where + "peer " + step.text + ": " + what);
+  }
+  void settle() override {
+    while (service(0)) {
+    }
+  }
+
  private:
+  using Clock = std::chrono::steady_clock;
+  /// Once the program has ended, what is still traced (daemons) gets this long to end too.
+  static constexpr std::chrono::milliseconds kGrace{200};
+  /// Once it has ended, how long the peer's steps may still wait (its last segments, the
+  /// FIN or RST its exit sent, are in flight for microseconds).
+  static constexpr std::chrono::milliseconds kPeerGrace{500};
+
+  void add_peer_action(const std::string& action, const std::string& detail, int64_t t, const Step* step = nullptr,
+                       std::optional<bool> met = std::nullopt) {
+    Event e;
+    e.t_ns = t;
+    e.body = ActionEvent{"peer", action, detail};
+    if (step) {
+      e.line = step->where;
+      if (step->op == StepOp::PeerExpect) e.expected = "segment " + step->data;
+    }
+    e.met = met;
+    obs_.peer_events.push_back(std::move(e));
+  }
+
+  /// The peer's steps of the scenario, in order, while the program runs; the program's
+  /// own steps are not run (it decides its calls). As the client, the peer first waits
+  /// for the program to listen: each line strace writes wakes the loop, which then reads
+  /// the port's state.
+  void run_peer_steps(const PeerPlan& plan) {
+    const Role peer_role = plan.program_role == Role::Client ? Role::Server : Role::Client;
+    if (peer_role == Role::Client) {
+      const uint16_t port = plan.server.port;
+      if (!wait_until([&] { return listening_on(port); }, step_timeout())) {
+        obs_.failures.push_back("the program never listened on port " + std::to_string(port) +
+                                " (RSTLAB_SERVER=" + plan.server.str() + "): the peer's steps were not run");
+        return;
+      }
+      add_peer_action("note", "the program listens on " + plan.server.str(), detail::wall_clock_ns());
+    }
+    for (const Step& step : opt_.peer->steps) {
+      if (step.actor != peer_role) continue;
+      if (step.after_ms > 0) wait_until([] { return false; }, std::chrono::milliseconds(step.after_ms));
+      if (step.op == StepOp::Note) {
+        add_peer_action("note", step.data, detail::wall_clock_ns(), &step);
+        continue;
+      }
+      if (!peer_->takes(step)) {
+        fail(step, "not a step of the crafted peer");
+        continue;
+      }
+      peer_->run_step(step, *this);
+    }
+  }
+
+  /// One poll over everything: the recorder, the peer's link and timers, strace's file,
+  /// the program's output, the tracer's end; then the run's deadlines. `max_wait_ms` -1:
+  /// as long as the deadlines allow. Returns whether anything happened.
+  bool service(int max_wait_ms) {
+    bool did = peer_ && peer_->release_due();
+    std::vector<pollfd> fds = {{recorder_->fd(), POLLIN, 0}, {notify_.fd, POLLIN, 0}};
+    const size_t first_peer = fds.size();
+    if (peer_)
+      for (int fd : peer_->fds()) fds.push_back({fd, POLLIN, 0});
+    const size_t first_pump = fds.size();
+    for (int fd : lab_->pump_fds()) fds.push_back({fd, POLLIN, 0});
+    const size_t first_out = fds.size();
+    if (out_r_.fd >= 0) fds.push_back({out_r_.fd, POLLIN, 0});
+    if (err_r_.fd >= 0) fds.push_back({err_r_.fd, POLLIN, 0});
+    if (!tracer_done_) fds.push_back({pidfd_.fd, POLLIN, 0});
+
+    auto until = deadline_;
+    if (ended_at_) until = std::min(until, *ended_at_ + kGrace);
+    if (terminated_) until = Clock::now() + std::chrono::milliseconds(1000);  // the pidfd says when
+    int64_t wait = tracer_done_ ? 1000
+                                : std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                           until - Clock::now()).count());
+    if (max_wait_ms >= 0) wait = std::min<int64_t>(wait, max_wait_ms);
+    if (peer_) {
+      const int due = peer_->next_due_ms();
+      if (due >= 0) wait = std::min<int64_t>(wait, due);
+    }
+    if (did) wait = 0;
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    if (n < 0 && errno != EINTR) throw_errno("poll");
+    did |= recorder_->drain() > 0;
+    read_trace(trace_in_.fd);
+    drain_notify(notify_.fd);
+    if (peer_) did |= peer_->release_due();
+    for (size_t k = first_peer; n > 0 && k < first_out; ++k) {
+      if (!fds[k].revents) continue;
+      if (k < first_pump) did |= peer_->on_readable(fds[k].fd);
+      else {
+        lab_->pump(fds[k].fd);
+        did = true;
+      }
+    }
+    for (OwnedFd* p : {&out_r_, &err_r_}) {
+      if (p->fd < 0) continue;
+      const int stream = p == &out_r_ ? 1 : 2;
+      char buf[8192];
+      for (;;) {
+        const ssize_t got = ::read(p->fd, buf, sizeof buf);
+        if (got > 0) {
+          obs_.output.push_back({stream, detail::wall_clock_ns(), std::string(buf, static_cast<size_t>(got))});
+          if (opt_.on_output) opt_.on_output(stream, obs_.output.back().bytes);
+          did = true;
+          continue;
+        }
+        if (got == 0) p->reset();
+        break;
+      }
+    }
+    if (tracer_done_) {
+      // A process that escaped the namespace's end while holding the pipes: never, but
+      // the run must end anyway.
+      if (n == 0 && max_wait_ms < 0) {
+        out_r_.reset();
+        err_r_.reset();
+      }
+      return did;
+    }
+    pollfd exited{pidfd_.fd, POLLIN, 0};
+    if (::poll(&exited, 1, 0) > 0) {
+      int status = 0;
+      ::waitpid(child_, &status, 0);
+      tracer_done_ = true;
+      tracer_status_ = status;
+      if (!ended_at_) ended_at_ = Clock::now();
+      return true;
+    }
+    if (!ended_at_ && main_ended_) ended_at_ = Clock::now();
+    const auto now = Clock::now();
+    if (!terminated_ && ((ended_at_ && now >= *ended_at_ + kGrace) || now >= deadline_)) {
+      if (!ended_at_ && now >= deadline_) timed_out_ = true;
+      else leftovers_ = true;
+      // strace is the PID namespace's init: when it dies the kernel kills every process
+      // in the namespace. strace writes each line as it ends, so the trace up to here is
+      // already in its file.
+      ::kill(child_, SIGKILL);
+      terminated_ = true;
+      if (!ended_at_) ended_at_ = now;
+    }
+    return did;
+  }
+
   void read_trace(int fd) {
     char buf[65536];
     for (;;) {
@@ -368,6 +600,13 @@ class ProgramRun {
   }
 
   const ExecOptions& opt_;
+  Lab* lab_ = nullptr;
+  Recorder* recorder_ = nullptr;
+  FarEnd* peer_ = nullptr;  ///< the crafted peer (--peer), or none
+  OwnedFd notify_, trace_in_, out_r_, err_r_, pidfd_;
+  Clock::time_point deadline_;
+  std::optional<Clock::time_point> ended_at_;  ///< when the program itself ended
+  bool tracer_done_ = false, timed_out_ = false, terminated_ = false;
   ProgramObservations obs_;
   StraceParser parser_;
   std::string partial_;

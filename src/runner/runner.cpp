@@ -16,6 +16,7 @@
 #include "rstlab/far_end.h"
 #include "rstlab/middle.h"
 #include "rstlab/oracle.h"
+#include "rstlab/program.h"
 #include "rstlab/render.h"
 #include "runner/calls.h"
 #include "runner/lab_cache.h"
@@ -387,7 +388,32 @@ class LiveRun final : public FarEndHost {
 
 }  // namespace
 
+namespace {
+
+/// `client exec "..."`: the program plays its end against the crafted peer, as `rstlab
+/// exec --peer` runs it; the trace keeps the scenario's name, title and story.
+RunResult run_program_scenario(const Scenario& sc, const RunOptions& options) {
+  const ProgramSpec& prog = *sc.program_actor()->program;
+  ExecOptions o;
+  o.command = prog.argv;
+  o.name = sc.name;
+  o.user = options.user;
+  o.timeout = options.program_timeout;
+  o.on_output = options.on_program_output;
+  o.link = options.link;
+  o.peer = sc;
+  RunResult r = run_program(o);
+  if (!sc.title.empty()) r.trace.title = sc.title;
+  r.trace.story = sc.story + (sc.story.empty() ? "" : " ") + "The " +
+                  (sc.program_actor() == &sc.client ? "client" : "server") + " is the program `" + prog.text +
+                  "` (" + prog.where + "), traced; the crafted peer plays the other end.";
+  return r;
+}
+
+}  // namespace
+
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options, LabCache& labs) {
+  if (scenario.program_actor()) return run_program_scenario(scenario, options);
   const LabConfig config{options.link,
                          scenario.kernel_vs_kernel() ? FarEndKind::Kernel : FarEndKind::Peer,
                          scenario.family};

@@ -195,7 +195,8 @@ class Parser {
     const std::string& kw = first.text;
     const bool declaration = (kw == "client" || kw == "server") && tokens.size() >= 2 &&
                              tokens[1].kind == Token::Kind::Word &&
-                             (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none");
+                             (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none" ||
+                              tokens[1].text == "exec");
     if (block_ && (declaration || kw == "scenario" || kw == "title" || kw == "story" || kw == "rto_min" ||
                    kw == "link" || kw == "family"))
       fail_at(first, "only steps can be repeated: '" + kw + "' belongs above the steps, outside the repeat block");
@@ -258,9 +259,7 @@ class Parser {
       declare_middle(c);
       return;
     }
-    if ((kw == "client" || kw == "server") && tokens.size() >= 2 &&
-        (tokens[1].text == "kernel" || tokens[1].text == "peer" || tokens[1].text == "none") &&
-        tokens[1].kind == Token::Kind::Word) {
+    if (declaration) {
       declare(c);
       return;
     }
@@ -364,8 +363,9 @@ class Parser {
     bool& seen = who.text == "client" ? client_declared_ : server_declared_;
     if (seen) fail_at(who, "the " + who.text + " is declared twice");
     seen = true;
-    const std::string kind = word(c, "kernel, peer or none");
-    a.kind = kind == "kernel" ? ActorKind::Kernel : kind == "peer" ? ActorKind::Peer : ActorKind::None;
+    const std::string kind = word(c, "kernel, peer, none or exec");
+    a.kind = kind == "kernel" || kind == "exec" ? ActorKind::Kernel : kind == "peer" ? ActorKind::Peer : ActorKind::None;
+    if (kind == "exec") return declare_program(c, who, a);
     while (!c.done()) {
       const Token& opt = next(c, "an option");
       if (opt.kind == Token::Kind::Word && opt.text.rfind("sigpipe=", 0) == 0 && a.kind == ActorKind::Kernel) {
@@ -382,6 +382,58 @@ class Parser {
                                                       : " (only kernel actors and the peer take options)"));
       }
     }
+  }
+
+  /// `client exec "CMD ARGS..."`: the words of a program's command line. Blanks separate
+  /// words, single quotes keep blanks inside one (`sh -c 'a | b'`); there is no shell.
+  void declare_program(Cursor& c, const Token& who, ActorSpec& a) {
+    const Token& cmd = next(c, "the program's command line in double quotes (e.g. \"python3 client.py {server}\")");
+    if (cmd.kind != Token::Kind::String)
+      fail_at(cmd, "expected the program's command line in double quotes (e.g. \"python3 client.py {server}\"), "
+                   "found " + found(cmd));
+    if (!c.done())
+      fail_at(*c.peek(), "unexpected " + found(*c.peek()) +
+                             " after the command (a program takes no options: its calls are its own)");
+    ProgramSpec p;
+    p.text = cmd.text;
+    p.where = source_ + ":" + std::to_string(line_);
+    std::string w;
+    bool in_word = false;
+    for (size_t i = 0; i < cmd.text.size(); ++i) {
+      const char ch = cmd.text[i];
+      if (ch == '\'') {
+        const size_t close = cmd.text.find('\'', i + 1);
+        if (close == std::string::npos)
+          fail_at(cmd, "unterminated single quote in the command (a quoted word ends with another ')");
+        w += cmd.text.substr(i + 1, close - i - 1);
+        in_word = true;
+        i = close;
+      } else if (ch == ' ' || ch == '\t' || ch == '\n') {
+        if (in_word) p.argv.push_back(w);
+        w.clear();
+        in_word = false;
+      } else {
+        w += ch;
+        in_word = true;
+      }
+    }
+    if (in_word) p.argv.push_back(w);
+    if (p.argv.empty() || p.argv[0].empty()) fail_at(cmd, "the command is empty: name the program to run");
+    // The placeholders: the peer's address (and the program's own, as a server).
+    for (const auto& arg : p.argv)
+      for (size_t at = arg.find('{'); at != std::string::npos; at = arg.find('{', at + 1)) {
+        const size_t end = arg.find('}', at);
+        const std::string name = arg.substr(at, end == std::string::npos ? std::string::npos : end - at + 1);
+        if (name == "{server}") continue;
+        if (name == "{client}") {
+          if (who.text == "client")
+            fail_at(cmd, "{client} is the peer's address when the program is the server; this program is the "
+                         "client (its own address is chosen by its kernel)");
+          continue;
+        }
+        fail_at(cmd, "unknown placeholder '" + name + "' in the command (expected {server} or {client})");
+      }
+    a.program = std::move(p);
   }
 
   /// One option the crafted peer offers in its SYN or SYN-ACK: mss=N, wscale=N, sackok, ts.
@@ -468,6 +520,9 @@ class Parser {
                          " kernel' or '" + actor.text + " peer' above the steps)");
     const ActorSpec& a = client ? sc_.client : sc_.server;
     if (a.kind == ActorKind::None) fail_at(actor, "the " + actor.text + " was declared 'none': it takes no steps");
+    if (a.program)
+      fail_at(actor, "the " + actor.text + " is a program (exec): it makes its own calls; the scenario gives only "
+                     "the peer's steps");
     return a;
   }
 
@@ -896,6 +951,15 @@ class Parser {
       fail(1, "at most one actor can be the crafted peer: the other must be a kernel socket");
     if (sc_.client.kind != ActorKind::Kernel && sc_.server.kind != ActorKind::Kernel)
       fail(1, "at least one actor must be a kernel socket");
+    if (const ActorSpec* prog = sc_.program_actor()) {
+      const ActorSpec& other = prog == &sc_.client ? sc_.server : sc_.client;
+      const char* other_name = prog == &sc_.client ? "server" : "client";
+      line_ = std::stoi(prog->program->where.substr(prog->program->where.rfind(':') + 1));
+      if (other.program) fail(1, "only one actor can be a program (exec): the other is the crafted peer");
+      if (other.kind != ActorKind::Peer)
+        fail(1, std::string("a program (exec) plays against the crafted peer: declare '") + other_name + " peer'");
+      if (middle_line_) fail(1, "a program (exec) plays against the crafted peer: no middle box");
+    }
     if (middle_line_ && !sc_.kernel_vs_kernel()) {
       line_ = middle_line_;
       fail(middle_col_, "the middle actor stands between two kernel sockets: declare 'client kernel' and "

@@ -104,7 +104,9 @@ TEST_P(Catalogue, RunsAsItsFileSays) {
   EXPECT_GE(checked, 1u);
   const bool network = s.server.kind != ActorKind::None;
   EXPECT_EQ(r.packets.empty(), !network);
-  if (network) self_check(r);
+  // A program's trace names its actors after it (python3[N]) and its calls as it made
+  // them (sendto): self_check() reads the scripted runs' names.
+  if (network && !s.program_actor()) self_check(r);
 }
 
 INSTANTIATE_TEST_SUITE_P(Live, Catalogue, ::testing::ValuesIn(all_params()), [](const auto& info) {

@@ -4,6 +4,7 @@
 // trace, as a user would read them. Needs root (namespaces) and strace.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -353,4 +354,195 @@ TEST_F(ExecTest, NothingSurvivesKill9OfRstlab) {
   close(pidfd);
   close(out[0]);
   EXPECT_FALSE(process_with("273.5"));
+}
+
+// ---- the crafted peer as the program's far end (--peer), and exec headers ------------
+
+namespace {
+
+/// The args of the call the trace's first observer is ("\"c\", 1" for a write of "c").
+std::string observer_args(const Exec& r) {
+  if (!r.trace.is_object() || r.trace["first_observer"].is_null()) return "";
+  return r.trace["events"][r.trace["first_observer"]["event"].get<size_t>()].value("args", "");
+}
+
+/// Whether the crafted peer is an actor of the trace and did `action` in it.
+bool peer_did(const Exec& r, const std::string& action) {
+  bool actor = false, did = false;
+  for (const auto& a : r.trace["actors"]) actor |= a.value("name", "") == "peer" && a.value("kind", "") == "peer";
+  for (const auto& e : r.trace["events"])
+    did |= e.value("type", "") == "action" && e.value("actor", "") == "peer" && e.value("action", "") == action;
+  return actor && did;
+}
+
+/// A scenario whose crafted peer is the client: it connects to the program, sends
+/// "hello" and resets the connection.
+const char* kPeerClientResets =
+    "scenario peer-sends-then-rst\n"
+    "client peer\n"
+    "server kernel\n"
+    "client connect\n"
+    "client send \"hello\"\n"
+    "client expect .\n"
+    "client rst\n";
+
+}  // namespace
+
+// The program is the client; the peer follows broken-pipe's steps (reads 1 byte, closes,
+// answers later data with RST): the program's third write, "c", fails with EPIPE.
+TEST_F(ExecTest, PeerBrokenPipeCClient) {
+  const Exec r = exec({kClassic, "peer-client", "{server}"}, {"--peer", "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(observer_args(r).find("\"c\""), std::string::npos) << observer_args(r);
+  EXPECT_NE(r.output().find("stderr: write: Broken pipe"), std::string::npos) << r.output();
+  EXPECT_TRUE(peer_did(r, "close")) << r.trace["actors"].dump();
+  EXPECT_EQ(r.trace["connections"].size(), 1u);
+  EXPECT_EQ(r.trace["connections"][0]["server"]["endpoint"], "192.0.2.2:8080");
+}
+
+// The same over tun, the address from RSTLAB_SERVER.
+TEST_F(ExecTest, PeerBrokenPipeOverTunFromTheEnvironment) {
+  const Exec r = exec({kClassic, "peer-client"}, {"--peer", "broken-pipe", "--link", "tun"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(r.line["link"], "tun");
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("stderr: write: Broken pipe"), std::string::npos) << r.output();
+}
+
+// The program is the server: the peer connects once it listens, sends "hello", then RST;
+// the program's second read fails with ECONNRESET.
+TEST_F(ExecTest, PeerResetsCServer) {
+  const fs::path scn = dir_ / "peer-sends-then-rst.scn";
+  std::ofstream(scn) << kPeerClientResets;
+  const Exec r = exec({kClassic, "peer-server"}, {"--peer", scn.string()});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "read -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("stderr: read: Connection reset by peer"), std::string::npos) << r.output();
+  EXPECT_TRUE(peer_did(r, "rst"));
+  EXPECT_EQ(r.trace["connections"][0]["client"]["endpoint"], "192.0.2.2:40001");
+}
+
+TEST_F(ExecTest, PeerPythonClientAndServer) {
+  if (!has_python()) GTEST_SKIP() << "no /usr/bin/python3";
+  Exec r = exec({"/usr/bin/python3", kPrograms + "/classic.py", "peer-client", "{server}"}, {"--peer", "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "sendto -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("stderr: BrokenPipeError: [Errno 32] Broken pipe"), std::string::npos) << r.output();
+  const fs::path scn = dir_ / "peer-sends-then-rst.scn";
+  std::ofstream(scn) << kPeerClientResets;
+  r = exec({"/usr/bin/python3", kPrograms + "/classic.py", "peer-server"}, {"--peer", scn.string()});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "recvfrom -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("stderr: ConnectionResetError: [Errno 104] Connection reset by peer"), std::string::npos)
+      << r.output();
+}
+
+TEST_F(ExecTest, PeerGoClientAndServer) {
+  const std::string go = go_program();
+  if (go.empty()) GTEST_SKIP() << "no Go toolchain (Debian's golang-go; tools/setup installs it)";
+  Exec r = exec({go, "peer-client", "{server}"}, {"--peer", "broken-pipe"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "write -> EPIPE +SIGPIPE") << r.out;
+  EXPECT_NE(r.output().find("write: broken pipe"), std::string::npos) << r.output();
+  const fs::path scn = dir_ / "peer-sends-then-rst.scn";
+  std::ofstream(scn) << kPeerClientResets;
+  r = exec({go, "peer-server"}, {"--peer", scn.string()});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(observer(r), "read -> ECONNRESET") << r.out;
+  EXPECT_NE(r.output().find("read: connection reset by peer"), std::string::npos) << r.output();
+}
+
+// A program that never listens: the peer (client) waits no longer than the program lives.
+TEST_F(ExecTest, PeerClientWaitsForAListenThatNeverComes) {
+  const fs::path scn = dir_ / "peer-sends-then-rst.scn";
+  std::ofstream(scn) << kPeerClientResets;
+  const Exec r = exec({"/bin/true"}, {"--peer", scn.string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_LT(r.seconds, 10);
+  EXPECT_NE(r.out.find("the program never listened on port 8080"), std::string::npos) << r.out;
+}
+
+TEST_F(ExecTest, PeerScenarioWithoutAPeerIsRefused) {
+  const Exec r = exec({kClassic, "peer-client"}, {"--peer", "broken-pipe-kernel"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("no crafted peer"), std::string::npos) << r.err;
+}
+
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+CliRun run_rstlab(const std::string& args, const fs::path& dir) {
+  const std::string cl = quote(kBin) + " " + args + " >" + quote((dir / "stdout").string()) + " 2>" +
+                         quote((dir / "stderr").string());
+  const int status = std::system(cl.c_str());
+  CliRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(dir / "stdout");
+  r.err = slurp(dir / "stderr");
+  return r;
+}
+
+}  // namespace
+
+// `server exec "..."` in a .scn file: refused without --allow-exec (one line naming the
+// command, exit 2, nothing run), run with it.
+TEST_F(ExecTest, ExecHeaderFromAFile) {
+  const fs::path scn = dir_ / "program-server.scn";
+  std::ofstream(scn) << "scenario program-server\n"
+                        "client peer\n"
+                        "server exec \"" << kClassic << " peer-server {server}\"\n"
+                        "client connect\n"
+                        "client send \"hello\"\n"
+                        "client expect .\n"
+                        "client rst\n";
+  const std::string out = quote((dir_ / "out").string());
+  CliRun r = run_rstlab("run --out " + out + " " + quote(scn.string()), dir_);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err, "rstlab: " + scn.string() + ":3: this scenario runs a program: " + kClassic +
+                       " peer-server {server} (give --allow-exec to run it)\n");
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "program-server"));
+
+  r = run_rstlab("run --json --allow-exec --link tun --out " + out + " " + quote(scn.string()), dir_);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const auto line = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(line.is_object()) << r.out;
+  EXPECT_EQ(line["scenario"], "program-server");
+  EXPECT_EQ(line["link"], "tun");
+  EXPECT_EQ(line["first_observer"]["call"], "read") << r.out;
+  EXPECT_EQ(line["first_observer"]["result"], "ECONNRESET") << r.out;
+  const auto trace = nlohmann::json::parse(slurp(fs::path(line["dir"].get<std::string>()) / "trace.json"));
+  std::string output;
+  for (const auto& e : trace["events"])
+    if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
+  EXPECT_NE(output.find("stderr: read: Connection reset by peer"), std::string::npos) << output;
+}
+
+// `run --user NAME`: the program of an exec line runs as that user (python3 named by its
+// path: a PATH of root's may find a copy that user cannot run).
+TEST_F(ExecTest, ExecHeaderRunsAsTheUserGiven) {
+  if (!has_python()) GTEST_SKIP() << "no /usr/bin/python3";
+  const struct passwd* nobody = getpwnam("nobody");
+  if (!nobody) GTEST_SKIP() << "no user 'nobody'";
+  const fs::path scn = dir_ / "program-user.scn";
+  std::ofstream(scn) << "scenario program-user\n"
+                        "client exec \"/usr/bin/python3 -c 'import os,socket,sys; h,p=sys.argv[1].rsplit(\\\":\\\",1); "
+                        "c=socket.create_connection((h,int(p))); c.send(b\\\"a\\\"); print(\\\"uid\\\", os.getuid(), "
+                        "file=sys.stderr)' {server}\"\n"
+                        "server peer\n"
+                        "server recv 1\n";
+  const CliRun r = run_rstlab("run --json --allow-exec --user nobody --out " + quote((dir_ / "out").string()) + " " +
+                                  quote(scn.string()),
+                              dir_);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const auto line = nlohmann::json::parse(r.out);
+  const auto trace = nlohmann::json::parse(slurp(fs::path(line["dir"].get<std::string>()) / "trace.json"));
+  std::string output;
+  for (const auto& e : trace["events"])
+    if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
+  EXPECT_NE(output.find("stderr: uid " + std::to_string(nobody->pw_uid)), std::string::npos) << output;
 }

@@ -12,6 +12,12 @@
 //   classic lines             prints a line, waits, prints more: under `| head -n 1` the
 //                             later writes meet a pipe without reader (EPIPE, SIGPIPE kills)
 //   classic pingpong N        N one-byte round trips, no sleeps (bench/exec_overhead.sh: 4 calls each)
+// Against the crafted peer (`rstlab exec --peer`), one end only, the other's address from
+// argv[2] or RSTLAB_SERVER (ADDR:PORT, IPv4):
+//   classic peer-client [ADDR:PORT]   dials; writes "a", reads to EOF (the peer's close),
+//                             writes "b" (answered by RST), then "c": "write: Broken pipe"
+//   classic peer-server [ADDR:PORT]   listens there, accepts, reads what came, reads again:
+//                             after the peer's RST, "read: Connection reset by peer"
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -62,8 +68,55 @@ static void* serve(void* arg) {
   return NULL;
 }
 
+/// One end against the crafted peer at (or listening on) `where` ("192.0.2.2:8080").
+static int against_peer(int server, const char* where) {
+  if (!where) {
+    fprintf(stderr, "give ADDR:PORT (argv[2] or RSTLAB_SERVER)\n");
+    return 2;
+  }
+  char host[64];
+  snprintf(host, sizeof host, "%s", where);
+  char* colon = strrchr(host, ':');
+  if (!colon) {
+    fprintf(stderr, "%s: not ADDR:PORT\n", where);
+    return 2;
+  }
+  *colon = '\0';
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(colon + 1))};
+  if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+    fprintf(stderr, "%s: not an IPv4 address\n", host);
+    return 2;
+  }
+  char b[64];
+  if (server) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(l, (struct sockaddr*)&a, sizeof a) < 0 || listen(l, 8) < 0) die("listen");
+    int c = accept(l, NULL, NULL);
+    if (c < 0) die("accept");
+    for (;;) {  // what the peer sent, then its RST
+      ssize_t n = read(c, b, sizeof b);
+      if (n < 0) die("read");
+      if (n == 0) return 0;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(s, (struct sockaddr*)&a, sizeof a) < 0) die("connect");
+  if (write(s, "a", 1) < 0) die("write");
+  while (read(s, b, sizeof b) > 0) {  // to EOF: the peer has closed
+  }
+  if (write(s, "b", 1) < 0) die("write");  // accepted; the closed peer answers RST
+  nap_ms(20);
+  if (write(s, "c", 1) < 0) die("write");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   mode = argc > 1 ? argv[1] : "broken-pipe";
+  if (strcmp(mode, "peer-client") == 0 || strcmp(mode, "peer-server") == 0)
+    return against_peer(mode[5] == 's', argc > 2 ? argv[2] : getenv("RSTLAB_SERVER"));
   if (strcmp(mode, "broken-pipe") == 0 || strcmp(mode, "epoll-sendmsg") == 0) signal(SIGPIPE, SIG_IGN);
   listener = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;

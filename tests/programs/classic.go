@@ -9,15 +9,74 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
 )
 
+// againstPeer plays one end against the crafted peer (`rstlab exec --peer`), the other's
+// address from os.Args[2] or RSTLAB_SERVER:
+//   classic peer-client   writes "a", reads to EOF (the peer closed), writes "b" (answered
+//                         by RST), then "c": "write: broken pipe"
+//   classic peer-server   listens there, reads what the peer sent, reads again:
+//                         "read: connection reset by peer"
+func againstPeer(server bool, where string) {
+	b := make([]byte, 64)
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if server {
+		ln, err := net.Listen("tcp", where)
+		if err != nil {
+			fail(err)
+		}
+		c, err := ln.Accept()
+		if err != nil {
+			fail(err)
+		}
+		for {
+			if _, err := c.Read(b); err == io.EOF {
+				return
+			} else if err != nil {
+				fail(err)
+			}
+		}
+	}
+	c, err := net.Dial("tcp", where)
+	if err != nil {
+		fail(err)
+	}
+	if _, err := c.Write([]byte("a")); err != nil {
+		fail(err)
+	}
+	for {
+		if _, err := c.Read(b); err != nil {
+			break // EOF: the peer has closed
+		}
+	}
+	if _, err := c.Write([]byte("b")); err != nil {
+		fail(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, err := c.Write([]byte("c")); err != nil {
+		fail(err)
+	}
+}
+
 func main() {
 	mode := "broken-pipe"
 	if len(os.Args) > 1 {
 		mode = os.Args[1]
+	}
+	if mode == "peer-client" || mode == "peer-server" {
+		where := os.Getenv("RSTLAB_SERVER")
+		if len(os.Args) > 2 {
+			where = os.Args[2]
+		}
+		againstPeer(mode == "peer-server", where)
+		return
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:8080")
 	if err != nil {

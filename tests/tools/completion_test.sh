@@ -58,7 +58,7 @@ expect "both tun veth" rstlab run --link ""
 expect "tun" rstlab run broken-pipe --link t
 expect "veth" rstlab run --link = v
 expect "--link" rstlab run --li
-expect "--all --help --json --link --out -h" rstlab run -
+expect "--all --allow-exec --help --json --link --out --user -h" rstlab run -
 includes "--explain --flow --svg --html" rstlab analyze --
 expect "html mermaid plantuml svg text" rstlab diagram -f ""
 expect "order proportional" rstlab diagram --time ""

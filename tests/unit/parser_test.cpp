@@ -176,7 +176,12 @@ TEST(Catalogue, EveryFileListedParsedAndNamedAfterItsFile) {
     EXPECT_FALSE(s.story.empty()) << s.name;
     EXPECT_TRUE(names.insert(s.name).second) << "duplicate " << s.name;
     size_t expectations = 0;
-    for (const auto& st : s.steps) expectations += st.expect ? 1 : 0;
+    // A program's scenario (`client exec`) checks through the peer's `expect` steps.
+    for (const auto& st : s.steps)
+      expectations += st.expect || (s.program_actor() && (st.op == StepOp::PeerExpect ||
+                                                          st.op == StepOp::PeerExpectNone))
+                          ? 1
+                          : 0;
     EXPECT_GE(expectations, 1u) << s.name << " checks nothing";
   }
 }
@@ -338,4 +343,27 @@ TEST(Parser, FuzzRegressionsStayFixed) {
     const std::string bytes = slurp(e.path());
     fuzz::parse_scenario_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
+}
+
+// `client exec "..."`: the command's words (single quotes keep blanks), the peer's steps
+// only, and the placeholders left for the run to fill in.
+TEST(Parser, ExecHeader) {
+  const Scenario s = parse_scenario(
+      "scenario p\n"
+      "client exec \"sh -c 'prog {server} | head -n 1'  x''y\"\n"
+      "server peer\n"
+      "server recv 1\n",
+      "p.scn");
+  ASSERT_TRUE(s.client.program);
+  EXPECT_EQ(s.program_actor(), &s.client);
+  EXPECT_EQ(s.client.kind, ActorKind::Kernel);
+  EXPECT_EQ(s.client.program->argv, (std::vector<std::string>{"sh", "-c", "prog {server} | head -n 1", "xy"}));
+  EXPECT_EQ(s.client.program->where, "p.scn:2");
+  EXPECT_EQ(s.client.program->text, "sh -c 'prog {server} | head -n 1'  x''y");
+  ASSERT_EQ(s.steps.size(), 1u);
+  EXPECT_EQ(s.steps[0].actor, Role::Server);
+  const Scenario server = parse_scenario("scenario q\nclient peer\nserver exec \"prog {client} {server}\"\n", "q.scn");
+  ASSERT_TRUE(server.server.program);
+  EXPECT_FALSE(server.client.program);
+  EXPECT_EQ(server.program_actor(), &server.server);
 }

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "rstlab/program_trace.h"
+#include "rstlab/segment.h"
+#include "rstlab/wire.h"
 #include "rstlab/strace_parse.h"
 
 using namespace rstlab;
@@ -316,4 +318,63 @@ TEST(ProgramTrace, ReadsShowTheSizeAskedAndTheBytesRead) {
   EXPECT_EQ(reads[1]->args, "16");  // the one that failed: no buffer address shown
   EXPECT_EQ(reads[1]->value, "");
   EXPECT_EQ(*reads[1]->facts.size, 16u);
+}
+
+// The crafted peer reset the connection before the program's accept4() returned: strace
+// shows the accepted socket only as an inode. accept's address places it on the
+// capture's connection all the same, and the peer is an actor at its end.
+TEST(ProgramTrace, AnAcceptedSocketKnownOnlyByItsInodeFindsItsConnection) {
+  auto packet = [](int64_t t_ns, uint8_t flags, uint32_t seq, const std::string& payload) {
+    SegmentSpec s;
+    s.src = Endpoint::parse("192.0.2.2:40001");
+    s.dst = Endpoint::parse("192.0.2.1:8080");
+    s.seq = seq;
+    s.flags = flags;
+    s.payload = payload;
+    CapturedPacket p;
+    p.t_ns = t_ns;
+    p.data = build_segment(s);
+    p.wire_len = static_cast<uint32_t>(p.data.size());
+    return p;
+  };
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-server";
+  obs.command = {"./server"};
+  obs.link_type = linktype::RAW;
+  obs.packets = {packet(1000100000, tcpflag::SYN, 1000000000, ""),
+                 packet(1000300000, tcpflag::PSH | tcpflag::ACK, 1000000001, "hello"),
+                 packet(1000400000, tcpflag::RST, 1000000006, "")};
+  obs.peer = Endpoint::parse("192.0.2.2:40001");
+  Event note;
+  note.t_ns = 1000350000;
+  note.body = ActionEvent{"peer", "rst", "RST seq=rcv_nxt"};
+  obs.peer_events.push_back(note);
+  obs.records = parse_lines(
+      {"7 1.000000 execve(\"./server\", [\"./server\"], 0x7ffd /* 1 var */) = 0 <0.000100>",
+       "7 1.000050 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]> <0.000010>",
+       "7 1.000060 listen(3<TCP:[0.0.0.0:8080]>, 8) = 0 <0.000010>",
+       "7 1.000500 accept4(3<TCP:[0.0.0.0:8080]>, {sa_family=AF_INET, sin_port=htons(40001), "
+       "sin_addr=inet_addr(\"192.0.2.2\")}, [16], SOCK_CLOEXEC) = 4<TCP:[12345]> <0.000010>",
+       "7 1.000600 read(4<TCP:[12345]>, \"hello\", 64) = 5 <0.000010>",
+       "7 1.000700 read(4<TCP:[12345]>, 0x7ffd, 64) = -1 ECONNRESET (Connection reset by peer) <0.000010>",
+       "7 1.000900 +++ exited with 1 +++"},
+      p);
+  p.finish(obs.records);
+  const Trace t = build_program_trace(obs).trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  const ConnectionInfo& c = t.connections[0];
+  EXPECT_EQ(c.client.endpoint.str(), "192.0.2.2:40001");
+  ASSERT_TRUE(c.client.actor);
+  EXPECT_EQ(t.actors[*c.client.actor].name, "peer");
+  EXPECT_EQ(t.actors[*c.client.actor].kind, ProcessKind::Peer);
+  ASSERT_TRUE(c.server.actor) << "the accepted socket's calls are on the server's side";
+  EXPECT_EQ(t.actors[*c.server.actor].name, "server[7]");
+  size_t reads = 0;
+  for (const auto& e : t.events)
+    if (const auto* s = e.syscall(); s && s->facts.op == CallOp::Read) ++reads;
+  EXPECT_EQ(reads, 2u);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->call, "read");
+  EXPECT_EQ(t.first_observer->result, "ECONNRESET");
 }
