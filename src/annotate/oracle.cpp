@@ -119,24 +119,34 @@ std::vector<Compared> replay(const Trace& t, const std::vector<bool>& skip) {
 /// The capture is taken on the client's side of the link. A segment the client's kernel
 /// sends is captured as it leaves, and reaches the server's kernel later: at once on an
 /// idle veth, after the softirq that delivers it (ksoftirqd on a loaded machine) or the
-/// runner's tun relay has run. So when a kernel server's TCP_INFO is read, the segments
-/// from the client that the capture holds since the server's previous reading may not
-/// have reached it yet. Whether the state it reported is the model's without the last
-/// of those (1, 2, ... all of them, in order: delivery keeps their order).
+/// runner's tun relay has run. A segment toward the client is stamped when it is queued
+/// for the client's receive softirq (netif_rx), before that softirq hands it to the tap
+/// and to TCP, and a loaded machine runs it later: on both links, the capture's time is
+/// a little earlier than the moment the client's kernel takes it. So when a kernel's
+/// TCP_INFO is read, the segments toward it that the capture holds since the server's
+/// previous reading - for the client, only since the call returned, the short gap before
+/// its TCP_INFO is read - may not have reached it yet. Whether the state it reported is
+/// the model's without the last of those (1, 2, ... all of them, in order: delivery keeps
+/// their order).
 bool in_flight_explains(const Trace& t, size_t call, TcpState reported) {
-  if (t.client.kind != "kernel" || t.server.kind != "kernel") return false;
   const SyscallEvent& c = *t.events[call].syscall();
-  if (t.side_of(c) != 1) return false;
+  const int side = t.side_of(c);
+  if (side < 0 || (side == 0 ? t.client.kind : t.server.kind) != "kernel") return false;
+  // The server's segments come from a crafted peer or a kernel; the client's only from a
+  // kernel (a crafted client's segments are sent where they are captured).
+  if (side == 1 && t.client.kind != "kernel") return false;
+  const Dir toward = side == 1 ? Dir::ClientToServer : Dir::ServerToClient;
   const int64_t asked = sampled_at(t.events[call]);
-  int64_t since = 0;  // the server's previous reading
+  int64_t since = 0;  // this side's previous reading
   for (size_t i = 0; i < t.events.size(); ++i) {
     const SyscallEvent* o = t.events[i].syscall();
-    if (i != call && o && t.side_of(*o) == 1 && !o->state.empty() && sampled_at(t.events[i]) < asked)
+    if (i != call && o && t.side_of(*o) == side && !o->state.empty() && sampled_at(t.events[i]) < asked)
       since = std::max(since, sampled_at(t.events[i]));
   }
-  std::vector<size_t> recent;  // the client's segments captured in (since, asked], in capture order
+  if (side == 0) since = std::max(since, t.events[call].t_ns);
+  std::vector<size_t> recent;  // the segments toward it captured in (since, asked], in capture order
   for (size_t i = 0; i < t.events.size(); ++i)
-    if (const auto* p = t.events[i].packet(); p && p->dir == Dir::ClientToServer && p->injected_by.empty() &&
+    if (const auto* p = t.events[i].packet(); p && p->dir == toward && p->injected_by.empty() &&
                                               t.events[i].t_ns > since && t.events[i].t_ns <= asked)
       recent.push_back(i);
   std::stable_sort(recent.begin(), recent.end(),

@@ -12,6 +12,7 @@
 
 #include "difftest/difftest.h"
 #include "rstlab/error.h"
+#include "rstlab/seq.h"
 #include "rstlab/wire.h"
 
 namespace rstlab::difftest {
@@ -150,12 +151,25 @@ void check_challenge_acks(const Trace& t, std::vector<Mismatch>& out) {
     if (a.kind == "rst") rst_words[a.event] = a.text;
   const bool kernel[2] = {t.client.kind == "kernel", t.server.kind == "kernel"};
   std::optional<uint32_t> last_ack[2];
+  // Whether an exact RST reached each side: its receiver had acknowledged all its sender
+  // had sent, and the RST sits there. Linux accepts it: from then on that kernel has no
+  // connection and sends no ACK, so a bare ACK captured later was sent before the RST
+  // reached it - in flight past the capture point, as the server's segments are on tun -
+  // and answers neither that RST nor any after it.
+  bool exact_rst_to[2] = {false, false};
+  std::optional<uint32_t> sent_end[2];
   for (size_t i = 0; i < t.events.size(); ++i) {
     const PacketEvent* p = t.events[i].packet();
     if (!p) continue;
     const int from = side_of(p->dir), to = 1 - from;
     if (p->flags & tcpflag::ACK && !(p->flags & tcpflag::RST)) last_ack[from] = p->ack_abs;
+    if (!(p->flags & tcpflag::RST)) {
+      const uint32_t end = p->seq_abs + p->len + ((p->flags & (tcpflag::SYN | tcpflag::FIN)) ? 1 : 0);
+      if (!sent_end[from] || seq::gt(end, *sent_end[from])) sent_end[from] = end;
+    }
     if (!(p->flags & tcpflag::RST) || !kernel[to] || !p->checksum_ok) continue;
+    if (last_ack[to] && sent_end[from] && p->seq_abs == *last_ack[to] && p->seq_abs == *sent_end[from])
+      exact_rst_to[to] = true;
     const auto words = rst_words.find(i);
     if (words == rst_words.end()) continue;
     const bool predicted = has(words->second, "a challenge ACK answers it");
@@ -179,7 +193,7 @@ void check_challenge_acks(const Trace& t, std::vector<Mismatch>& out) {
       // ACK; a delayed ACK or a window update may follow an RST by chance.
       const PacketEvent& q = *t.events[*answer].packet();
       const bool nothing_new = last_ack[to] && q.ack_abs == *last_ack[to];
-      if (nothing_new && t.events[*answer].t_ns - t.events[i].t_ns < 5'000'000) {
+      if (nothing_new && !exact_rst_to[to] && t.events[*answer].t_ns - t.events[i].t_ns < 5'000'000) {
         m.text = "the capture holds a challenge ACK #" + std::to_string(q.frame) + " answering the RST #" +
                  std::to_string(p->frame) + "; rstlab says: " + words->second;
         out.push_back(m);

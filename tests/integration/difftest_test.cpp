@@ -203,3 +203,49 @@ TEST(DiffTestCheck, AnEofAfterAFinThatCameBeforeShutRdIsTheFins) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].kind, "first-observer");
 }
+
+// rstlab-difftest seed 402527 (tun, loaded): the client aborts with an exact RST; the
+// server's ACKs of data it got before that RST reached it are captured after it (the
+// server's segments are captured on the client's side), and one follows the client's
+// next RST. The server had no connection by then: that ACK answers nothing.
+TEST(DiffTestCheck, AnAckCapturedAfterAnExactRstIsNoChallengeAck) {
+  Trace t;
+  t.client.kind = "kernel";
+  t.server.kind = "kernel";
+  int64_t now = 0;
+  auto pkt = [&](Dir d, uint8_t flags, uint32_t seq, uint32_t ack) {
+    PacketEvent p;
+    p.dir = d;
+    p.flags = flags;
+    p.seq_abs = p.seq = seq;
+    p.ack_abs = p.ack = ack;
+    Event e;
+    e.t_ns = now += 100'000;
+    e.body = p;
+    t.events.push_back(e);
+    return t.events.size() - 1;
+  };
+  auto rst_words = [&](size_t event, const std::string& text) {
+    Annotation a;
+    a.event = event;
+    a.kind = "rst";
+    a.text = text;
+    t.annotations.push_back(a);
+  };
+  pkt(Dir::ClientToServer, tcpflag::ACK | tcpflag::PSH, 100, 11);  // data up to 200 (len below)
+  std::get<PacketEvent>(t.events.back().body).len = 100;
+  pkt(Dir::ServerToClient, tcpflag::ACK, 11, 200);
+  const size_t exact = pkt(Dir::ClientToServer, tcpflag::RST | tcpflag::ACK, 200, 11);
+  rst_words(exact, "RST to the server: seq = rcv_nxt: accepted in ESTABLISHED -> sk_err = ECONNRESET");
+  pkt(Dir::ServerToClient, tcpflag::ACK, 11, 200);  // sent before the RST reached the server
+  const size_t again = pkt(Dir::ClientToServer, tcpflag::RST, 200, 0);
+  rst_words(again, "RST to the server: no connection there to reset");
+  pkt(Dir::ServerToClient, tcpflag::ACK, 11, 200);  // the same: in flight, not an answer
+  for (const auto& m : difftest::check(t)) ADD_FAILURE() << m.kind << ": " << m.text;
+  // Without the exact RST before it (an RST below what the server acknowledged), the ACK
+  // that follows at once is the challenge ACK rstlab failed to predict.
+  std::get<PacketEvent>(t.events[exact].body).seq_abs = 150;
+  bool found = false;
+  for (const auto& m : difftest::check(t)) found |= m.kind == "challenge-ack";
+  EXPECT_TRUE(found);
+}

@@ -239,3 +239,30 @@ TEST(Oracle, ASegmentStillInFlightToTheServerIsNoMismatch) {
   c.call("client", CallOp::Read, 3, "ESTABLISHED", 0);
   ASSERT_EQ(compare_with_tcp_info(c.trace()).size(), 1u);
 }
+
+TEST(Oracle, ASegmentTowardTheClientStampedBeforeItsTcpInfoIsNoMismatch) {
+  // difftest seed 402665 (tun, loaded): the client's write returns, the server's RST is
+  // captured (stamped as it is queued for the client's softirq), and the TCP_INFO read
+  // 0.2 ms later still says CLOSE_WAIT: the softirq had not run yet.
+  Build b;
+  b.handshake();
+  b.call("server", CallOp::Close, 4, "");
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 2);
+  const size_t w = b.call("client", CallOp::Write, 3, "CLOSE_WAIT", 10, 0, 30);
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 10);
+  // Captured 20 us after the write returned, 10 us before its TCP_INFO was read.
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  ASSERT_LT(b.trace().events[rst].t_ns, std::get<SyscallEvent>(b.trace().events[w].body).t_state_ns);
+  EXPECT_TRUE(compare_with_tcp_info(b.trace()).empty()) << "the RST had not reached the client yet";
+  // Captured before the call returned, it had: CLOSE_WAIT is then a mismatch.
+  Build c;
+  c.handshake();
+  c.call("server", CallOp::Close, 4, "");
+  c.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  c.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 2);
+  c.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 10);
+  c.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  c.call("client", CallOp::Write, 3, "CLOSE_WAIT", 10, 0, 30);
+  ASSERT_EQ(compare_with_tcp_info(c.trace()).size(), 1u);
+}
