@@ -265,6 +265,12 @@ class ConnectionModel {
   Prediction predict_read(int s, bool with_reason = true) const;
   Prediction predict_write(int s, bool with_reason = true) const;
   Prediction predict_so_error(int s, bool with_reason = true) const;
+  /// The same, the reason appended to `reason` (Prediction::reason stays empty): a caller
+  /// that keeps one buffer per endpoint (`rstlab analyze`, tens of thousands of
+  /// connections) reuses it instead of allocating a string per prediction.
+  Prediction predict_read(int s, std::string& reason) const;
+  Prediction predict_write(int s, std::string& reason) const;
+  Prediction predict_so_error(int s, std::string& reason) const;
   /// The results of the same three calls without words or causes (no allocation): what a
   /// summary of many connections needs.
   struct NextCalls {
@@ -303,11 +309,17 @@ class ConnectionModel {
   void abort_on_data(EndpointModel& m, size_t event);
   /// A timeout (TCP_USER_TIMEOUT) aborted the connection: no RST, both directions shut.
   void timed_out(EndpointModel& m, size_t event);
-  /// "the RST #N was accepted in STATE -> sk_err = E", then `then`.
-  std::string stored(const EndpointModel& m, std::string_view then) const;
-  /// The first read or write (`call`) after a stored error reports it; `then` ends the reason.
+  /// Appends "the RST #N was accepted in STATE -> sk_err = E" to `out`.
+  void stored(const EndpointModel& m, std::string& out) const;
+  /// The first read or write (`call`) after a stored error reports it; `then` ends the
+  /// reason (appended to `reason` when non-null).
   Prediction reports_pending_error(const EndpointModel& m, std::string_view call, unsigned then,
-                                   bool with_reason) const;
+                                   std::string* reason) const;
+  /// The predictions, their words appended to `reason` when non-null (every predict_*
+  /// goes through these: one set of decisions).
+  Prediction read_prediction(int s, std::string* reason) const;
+  Prediction write_prediction(int s, std::string* reason) const;
+  Prediction so_error_prediction(int s, std::string* reason) const;
 };
 
 }  // namespace rstlab

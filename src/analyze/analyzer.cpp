@@ -666,10 +666,13 @@ struct Analyzer::Impl {
                         : "none of its own segments are in the capture (one direction only, or a tap on the other "
                           "side): its state comes from the other side's segments; its receive window, whatever it "
                           "sent and whether its application already closed are unknown";
-      if (options.words && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok"))
-        p.why = std::move(calls.so_error || std::strcmp(calls.read, "EOF") != 0 ? c.model.predict_write(s)
-                                                                                 : c.model.predict_read(s))
-                    .reason;
+      // Into the report's own buffer, reused from connection to connection (no string
+      // allocated and freed per prediction).
+      p.why.clear();
+      if (options.words && (options.explain_ok_endpoints || p.next_read != "ok" || p.next_write != "ok")) {
+        if (calls.so_error || std::strcmp(calls.read, "EOF") != 0) c.model.predict_write(s, p.why);
+        else c.model.predict_read(s, p.why);
+      }
     }
     // Unanswered retransmissions up to the end: the sender's kernel will give up.
     if (r.ending == "timeout")
@@ -679,7 +682,10 @@ struct Analyzer::Impl {
           p.next_read = p.next_write = "ETIMEDOUT";
           p.so_error = "ETIMEDOUT";
           p.write_raises_sigpipe = false;
-          if (options.words) p.why = rule_words(RuleId::RetransmissionTimeout, 0, {std::to_string(c.k.retrans[s])});
+          if (options.words) {
+            p.why.clear();
+            append_rule_words(p.why, RuleId::RetransmissionTimeout, 0, {std::to_string(c.k.retrans[s])});
+          }
         }
   }
 

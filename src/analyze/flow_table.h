@@ -8,7 +8,9 @@
 //    with the state every packet touches (Hot), densely packed, and what is touched
 //    rarely (Cold). Addresses never move, and an erased entry is handed out again as it
 //    is, so a value that keeps its buffers (vectors, strings) costs no allocation once
-//    the pool is warm.
+//    the pool is warm. Cold halves have a pool of their own and are given to an entry
+//    only when it asks for one (cold()): on the generated captures about half of the
+//    connections held never need theirs, and fresh memory is dear (see PoolArena).
 //  - the pool's memory comes from a PoolArena: a few large blocks backed by transparent
 //    huge pages, not one allocation per chunk (see PoolArena for why).
 // Lookups take the key's hash from the caller, who computes it once per packet and can
@@ -144,7 +146,24 @@ class FlowTable {
 
   Hot& hot(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk].value; }
   const FlowKey& key(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk].key; }
-  Cold& cold(uint32_t n) const { return chunks_[n / kChunk].cold[n % kChunk]; }
+  /// Entry `n`'s Cold half, given to it on the first call (a new one the first time the
+  /// cold pool grows, otherwise one an erased entry gave back, as it was left: the
+  /// caller resets it). It stays the entry's until the entry is erased.
+  Cold& cold(uint32_t n) {
+    HotEntry& e = hot_entry(n);
+    if (!e.cold_ref) {
+      uint32_t c;
+      if (!cold_free_.empty()) {
+        c = cold_free_.back();
+        cold_free_.pop_back();
+      } else {
+        if (cold_used_ % kChunk == 0) add_cold_chunk();
+        c = static_cast<uint32_t>(cold_used_++);
+      }
+      e.cold_ref = c + 1;
+    }
+    return cold_at(e.cold_ref - 1);
+  }
 
   /// Starts loading the index slot of hash `h` into the cache.
   void prefetch_slot(uint64_t h) const { prefetch(&slots_[h & mask_]); }
@@ -163,18 +182,20 @@ class FlowTable {
     }
   }
 
-  /// Starts loading entry `n`'s key and Hot half, and its Cold half if asked.
+  /// Starts loading entry `n`'s key and Hot half, and its Cold half if asked (and it
+  /// has one; else the one cold() would give it).
   void prefetch_pool(uint32_t n, bool with_cold) const {
     const char* p = reinterpret_cast<const char*>(&hot_entry(n));
     for (size_t off = 0; off < sizeof(HotEntry); off += 64) prefetch(p + off);
     if (!with_cold) return;
-    p = reinterpret_cast<const char*>(&cold(n));
-    for (size_t off = 0; off < sizeof(Cold); off += 64) prefetch(p + off);
+    const uint32_t ref = hot_entry(n).cold_ref;
+    if (ref) prefetch_cold(ref - 1);
+    else prefetch_next_cold();
   }
 
   /// Starts loading the entry the next insert() hands out (its stores then hit the cache).
   void prefetch_next_insert() const {
-    if (!free_.empty()) prefetch_pool(free_.back(), true);
+    if (!free_.empty()) prefetch_pool(free_.back(), false);
   }
 
   /// The pool number of `k`, or kNone.
@@ -213,6 +234,9 @@ class FlowTable {
       const Slot& s = slots_[i];
       if (!s.ref) return;
       if (s.tag == tag && hot_entry(s.ref - 1).key == k) {
+        HotEntry& e = hot_entry(s.ref - 1);
+        if (e.cold_ref) cold_free_.push_back(e.cold_ref - 1);  // for the next entry that asks
+        e.cold_ref = 0;
         free_.push_back(s.ref - 1);
         erase_at(i);
         return;
@@ -235,33 +259,48 @@ class FlowTable {
   };
   struct HotEntry {
     FlowKey key;
+    uint32_t cold_ref = 0;  // its Cold half's number in the cold pool + 1; 0 = none yet
     Hot value;
   };
-  struct Chunk {  // kChunk entries of each half, in arena_'s memory
+  struct Chunk {  // kChunk entries of one half (the other is null), in arena_'s memory
     HotEntry* hot;
     Cold* cold;
   };
 
   void add_chunk() {
-    Chunk c;
-    c.hot = static_cast<HotEntry*>(arena_.take(sizeof(HotEntry) * kChunk));
-    c.cold = static_cast<Cold*>(arena_.take(sizeof(Cold) * kChunk));
-    for (size_t i = 0; i < kChunk; ++i) new (&c.hot[i]) HotEntry();
-    for (size_t i = 0; i < kChunk; ++i) new (&c.cold[i]) Cold();
-    chunks_.push_back(c);
+    HotEntry* h = static_cast<HotEntry*>(arena_.take(sizeof(HotEntry) * kChunk));
+    for (size_t i = 0; i < kChunk; ++i) new (&h[i]) HotEntry();
+    chunks_.push_back({h, nullptr});
   }
+
+  void add_cold_chunk() {
+    Cold* c = static_cast<Cold*>(arena_.take(sizeof(Cold) * kChunk));
+    for (size_t i = 0; i < kChunk; ++i) new (&c[i]) Cold();
+    cold_chunks_.push_back({nullptr, c});
+  }
+
   void destroy_pool() {
     for (const Chunk& c : chunks_)
-      for (size_t i = 0; i < kChunk; ++i) {
-        c.hot[i].~HotEntry();
-        c.cold[i].~Cold();
-      }
+      for (size_t i = 0; i < kChunk; ++i) c.hot[i].~HotEntry();
+    for (const Chunk& c : cold_chunks_)
+      for (size_t i = 0; i < kChunk; ++i) c.cold[i].~Cold();
     chunks_.clear();
-    used_ = 0;
+    cold_chunks_.clear();
+    std::vector<uint32_t>().swap(cold_free_);
+    used_ = cold_used_ = 0;
     arena_.release();
   }
 
   HotEntry& hot_entry(uint32_t n) const { return chunks_[n / kChunk].hot[n % kChunk]; }
+  Cold& cold_at(uint32_t c) const { return cold_chunks_[c / kChunk].cold[c % kChunk]; }
+  void prefetch_cold(uint32_t c) const {
+    const char* p = reinterpret_cast<const char*>(&cold_at(c));
+    for (size_t off = 0; off < sizeof(Cold); off += 64) prefetch(p + off);
+  }
+  /// The Cold half cold() hands out next, if one is waiting in the free list.
+  void prefetch_next_cold() const {
+    if (!cold_free_.empty()) prefetch_cold(cold_free_.back());
+  }
 
   void place(uint32_t tag, uint32_t ref) {
     size_t i = tag & mask_;
@@ -296,9 +335,9 @@ class FlowTable {
   size_t mask_;
   size_t size_ = 0;
   PoolArena arena_;
-  std::vector<Chunk> chunks_;
-  size_t used_ = 0;
-  std::vector<uint32_t> free_;
+  std::vector<Chunk> chunks_, cold_chunks_;
+  size_t used_ = 0, cold_used_ = 0;
+  std::vector<uint32_t> free_, cold_free_;
 };
 
 }  // namespace rstlab::detail

@@ -548,33 +548,29 @@ RuleId ConnectionModel::classify_rst_cause(int from, const RstEvidence& e) const
   return RuleId::CauseAbort;
 }
 
-std::string ConnectionModel::stored(const EndpointModel& m, std::string_view then) const {
+void ConnectionModel::stored(const EndpointModel& m, std::string& out) const {
   if (m.err_rule == RuleId::AbortDataAfterShutRd) {
-    std::string out = rule_words(RuleId::AbortDataAfterShutRd, 0,
-                                 {event_name(*m.err_cause), tcp_state_label(m.err_state), errno_name(m.pending_err)});
-    out += then;
-    return out;
+    append_rule_words(out, RuleId::AbortDataAfterShutRd, 0,
+                      {event_name(*m.err_cause), tcp_state_label(m.err_state), errno_name(m.pending_err)});
+    return;
   }
   // Why that state matters: the accepting rule's fragment (" (the FIN came first)").
   const char* why = rule_template(m.err_rule, 3);
-  std::string out;
   append_rule_words(out, RuleId::ErrorReportedOnce, 0,
                     {event_name(*m.err_cause), tcp_state_label(m.err_state), why ? why : "",
                      errno_name(m.pending_err)});
-  out += then;
-  return out;
 }
 
 Prediction ConnectionModel::reports_pending_error(const EndpointModel& m, std::string_view call, unsigned then,
-                                                  bool with_reason) const {
+                                                  std::string* reason) const {
   Prediction p;
   p.result = errno_name(m.pending_err);
   p.rule = RuleId::ErrorReportedOnce;
   p.cause = m.err_cause;
-  if (with_reason) {
-    p.reason = stored(m, "");
-    append_rule_words(p.reason, RuleId::ErrorReportedOnce, 1, {call, p.result});
-    append_rule_words(p.reason, RuleId::ErrorReportedOnce, then);
+  if (reason) {
+    stored(m, *reason);
+    append_rule_words(*reason, RuleId::ErrorReportedOnce, 1, {call, p.result});
+    append_rule_words(*reason, RuleId::ErrorReportedOnce, then);
   }
   return p;
 }
@@ -611,30 +607,31 @@ WriteCase write_case(const EndpointModel& m) {
   return WriteCase::Open;
 }
 
-/// A prediction decided by `rule`, its words (variant 0, `args`) when wanted.
-Prediction decided(const char* result, RuleId rule, std::optional<size_t> cause, bool with_reason,
+/// A prediction decided by `rule`, its words (variant 0, `args`) appended to `reason`
+/// when wanted (non-null).
+Prediction decided(const char* result, RuleId rule, std::optional<size_t> cause, std::string* reason,
                    std::initializer_list<std::string_view> args = {}) {
   Prediction p;
   p.result = result;
   p.rule = rule;
   p.cause = cause;
-  if (with_reason) append_rule_words(p.reason, rule, 0, args);
+  if (reason) append_rule_words(*reason, rule, 0, args);
   return p;
 }
 
 }  // namespace
 
-Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
+Prediction ConnectionModel::read_prediction(int s, std::string* reason) const {
   const EndpointModel& m = side_[s];
   switch (read_case(m)) {
     case ReadCase::SenderOfReset:
-      return decided("closed", RuleId::SentReset, std::nullopt, with_reason);
+      return decided("closed", RuleId::SentReset, std::nullopt, reason);
     case ReadCase::Queued: {
-      Prediction p = decided("data", RuleId::ReadQueuedData, std::nullopt, false);
-      if (with_reason) {
-        append_rule_words(p.reason, RuleId::ReadQueuedData, 0,
+      Prediction p = decided("data", RuleId::ReadQueuedData, std::nullopt, nullptr);
+      if (reason) {
+        append_rule_words(*reason, RuleId::ReadQueuedData, 0,
                           {detail::concat(std::to_string(m.rx_queue), m.rx_queue == 1 ? " byte" : " bytes")});
-        if (m.reset) append_rule_words(p.reason, RuleId::ReadQueuedData, 1);
+        if (m.reset) append_rule_words(*reason, RuleId::ReadQueuedData, 1);
       }
       return p;
     }
@@ -642,50 +639,50 @@ Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
       // The actor's own shutdown(SHUT_RD) came before the FIN: the read would have
       // returned 0 without it (tcp_recvmsg stops at RCV_SHUTDOWN), so the call decided it.
       if (m.rd_shut_by_call) {
-        Prediction p = decided("EOF", RuleId::ReadEofShut, m.rd_cause, with_reason);
-        if (with_reason && m.pending_err)
-          append_rule_words(p.reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
+        Prediction p = decided("EOF", RuleId::ReadEofShut, m.rd_cause, reason);
+        if (reason && m.pending_err)
+          append_rule_words(*reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
         return p;
       }
-      Prediction p = decided("EOF", RuleId::ReadEofAfterFin, m.fin_event, false);
-      if (!with_reason) return p;
-      append_rule_words(p.reason, RuleId::ReadEofAfterFin, 0, {event_name(*m.fin_event)});
-      if (m.pending_err) append_rule_words(p.reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
+      Prediction p = decided("EOF", RuleId::ReadEofAfterFin, m.fin_event, nullptr);
+      if (!reason) return p;
+      append_rule_words(*reason, RuleId::ReadEofAfterFin, 0, {event_name(*m.fin_event)});
+      if (m.pending_err) append_rule_words(*reason, RuleId::ReadFinHidesError, 0, {errno_name(m.pending_err)});
       return p;
     }
     case ReadCase::PendingError:
-      return reports_pending_error(m, "read", 2, with_reason);
+      return reports_pending_error(m, "read", 2, reason);
     case ReadCase::Shut:
-      if (m.timed_out) return decided("EOF", RuleId::ReadEofAfterTimeout, m.rd_cause, with_reason);
-      return m.reset ? decided("EOF", RuleId::ReadEofAfterReset, m.rd_cause, with_reason)
-                     : decided("EOF", RuleId::ReadEofShut, m.rd_cause, with_reason);
+      if (m.timed_out) return decided("EOF", RuleId::ReadEofAfterTimeout, m.rd_cause, reason);
+      return m.reset ? decided("EOF", RuleId::ReadEofAfterReset, m.rd_cause, reason)
+                     : decided("EOF", RuleId::ReadEofShut, m.rd_cause, reason);
     case ReadCase::Waits:
       break;
   }
-  return decided("block", RuleId::ReadBlocks, std::nullopt, with_reason);
+  return decided("block", RuleId::ReadBlocks, std::nullopt, reason);
 }
 
-Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
+Prediction ConnectionModel::write_prediction(int s, std::string* reason) const {
   const EndpointModel& m = side_[s];
   switch (write_case(m)) {
     case WriteCase::SenderOfReset:
-      return decided("closed", RuleId::SentReset, std::nullopt, with_reason);
+      return decided("closed", RuleId::SentReset, std::nullopt, reason);
     case WriteCase::PendingError: {
       // " and raises SIGPIPE" or " (no SIGPIPE: only EPIPE raises it)"
-      Prediction p = reports_pending_error(m, "write", m.pending_err == EPIPE ? 3 : 4, with_reason);
+      Prediction p = reports_pending_error(m, "write", m.pending_err == EPIPE ? 3 : 4, reason);
       if (m.pending_err == EPIPE) p.result += " +SIGPIPE";
       return p;
     }
     case WriteCase::Shut:
-      if (m.timed_out) return decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterTimeout, m.wr_cause, with_reason);
-      return m.reset ? decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterReset, m.wr_cause, with_reason)
-                     : decided("EPIPE +SIGPIPE", RuleId::WriteEpipeShut, m.wr_cause, with_reason);
+      if (m.timed_out) return decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterTimeout, m.wr_cause, reason);
+      return m.reset ? decided("EPIPE +SIGPIPE", RuleId::WriteEpipeAfterReset, m.wr_cause, reason)
+                     : decided("EPIPE +SIGPIPE", RuleId::WriteEpipeShut, m.wr_cause, reason);
     case WriteCase::AfterFin:
-      return decided("ok", RuleId::WriteAfterFin, m.fin_event, with_reason);
+      return decided("ok", RuleId::WriteAfterFin, m.fin_event, reason);
     case WriteCase::Open:
       break;
   }
-  return decided("ok", RuleId::WriteOpen, std::nullopt, with_reason);
+  return decided("ok", RuleId::WriteOpen, std::nullopt, reason);
 }
 
 ConnectionModel::NextCalls ConnectionModel::next_calls(int s) const {
@@ -718,22 +715,49 @@ ConnectionModel::NextCalls ConnectionModel::next_calls(int s) const {
   return n;
 }
 
-Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
+Prediction ConnectionModel::so_error_prediction(int s, std::string* reason) const {
   const EndpointModel& m = side_[s];
   if (m.pending_err) {
     Prediction p;
     p.result = errno_name(m.pending_err);
     p.rule = RuleId::ErrorReportedOnce;
     p.cause = m.err_cause;
-    if (with_reason) {
-      p.reason = stored(m, "");
-      append_rule_words(p.reason, RuleId::ErrorReportedOnce, 5);
+    if (reason) {
+      stored(m, *reason);
+      append_rule_words(*reason, RuleId::ErrorReportedOnce, 5);
     }
     return p;
   }
-  if (m.timed_out) return decided("0", RuleId::SoErrorAfterTimeout, std::nullopt, with_reason);
-  return m.reset ? decided("0", RuleId::SoErrorAfterReset, std::nullopt, with_reason)
-                 : decided("0", RuleId::SoErrorNone, std::nullopt, with_reason);
+  if (m.timed_out) return decided("0", RuleId::SoErrorAfterTimeout, std::nullopt, reason);
+  return m.reset ? decided("0", RuleId::SoErrorAfterReset, std::nullopt, reason)
+                 : decided("0", RuleId::SoErrorNone, std::nullopt, reason);
+}
+
+Prediction ConnectionModel::predict_read(int s, bool with_reason) const {
+  std::string reason;
+  Prediction p = read_prediction(s, with_reason ? &reason : nullptr);
+  p.reason = std::move(reason);
+  return p;
+}
+
+Prediction ConnectionModel::predict_write(int s, bool with_reason) const {
+  std::string reason;
+  Prediction p = write_prediction(s, with_reason ? &reason : nullptr);
+  p.reason = std::move(reason);
+  return p;
+}
+
+Prediction ConnectionModel::predict_so_error(int s, bool with_reason) const {
+  std::string reason;
+  Prediction p = so_error_prediction(s, with_reason ? &reason : nullptr);
+  p.reason = std::move(reason);
+  return p;
+}
+
+Prediction ConnectionModel::predict_read(int s, std::string& reason) const { return read_prediction(s, &reason); }
+Prediction ConnectionModel::predict_write(int s, std::string& reason) const { return write_prediction(s, &reason); }
+Prediction ConnectionModel::predict_so_error(int s, std::string& reason) const {
+  return so_error_prediction(s, &reason);
 }
 
 }  // namespace rstlab

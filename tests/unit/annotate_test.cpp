@@ -1119,4 +1119,43 @@ TEST(Annotate, AnRstAfterShutRdIsTheAbortOfDataThatWasInFlight) {
   ASSERT_TRUE(t.first_observer);
   EXPECT_EQ(t.first_observer->event, write);
   EXPECT_EQ(t.first_observer->cause, rst);
+
+TEST(Annotate, PredictionsIntoABufferSayWhatThePredictionsSay) {
+  // The overloads that append the reason to a caller's buffer (rstlab analyze reuses one
+  // per endpoint) give the same result, rule, cause and words, after what the buffer held.
+  const int errs[] = {0, ECONNRESET, EPIPE, ECONNREFUSED};
+  const std::string held = "kept: ";
+  for (int bits = 0; bits < 1 << 8; ++bits)
+    for (int err : errs)
+      for (TcpState st : {TcpState::Established, TcpState::CloseWait, TcpState::Closed}) {
+        EndpointModel e;
+        e.sent_reset = bits & 1;
+        e.reset = bits & 2;
+        e.rx_queue = bits & 4 ? 10 : 0;
+        e.fin_received = bits & 8;
+        e.rd_shut = bits & 16;
+        e.wr_shut = bits & 32;
+        e.timed_out = bits & 64;
+        e.rd_shut_by_call = bits & 128;
+        e.state = st;
+        e.pending_err = err;
+        e.err_state = TcpState::Established;
+        e.err_rule = RuleId::RstAcceptedEstablished;
+        e.err_cause = e.rd_cause = e.wr_cause = e.fin_event = 3;
+        const ConnectionModel m(e, EndpointModel{});
+        SCOPED_TRACE("bits " + std::to_string(bits) + ", errno " + std::to_string(err));
+        const auto same = [&](const Prediction& with_words, const Prediction& into, const std::string& buffer) {
+          EXPECT_EQ(into.result, with_words.result);
+          EXPECT_EQ(into.rule, with_words.rule);
+          EXPECT_EQ(into.cause, with_words.cause);
+          EXPECT_TRUE(into.reason.empty());
+          EXPECT_FALSE(with_words.reason.empty());
+          EXPECT_EQ(buffer, held + with_words.reason);
+        };
+        std::string r = held, w = held, so = held;
+        const Prediction pr = m.predict_read(0, r), pw = m.predict_write(0, w), ps = m.predict_so_error(0, so);
+        same(m.predict_read(0), pr, r);
+        same(m.predict_write(0), pw, w);
+        same(m.predict_so_error(0), ps, so);
+      }
 }

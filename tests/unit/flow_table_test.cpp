@@ -178,3 +178,23 @@ TEST(Text, EndpointFormatAgreesWithParse) {
     EXPECT_EQ(e.str(), text);
   }
 }
+
+TEST(FlowTable, AColdHalfIsGivenOnlyToAnEntryThatAsks) {
+  FlowTable<Hot, Cold> table;
+  const uint32_t a = table.insert(key(1), key(1).hash());
+  const uint32_t b = table.insert(key(2), key(2).hash());
+  table.cold(b).text.assign(500, 'y');  // b asks first: the cold pool's first half is b's
+  const char* b_buffer = table.cold(b).text.data();
+  table.cold(a).text.assign(500, 'x');
+  EXPECT_NE(table.cold(a).text.data(), b_buffer) << "each entry has a half of its own";
+  EXPECT_EQ(table.cold(b).text, std::string(500, 'y')) << "and keeps it";
+  // Erased, b gives its half back; an entry that never asks (c) does not take it, the next
+  // one that asks (d) gets it with its buffer.
+  table.erase(key(2), key(2).hash());
+  const uint32_t c = table.insert(key(3), key(3).hash());
+  const uint32_t d = table.insert(key(4), key(4).hash());
+  EXPECT_EQ(c, b) << "the freed hot half is reused";
+  EXPECT_EQ(table.cold(d).text.data(), b_buffer);
+  EXPECT_NE(table.cold(c).text.data(), b_buffer);
+  EXPECT_EQ(table.cold(a).text, std::string(500, 'x'));
+}
