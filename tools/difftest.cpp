@@ -9,12 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 
 #include "difftest/difftest.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
+#include "rstlab/annotate.h"
+#include "rstlab/oracle.h"
+#include "rstlab/trace_json.h"
 #include "rstlab/outputs.h"
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
@@ -157,6 +161,30 @@ class Tester {
   std::vector<std::string> reproducers_;
 };
 
+/// Judges saved runs again - each trace.json annotated afresh by this build's model, its
+/// states compared with TCP_INFO and its checks run - without running anything: whether a
+/// mismatch a loaded machine once showed is explained now. Returns the exit status.
+int recheck(const std::vector<std::string>& files, const std::vector<difftest::Known>& known) {
+  size_t open = 0;
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(file + ": cannot be read");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Trace t = trace_from_json(text, file);
+    annotate(t);
+    check_states(t);
+    size_t here = 0;
+    for (const auto& m : difftest::check(t)) {
+      if (difftest::explained(m, known)) continue;
+      std::printf("%s: %s: %s\n", file.c_str(), m.kind.c_str(), m.text.c_str());
+      ++here;
+    }
+    if (!here) std::printf("%s: no unexplained mismatch\n", file.c_str());
+    open += here;
+  }
+  return open ? kExitFailed : kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,10 +205,23 @@ int main(int argc, char** argv) {
   app.add_option("--known", o.known, "The reviewed list of explained mismatch classes");
   app.add_option("--step-timeout", o.step_timeout_ms, "How long one call may block, in ms (default 5000)");
   app.add_flag("!--no-shrink", o.shrink, "Write reproducers as generated, without shrinking them");
+  std::vector<std::string> again;
+  app.add_option("--recheck", again,
+                 "Run nothing: judge saved runs (OUT/runs/.../trace.json) again with this build's model and checks")
+      ->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitInput;
+  }
+  if (!again.empty()) {
+    try {
+      return recheck(again, difftest::load_known(o.known));
+    } catch (const std::exception& e) {
+      const Failure f = failure_for(e);
+      std::fprintf(stderr, "rstlab-difftest: %s\n", f.message.c_str());
+      return f.status;
+    }
   }
   if (o.count == 0) {
     std::fprintf(stderr, "rstlab-difftest: COUNT must be at least 1\n");
