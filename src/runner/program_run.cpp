@@ -25,6 +25,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <set>
+#include <thread>
 
 #include "lab/netdev.h"
 #include "rstlab/capture.h"
@@ -45,8 +48,9 @@ using Clock = std::chrono::steady_clock;
 /// when the trace is built.
 const char* kTraced =
     "trace=?socket,?connect,?accept,?accept4,?listen,?read,?readv,?recvfrom,?recvmsg,?recvmmsg,?write,?writev,"
-    "?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?setsockopt,?getsockopt,?pipe,"
-    "?pipe2,?clone,?clone3,?fork,?vfork,?execve,?execveat,?rt_sigaction";
+    "?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?select,?_newselect,?pselect6,"
+    "?epoll_ctl,?epoll_wait,?epoll_pwait,?epoll_pwait2,?setsockopt,?getsockopt,?pipe,?pipe2,?clone,?clone3,?fork,"
+    "?vfork,?execve,?execveat,?rt_sigaction";
 /// Signals worth a line: not the ones runtimes use all the time (Go's preemption SIGURG).
 const char* kSignals = "signal=!SIGCHLD,SIGURG,SIGWINCH";
 
@@ -161,13 +165,13 @@ class ProgramRun {
     // address beside it, so a program may dial either family.
     LabConfig config;
     config.link = LinkKind::Veth;
-    config.far_end = FarEndKind::Peer;
+    config.far_end = FarEndKind::Peer;  // (no peer is made: the lab opens no packet socket for it)
     config.family = Family::V6;
     Lab lab(config);
     const uint8_t v4[4] = {192, 0, 2, 1};
     detail::add_address(kNearIface, Address::v4(v4), 24);
     // Every interface of the namespace (lo carries a program talking to itself).
-    Recorder recorder("any");
+    auto recorder = std::make_unique<Recorder>("any");
     // A packet socket stamps a frame when it takes it, unless the kernel stamps every
     // packet as it enters the stack (netif_rx), which it does only while some socket asks
     // for receive timestamps. On lo the taking happens in a softirq that may run after the
@@ -227,8 +231,8 @@ class ProgramRun {
     obs_.name = opt_.name;
     obs_.command = opt_.command;
     obs_.link = "exec";
-    recorder.drain();
-    recorder.clear();
+    recorder->drain();
+    recorder->clear();
 
     // The child is the init of a new PID namespace (and mount namespace, for its /proc).
     std::fflush(nullptr);
@@ -252,17 +256,17 @@ class ProgramRun {
     // Once the program has ended, what is still traced (daemons) gets this long to end too.
     constexpr std::chrono::milliseconds kGrace{200};
     while (!tracer_done || out_r.fd >= 0 || err_r.fd >= 0) {
-      std::vector<pollfd> fds = {{recorder.fd(), POLLIN, 0}, {notify.fd, POLLIN, 0}, {pidfd.fd, POLLIN, 0}};
+      std::vector<pollfd> fds = {{recorder->fd(), POLLIN, 0}, {notify.fd, POLLIN, 0}, {pidfd.fd, POLLIN, 0}};
       if (out_r.fd >= 0) fds.push_back({out_r.fd, POLLIN, 0});
       if (err_r.fd >= 0) fds.push_back({err_r.fd, POLLIN, 0});
       auto until = deadline;
-      if (ended_at) until = std::min(until, *ended_at + kGrace);
+      if (ended_at && others_alive()) until = std::min(until, *ended_at + kGrace);
       if (terminated) until = Clock::now() + std::chrono::milliseconds(1000);  // the pidfd says when
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
       const int n = tracer_done ? ::poll(fds.data() + 3, fds.size() - 3, 1000)
                                 : ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left)));
       if (n < 0 && errno != EINTR) throw_errno("poll");
-      recorder.drain();
+      recorder->drain();
       read_trace(trace_in.fd);
       drain_notify(notify.fd);
       for (OwnedFd* p : {&out_r, &err_r}) {
@@ -294,7 +298,10 @@ class ProgramRun {
       }
       if (!ended_at && main_ended_) ended_at = Clock::now();
       const auto now = Clock::now();
-      if (!terminated && ((ended_at && now >= *ended_at + kGrace) || now >= deadline)) {
+      // Leftovers are processes the trace has not seen end. Only their grace is timed: a
+      // tracer that is merely slow to write the last exits and leave (a loaded machine)
+      // is waited for, up to the deadline.
+      if (!terminated && ((ended_at && others_alive() && now >= *ended_at + kGrace) || now >= deadline)) {
         if (!ended_at && now >= deadline) timed_out = true;
         else leftovers_ = true;
         // strace is the PID namespace's init: when it dies the kernel kills every process
@@ -310,7 +317,7 @@ class ProgramRun {
       partial_.clear();
     }
     parser_.finish(obs_.records);
-    recorder.drain();
+    recorder->drain();
 
     if (timed_out)
       obs_.failures.push_back("the program did not end within " + std::to_string(opt_.timeout.count() / 1000.0).substr(0, 5) +
@@ -324,10 +331,18 @@ class ProgramRun {
       obs_.failures.push_back(std::to_string(parser_.skipped()) + " lines of strace's output could not be read, e.g. " +
                               parser_.skipped_lines().front());
     uint64_t dropped = 0, if_dropped = 0;
-    recorder.stats(dropped, if_dropped);
+    recorder->stats(dropped, if_dropped);
     if (dropped || if_dropped) obs_.failures.push_back("the capture dropped packets: the trace is incomplete");
-    obs_.link_type = recorder.link_type();
-    obs_.packets = recorder.packets();
+    obs_.link_type = recorder->link_type();
+    obs_.packets = recorder->packets();
+    // Closing a packet socket with a ring waits for RCU grace periods (tens of ms on a
+    // busy machine, the largest part of a run's fixed cost): it happens beside the
+    // building of the trace instead of before it.
+    std::thread closer([r = std::move(recorder)]() mutable { r.reset(); });
+    struct Join {
+      std::thread& t;
+      ~Join() { t.join(); }
+    } join{closer};
 
     ProgramTrace built = build_program_trace(obs_);
     RunResult out;
@@ -356,9 +371,25 @@ class ProgramRun {
         if (!main_pid_) main_pid_ = r.pid;  // the program's execve is strace's first line
         if (r.pid == main_pid_ && (r.kind == StraceRecord::Kind::Exited || r.kind == StraceRecord::Kind::Killed))
           main_ended_ = true;
+        // The processes alive: a child made without CLONE_THREAD, until its own end.
+        if (r.kind == StraceRecord::Kind::Exited || r.kind == StraceRecord::Kind::Killed) {
+          alive_.erase(r.pid);
+        } else if ((r.name == "clone" || r.name == "clone3" || r.name == "fork" || r.name == "vfork") && r.ret &&
+                   *r.ret > 0) {
+          bool thread = false;
+          for (const auto& a : r.args) thread |= a.find("CLONE_THREAD") != std::string::npos;
+          if (!thread) alive_.insert(static_cast<int>(*r.ret));
+        }
       }
     }
     partial_.erase(0, start);
+  }
+
+  /// Whether a process other than the program itself has not ended yet, as the trace says.
+  bool others_alive() const {
+    for (int pid : alive_)
+      if (pid != main_pid_) return true;
+    return false;
   }
 
   static void drain_notify(int fd) {
@@ -375,6 +406,7 @@ class ProgramRun {
   int tracer_status_ = 0;
   int main_pid_ = 0;
   bool main_ended_ = false;
+  std::set<int> alive_;  ///< processes started and not yet ended (the trace's clone and exit lines)
   bool leftovers_ = false;
 };
 
