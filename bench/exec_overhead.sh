@@ -17,7 +17,7 @@ prog=build/tests/classic
 [ -x "$prog" ] || { echo "bench: build the tests first (cmake --build build --target classic)" >&2; exit 1; }
 calls=$((4 * n))
 # The options program_run.cpp gives strace (src/runner/program_run.cpp, kTraced/kSignals).
-traced='trace=?socket,?connect,?accept,?accept4,?listen,?read,?readv,?recvfrom,?recvmsg,?recvmmsg,?write,?writev,?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?setsockopt,?getsockopt,?pipe,?pipe2,?clone,?clone3,?fork,?vfork,?execve,?execveat,?rt_sigaction'
+traced='trace=?socket,?connect,?accept,?accept4,?listen,?read,?readv,?recvfrom,?recvmsg,?recvmmsg,?write,?writev,?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?select,?_newselect,?pselect6,?epoll_ctl,?epoll_wait,?epoll_pwait,?epoll_pwait2,?setsockopt,?getsockopt,?pipe,?pipe2,?clone,?clone3,?fork,?vfork,?execve,?execveat,?rt_sigaction'
 
 plain=$(median_ms unshare --net sh -c "ip link set lo up && $prog pingpong $n")
 empty=$(median_ms unshare --net sh -c "ip link set lo up && $prog pingpong 0")

@@ -4,7 +4,8 @@
 /// same SyscallEvents, with the same CallFacts, that a kernel actor's calls are; its
 /// threads and processes fill the process table; each TCP connection it made (found from
 /// its sockets' addresses and from the capture) becomes a connection of the trace, its
-/// packets numbered as in the capture; each line it printed and its end become actions.
+/// packets numbered as in the capture; each line it printed becomes an output event and
+/// its end an action.
 /// Then the same annotator runs on every connection. Core code: no lab, no privileges
 /// (the live side is rstlab/program.h).
 

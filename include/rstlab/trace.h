@@ -88,10 +88,23 @@ struct ActionEvent {
   std::string detail;
 };
 
+/// One line a traced program printed on its standard output or error, stamped with the
+/// end of the write that printed it (the time rstlab read it when no traced write matches).
+struct OutputEvent {
+  std::string actor;  ///< the actor (thread) that wrote it; the program's name when unknown
+  std::optional<ActorId> actor_id;  ///< the actor in Trace::actors, when it has one
+  int stream = 1;     ///< 1 stdout, 2 stderr
+  int pid = 0, tid = 0;  ///< the process and thread that wrote it (0: unknown)
+  /// The line as the program wrote it, without its newline: any bytes (they need not be
+  /// UTF-8; the renderers and trace.json escape what is not text).
+  std::string text;
+};
+const char* stream_name(int stream);  ///< "stdout" / "stderr"
+
 /// One entry of the timeline.
 struct Event {
   int64_t t_ns = 0;  ///< CLOCK_REALTIME, nanoseconds
-  std::variant<PacketEvent, SyscallEvent, ActionEvent> body;
+  std::variant<PacketEvent, SyscallEvent, ActionEvent, OutputEvent> body;
   std::string expected;     ///< The step's expectation, as written ("EPIPE +SIGPIPE"); empty if none
   std::optional<bool> met;  ///< Whether the expectation held
   std::string line;         ///< Scenario source location of the step ("file.scn:12"), if any
@@ -99,6 +112,7 @@ struct Event {
   const PacketEvent* packet() const { return std::get_if<PacketEvent>(&body); }
   const SyscallEvent* syscall() const { return std::get_if<SyscallEvent>(&body); }
   const ActionEvent* action() const { return std::get_if<ActionEvent>(&body); }
+  const OutputEvent* output() const { return std::get_if<OutputEvent>(&body); }
 };
 
 /// An explanation attached to one event, rooted in the kernel's rules.

@@ -56,8 +56,9 @@ CLI::App* add_exec_command(CLI::App& app, ExecArgs& a) {
   exec->footer(
       "The program runs unmodified in a private network namespace (lo up, and 192.0.2.1 and\n"
       "2001:db8::1 on the lab's interface) and a private PID namespace, under strace. Its calls\n"
-      "on TCP sockets and pipes become the trace's calls, each line it prints an 'output' action,\n"
-      "its end an 'exit' action; every connection is annotated and has its first observer.\n"
+      "on TCP sockets and pipes become the trace's calls (poll, select and epoll_wait: one per\n"
+      "socket they watched, with its events), each line it prints an 'output' event, its end an\n"
+      "'exit' action; every connection is annotated and has its first observer.\n"
       "It shares the host's filesystem and sees only the lab's network. Standard input is\n"
       "/dev/null; its output is shown as it runs (on stderr with --json) and kept in the trace.\n"
       "With --peer SCENARIO the crafted peer (at 192.0.2.2) plays the scenario's peer and follows\n"

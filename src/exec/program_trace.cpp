@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
+#include <climits>
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -112,7 +115,9 @@ CallOp op_of(const std::string& n) {
   if (n == "close") return CallOp::Close;
   if (n == "setsockopt") return CallOp::SetSockOpt;
   if (n == "getsockopt") return CallOp::GetSockOpt;
-  if (n == "poll" || n == "ppoll") return CallOp::Poll;
+  if (n == "poll" || n == "ppoll" || n == "epoll_wait" || n == "epoll_pwait" || n == "epoll_pwait2" ||
+      n == "select" || n == "_newselect" || n == "pselect6")
+    return CallOp::Poll;
   if (n == "pipe" || n == "pipe2") return CallOp::Pipe;
   return CallOp::Other;
 }
@@ -153,6 +158,93 @@ void size_and_flags(const StraceRecord& r, CallFacts& f) {
   f.peek = has_word(flags, "MSG_PEEK");
   f.waitall = has_word(flags, "MSG_WAITALL");
 }
+
+/// Poll bits by strace's names, EPOLL* as the POLL* of the same value ("EPOLLIN|EPOLLET"
+/// -> POLLIN): flags that are no event (EPOLLET, EPOLLONESHOT...) and names the trace has
+/// no bit for are left out.
+short poll_bits(const std::string& names) {
+  short bits = 0;
+  size_t at = 0;
+  while (at < names.size()) {
+    size_t end = names.find('|', at);
+    if (end == std::string::npos) end = names.size();
+    std::string one = names.substr(at, end - at);
+    if (one.rfind("EPOLL", 0) == 0) one.erase(0, 1);
+    if (const auto b = poll_events_from_string(one)) bits = static_cast<short>(bits | *b);
+    at = end + 1;
+  }
+  return bits;
+}
+
+/// A timeout as strace prints it: milliseconds ("100"), a timespec or timeval
+/// ("{tv_sec=0, tv_nsec=1000000}") or NULL (wait for ever: -1).
+int timeout_of(const std::string& text) {
+  if (text.empty() || text == "NULL") return -1;
+  if (text.front() != '{') return static_cast<int>(number_in(text, -1));
+  const int64_t sec = number_in(field(text, "tv_sec"), 0);
+  const std::string ns = field(text, "tv_nsec"), us = field(text, "tv_usec");
+  const int64_t frac_ms = !ns.empty() ? number_in(ns, 0) / 1000000 : number_in(us, 0) / 1000;
+  return static_cast<int>(std::min<int64_t>(INT32_MAX, std::max<int64_t>(0, sec * 1000 + frac_ms)));
+}
+
+/// The elements of a printed array "[{...}, {...}]" or "[3<TCP:...> 4<TCP:...>]": the
+/// top-level items between the brackets (commas and spaces separate them).
+std::vector<std::string> array_items(const std::string& text) {
+  std::vector<std::string> out;
+  const size_t open = text.find('[');
+  if (open == std::string::npos) return out;
+  int depth = 0;
+  std::string item;
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {  // a quoted string: copied whole
+      const size_t start = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+      item += text.substr(start, i - start + 1);
+      continue;
+    }
+    if (c == '<' && i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) {  // 3<TCP:[a->b]>
+      int angle = 1;
+      size_t j = i + 1;
+      for (; j < text.size() && angle > 0; ++j) {
+        if (text[j] == '<') ++angle;
+        else if (text[j] == '>' && text[j - 1] != '-') --angle;
+      }
+      item += text.substr(i, j - i);
+      i = j - 1;
+      continue;
+    }
+    if (c == '{' || c == '[' || c == '(') {
+      ++depth;
+    } else if (c == '}' || c == ']' || c == ')') {
+      if (depth == 0) break;  // the array's own ']'
+      --depth;
+    } else if (depth == 0 && (c == ',' || c == ' ')) {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+      continue;
+    }
+    item += c;
+  }
+  if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+/// One descriptor a poll-like call watched: what it asked for and what it got.
+struct PollEntry {
+  StraceFd fd;
+  short events = 0, revents = 0;
+  SockPtr sock;  ///< epoll: the socket object registered (the call names no descriptor)
+};
+
+/// What epoll_ctl registered in one epoll instance, by the data it hands back.
+struct EpollReg {
+  SockPtr sock;
+  StraceFd fd;
+  short events = 0;
+};
+using EpollSet = std::map<uint64_t, EpollReg>;
 
 /// Two endpoints as an unordered pair, the key of a TCP connection.
 using Pair = std::pair<Endpoint, Endpoint>;
@@ -245,6 +337,26 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
   };
   std::vector<OutWrite> out_writes;
   std::map<int, size_t> last_epipe;  // thread -> its draft whose EPIPE a SIGPIPE may follow
+  // Epoll instances, by descriptor table and descriptor (strace prints no inode for them).
+  std::map<std::pair<const FdTable*, int>, EpollSet> epolls;
+  // The socket or pipe object behind a descriptor a call names, updated with what the
+  // call's decoded descriptor says; a new object when the descriptor was reused.
+  auto touch = [&](FdTable& fds, const StraceFd& fd, bool fresh, int64_t t) -> SockPtr {
+    SockPtr& slot = fds[fd.fd];
+    if (!slot || fresh || slot->kind != fd.kind || (fd.inode && slot->inode && fd.inode != slot->inode)) {
+      slot = std::make_shared<Sock>();
+      slot->kind = fd.kind;
+      slot->first_t = t;
+    }
+    Sock& s = *slot;
+    if (fd.inode && !s.inode) s.inode = fd.inode;
+    if (fd.local && !s.local) s.local = fd.local;
+    if (fd.remote && !s.remote) s.remote = fd.remote;
+    return slot;
+  };
+  auto output_pipe = [&](const StraceFd& fd) {
+    return fd.kind == StraceFd::Kind::Pipe && fd.inode && (fd.inode == obs.stdout_inode || fd.inode == obs.stderr_inode);
+  };
 
   for (size_t i = 0; i < obs.records.size(); ++i) {
     const StraceRecord& r = obs.records[i];
@@ -312,34 +424,117 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       }
       continue;
     }
+    if (n == "epoll_ctl") {
+      // epoll_ctl(4<anon_inode:[eventpoll]>, EPOLL_CTL_ADD, 3<TCP:[...]>, {events=EPOLLIN, data={u32=3, u64=3}})
+      const auto ep = r.arg_fd(0), target = r.arg_fd(2);
+      if (!r.ret || *r.ret != 0 || !ep || !target || r.args.size() < 3) continue;
+      FdTable& fds = *proc(r.pid).fds;
+      EpollSet& set = epolls[{&fds, ep->fd}];
+      for (auto it = set.begin(); it != set.end();)  // one registration per descriptor
+        it = it->second.fd.fd == target->fd ? set.erase(it) : std::next(it);
+      if (r.args[1] != "EPOLL_CTL_DEL" && r.args.size() >= 4 &&
+          (target->kind == StraceFd::Kind::Tcp || target->kind == StraceFd::Kind::Pipe)) {
+        const uint64_t data = std::strtoull(field(r.args[3], "u64").c_str(), nullptr, 10);
+        set[data] = {touch(fds, *target, false, r.t_ns), *target, poll_bits(field(r.args[3], "events"))};
+      }
+      continue;
+    }
     const CallOp op = op_of(n);
     if (op == CallOp::Other) continue;
     Process& p = proc(r.pid);
     FdTable& fds = *p.fds;
     if (op == CallOp::Pipe) continue;  // its ends are met where they are used
+    if (op == CallOp::Poll) {
+      // One call, several descriptors: a call on each socket or pipe it watched (epoll:
+      // on each it reported), with what it asked for and what it got for that one.
+      std::vector<PollEntry> entries;
+      int timeout = -1;
+      auto entry_for = [&](const StraceFd& f) -> PollEntry& {
+        for (PollEntry& e : entries)
+          if (e.fd.fd == f.fd) return e;
+        entries.push_back({f, 0, 0, nullptr});
+        return entries.back();
+      };
+      if (n == "poll" || n == "ppoll") {
+        // poll([{fd=3<TCP:[...]>, events=POLLIN}], 1, 100) = 1 ([{fd=3, revents=POLLIN|POLLHUP}])
+        if (r.args.size() >= 3) timeout = timeout_of(r.args[2]);
+        std::map<int64_t, short> got;
+        for (const auto& item : array_items(r.ret_extra))
+          got[number_in(field(item, "fd"))] |= poll_bits(field(item, "revents"));
+        for (const auto& item : array_items(r.args.empty() ? "" : r.args[0]))
+          if (const auto f = parse_strace_fd(field(item, "fd"))) {
+            PollEntry& e = entry_for(*f);
+            e.events = static_cast<short>(e.events | poll_bits(field(item, "events")));
+            e.revents = got.count(f->fd) ? got[f->fd] : 0;
+          }
+      } else if (n.rfind("epoll_", 0) == 0) {
+        // epoll_wait(4<anon_inode:[eventpoll]>, [{events=EPOLLIN|EPOLLHUP, data={u32=3, u64=3}}], 8, 100) = 1
+        if (r.args.size() >= 4) timeout = timeout_of(r.args[3]);
+        const auto ep = r.arg_fd(0);
+        const auto set = ep ? epolls.find({&fds, ep->fd}) : epolls.end();
+        if (set != epolls.end() && r.args.size() >= 2 && r.ret && *r.ret > 0)
+          for (const auto& item : array_items(r.args[1])) {
+            const auto reg = set->second.find(std::strtoull(field(item, "u64").c_str(), nullptr, 10));
+            if (reg == set->second.end()) continue;
+            PollEntry& e = entry_for(reg->second.fd);
+            e.sock = reg->second.sock;
+            e.events = reg->second.events;
+            e.revents = poll_bits(field(item, "events"));
+          }
+      } else {
+        // pselect6(5, [3<TCP:[...]>], [4<TCP:[...]>], NULL, {tv_sec=1, tv_nsec=0}, NULL) = 1 (in [3], left {...})
+        if (r.args.size() >= 5) timeout = timeout_of(r.args[4]);
+        const short bits[3] = {POLLIN, POLLOUT, POLLPRI};
+        const char* said[3] = {"in [", "out [", "except ["};
+        for (size_t k = 0; k < 3; ++k) {
+          if (r.args.size() > k + 1)
+            for (const auto& item : array_items(r.args[k + 1]))
+              if (const auto f = parse_strace_fd(item)) {
+                PollEntry& e = entry_for(*f);
+                e.events = static_cast<short>(e.events | bits[k]);
+              }
+          if (const size_t at = r.ret_extra.find(said[k]); at != std::string::npos)
+            for (const auto& item : array_items(r.ret_extra.substr(at)))
+              for (PollEntry& e : entries)
+                if (e.fd.fd == number_in(item)) e.revents = static_cast<short>(e.revents | bits[k]);
+        }
+      }
+      for (const PollEntry& e : entries) {
+        if (output_pipe(e.fd) || (e.fd.kind != StraceFd::Kind::Tcp && e.fd.kind != StraceFd::Kind::Pipe)) continue;
+        Draft d;
+        d.record = i;
+        d.tgid = tgid(r.pid);
+        d.tid = r.pid;
+        d.sock = e.sock ? e.sock : touch(fds, e.fd, false, r.t_ns);
+        d.facts.op = CallOp::Poll;
+        d.facts.fd = e.fd.fd;
+        d.facts.on_pipe = e.fd.kind == StraceFd::Kind::Pipe;
+        d.facts.nonblock = d.sock->nonblock;
+        d.facts.timeout_ms = timeout;
+        d.facts.events = e.events;
+        d.facts.revents = e.revents;
+        d.value = poll_events_string(e.revents);
+        d.display_args = poll_events_string(e.events) + ", " + std::to_string(timeout) + " ms";
+        if (entries.size() > 1) d.display_args += " (" + std::to_string(entries.size()) + " fds)";
+        drafts.push_back(std::move(d));
+      }
+      continue;
+    }
     // The descriptor this call is about: the one it returned (socket, accept) or its argument.
     std::optional<StraceFd> fd = (op == CallOp::Socket || op == CallOp::Accept) ? r.ret_fd : r.arg_fd(fd_arg(n));
     if (!fd) continue;
+    if (op == CallOp::Close) epolls.erase({&fds, fd->fd});
     // Output: writes on the pipes rstlab reads the program's stdout and stderr from.
-    if (fd->kind == StraceFd::Kind::Pipe && fd->inode &&
-        (fd->inode == obs.stdout_inode || fd->inode == obs.stderr_inode)) {
+    if (output_pipe(*fd)) {
       if (op == CallOp::Write && r.ret && *r.ret > 0)
         out_writes.push_back({fd->inode == obs.stdout_inode ? 1 : 2, r.t_ns + std::max<int64_t>(0, r.duration_ns),
                               *r.ret, r.pid});
       continue;
     }
     if (fd->kind != StraceFd::Kind::Tcp && fd->kind != StraceFd::Kind::Pipe) continue;
-    SockPtr& slot = fds[fd->fd];
     const bool fresh = op == CallOp::Socket || op == CallOp::Accept;
-    if (!slot || fresh || slot->kind != fd->kind || (fd->inode && slot->inode && fd->inode != slot->inode)) {
-      slot = std::make_shared<Sock>();
-      slot->kind = fd->kind;
-      slot->first_t = r.t_ns;
-    }
+    const SockPtr slot = touch(fds, *fd, fresh, r.t_ns);
     Sock& s = *slot;
-    if (fd->inode && !s.inode) s.inode = fd->inode;
-    if (fd->local && !s.local) s.local = fd->local;
-    if (fd->remote && !s.remote) s.remote = fd->remote;
     if (fresh) {
       const std::string& flags = op == CallOp::Socket ? (r.args.size() >= 2 ? r.args[1] : "")
                                                       : (r.args.size() >= 4 ? r.args[3] : "");
@@ -383,16 +578,17 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
         d.value = d.facts.so_error ? errno_name(d.facts.so_error) : "0";
       }
       shown = {o};
-    } else if (op == CallOp::Poll) {
-      // poll([{fd=3<...>, events=POLLIN}], 1, 1000) = 1 ([{fd=3, revents=POLLIN|POLLHUP}])
-      if (r.args.size() >= 3) d.facts.timeout_ms = static_cast<int>(number_in(r.args[2], -1));
-      d.facts.events = poll_events_from_string(field(r.args[0], "events")).value_or(0);
-      d.facts.revents = poll_events_from_string(field(r.ret_extra, "revents")).value_or(0);
-      d.value = poll_events_string(d.facts.revents);
-      shown = {poll_events_string(d.facts.events) + ", " + std::to_string(d.facts.timeout_ms) + " ms"};
     } else if (op == CallOp::Read) {
       // The bytes read (strace quotes them; the trace shows a value as it is), and the size asked.
-      if (r.ret && *r.ret > 0 && r.args.size() >= 2) d.value = unquote(r.args[1]);
+      if (r.ret && *r.ret > 0 && r.args.size() >= 2) {
+        if (r.name == "readv" || r.name == "recvmsg" || r.name == "recvmmsg") {
+          // The buffers' texts, in order: [{iov_base="he", iov_len=2}, {iov_base="llo", ...}]
+          for (const auto& item : array_items(r.name == "readv" ? r.args[1] : field(r.args[1], "msg_iov")))
+            d.value += unquote(field(item, "iov_base"));
+        } else {
+          d.value = unquote(r.args[1]);
+        }
+      }
       shown.clear();
       if (d.facts.size) shown.push_back(std::to_string(*d.facts.size));
       if (d.facts.peek) shown.push_back("MSG_PEEK");
@@ -534,7 +730,10 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     if (s.kind == StraceFd::Kind::Pipe) {
       const auto it = pipe_id.find(s.inode);
       if (it == pipe_id.end()) continue;
-      placed.push_back({k, it->second, d.facts.op == CallOp::Read ? 1 : d.facts.op == CallOp::Write ? 0 : -1});
+      // The writer's end is side 0, the reader's side 1; a poll is on the end it waited on.
+      const int side = d.facts.op == CallOp::Read ? 1 : d.facts.op == CallOp::Write ? 0
+                       : d.facts.op == CallOp::Poll ? ((d.facts.events & POLLOUT) ? 0 : 1) : -1;
+      placed.push_back({k, it->second, side});
       continue;
     }
     const std::optional<Endpoint> remote = s.remote ? s.remote : s.dialed;
@@ -618,9 +817,14 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
   }
 
   // ---- output lines and ends --------------------------------------------------------
+  // The actor of a thread: its only one, or its first of two (a thread on both ends).
+  auto actor_id_of = [&](int tid) -> std::optional<ActorId> {
+    for (int side : {-1, 0, 1})
+      if (const auto it = actor_of.find({tid, side}); it != actor_of.end()) return it->second;
+    return std::nullopt;
+  };
   auto actor_name_of = [&](int tid) {
-    const auto it = actor_of.find({tid, -1});
-    if (it != actor_of.end()) return t.actors[it->second].name;
+    if (const auto id = actor_id_of(tid)) return t.actors[*id].name;
     return proc(tid).name + "[" + std::to_string(tid) + "]";
   };
   for (int stream : {1, 2}) {
@@ -645,16 +849,21 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       while (ri < read_marks.size() && read_marks[ri].first < end_off) ++ri;
       read_t = ri < read_marks.size() ? read_marks[ri].second : read_t;
       Event e;
-      std::string who = first_name;
+      OutputEvent o;
+      o.stream = stream;
+      o.actor = first_name;
       if (wi < writes.size()) {
         e.t_ns = writes[wi]->t_end;
-        who = actor_name_of(writes[wi]->tid);
+        o.tid = writes[wi]->tid;
+        o.pid = tgid(o.tid);
+        o.actor = actor_name_of(o.tid);
+        o.actor_id = actor_id_of(o.tid);
       } else {
         e.t_ns = read_t;
       }
-      std::string line = text.substr(start, end - start);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-      e.body = ActionEvent{who, "output", std::string(stream == 1 ? "stdout" : "stderr") + ": " + line};
+      o.text = text.substr(start, end - start);
+      while (!o.text.empty() && (o.text.back() == '\n' || o.text.back() == '\r')) o.text.pop_back();
+      e.body = std::move(o);
       t.events.push_back(std::move(e));
       start = end;
     }

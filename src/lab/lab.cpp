@@ -93,7 +93,9 @@ Lab::Lab(const LabConfig& config) : config_(config), impl_(std::make_unique<Impl
         detail::add_neighbour(kFarIface, near_addr(), kNearMac);
       }
       detail::set_link_up(kFarIface);
-      if (!kernel_far) impl_->peer_link = detail::make_veth_link(kFarIface, kFarMac, kNearMac);
+      // The crafted peer's packet sockets are opened by peer_link(), when a peer is made:
+      // opening and closing a packet socket waits for RCU grace periods, and a lab
+      // without a peer (`rstlab exec` alone) needs none.
       detail::enter_netns(impl_->near.get());
     }
   } catch (...) {
@@ -156,6 +158,18 @@ std::optional<std::string> Lab::get_sysctl(const std::string& path) const {
 }
 
 PeerLink& Lab::peer_link() {
+  if (!impl_->peer_link && config_.link == LinkKind::Veth && config_.far_end == FarEndKind::Peer) {
+    // Opened in the far namespace, where its interface is; the caller stays where it was.
+    detail::Fd here = detail::current_netns();
+    try {
+      detail::enter_netns(impl_->far.get());
+      impl_->peer_link = detail::make_veth_link(kFarIface, kFarMac, kNearMac);
+    } catch (...) {
+      detail::enter_netns(here.get());
+      throw;
+    }
+    detail::enter_netns(here.get());
+  }
   if (!impl_->peer_link) throw Error("this lab has no crafted peer (far end is a kernel socket)");
   return *impl_->peer_link;
 }

@@ -280,6 +280,7 @@ std::string event_who(const Event& e) {
   if (const auto* p = e.packet()) return p->injected_by.empty() ? "wire" : p->injected_by;
   if (const auto* s = e.syscall()) return s->actor;
   if (const auto* a = e.action()) return a->actor;
+  if (const auto* o = e.output()) return o->actor;
   return "";
 }
 
@@ -287,6 +288,7 @@ std::string event_text(const Event& e) {
   if (const auto* p = e.packet()) return packet_line(*p) + "  #" + std::to_string(p->frame);
   if (const auto* s = e.syscall()) return syscall_line(*s);
   if (const auto* a = e.action()) return (a->actor == "middle" ? "" : "peer ") + a->action + ": " + a->detail;
+  if (const auto* o = e.output()) return detail::output_label(*o);
   return "";
 }
 

@@ -26,6 +26,7 @@ th,td{border-bottom:1px solid #e3e6ea;padding:.3em .5em;text-align:left;vertical
 th{background:#f3f5f7}td.t{font-family:monospace;color:#7a828c;white-space:nowrap}
 td.ev{font-family:monospace}.rst{color:#b01f1f;font-weight:bold}.fin{color:#9a6200;font-weight:bold}
 .err{color:#b01f1f}.eof{color:#9a6200}.act{color:#5f6b7a;font-style:italic}
+.out{color:#3c4043;background:#f4f5f7}.err-out{color:#8a3b12}
 .note{color:#44546a;font-size:.92em}.obs{font-weight:bold;color:#8a5200}.mis{color:#c62828;font-weight:bold}
 .ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}
 .diagram{border:1px solid #e3e6ea;border-radius:6px}
@@ -113,6 +114,10 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
       who = a->actor;
       text = detail::action_label(t, *a);
       cls = "act";
+    } else if (const auto* out = e.output()) {
+      who = out->actor;
+      text = detail::output_label(*out);
+      cls = out->stream == 2 ? "out err-out" : "out";
     }
     std::string notes;
     for (; next < t.annotations.size() && t.annotations[next].event <= i; ++next) {

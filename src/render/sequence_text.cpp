@@ -91,6 +91,9 @@ std::string render_mermaid(const Trace& t) {
     } else if (const auto* a = e.action()) {
       o << "    Note " << (detail::action_on_client(t, *a) ? "left of C" : "right of S") << ": "
         << mm(visible(detail::action_label(t, *a))) << "\n";
+    } else if (const auto* out = e.output()) {
+      o << "    Note " << (detail::output_on_client(t, *out) ? "left of C" : "right of S") << ": "
+        << mm(detail::output_label(*out)) << "\n";
     }
   }
   return o.str();
@@ -150,6 +153,9 @@ std::string render_plantuml(const Trace& t) {
     } else if (const auto* a = e.action()) {
       o << "note " << (detail::action_on_client(t, *a) ? "left of C" : "right of S") << " #eef2f8 : "
         << pu(visible(detail::action_label(t, *a))) << "\n";
+    } else if (const auto* out = e.output()) {
+      o << "note " << (detail::output_on_client(t, *out) ? "left of C" : "right of S") << " #f4f4f4 : "
+        << pu(detail::output_label(*out)) << "\n";
     }
   }
   o << "@enduml\n";

@@ -212,6 +212,8 @@ class Svg {
         if (toward && (p->len > 0 || (p->flags & (tcpflag::FIN | tcpflag::RST)))) return true;
       } else if (const auto* a = e.action()) {
         if (a->actor != s->actor) return true;
+      } else if (const auto* out = e.output()) {
+        if (out->actor != s->actor) return true;
       } else if (const auto* c = e.syscall()) {
         if (c->actor != s->actor) return true;
       }
@@ -357,6 +359,12 @@ class Svg {
       }
       r.up = 9;
       r.down = 4 + kNoteLine * (static_cast<int>(r.note.size()) - 1);
+    } else if (const auto* out = e.output()) {
+      const bool client = detail::output_on_client(t_, *out);
+      const int room = client ? kLeft - 12 - time_column_ : kWidth - 8 - (kRight + 12);
+      r.note = wrap(detail::output_label(*out), static_cast<size_t>(room / (kEm * 11)));
+      r.up = 9;
+      r.down = 4 + kNoteLine * (static_cast<int>(r.note.size()) - 1);
     }
   }
 
@@ -429,6 +437,7 @@ class Svg {
     if (const auto* p = e.packet()) packet(o, *p, r);
     else if (const auto* s = e.syscall()) call(o, *s, r);
     else if (const auto* a = e.action()) action(o, *a, r);
+    else if (const auto* out = e.output()) output(o, *out, r);
   }
 
   void packet(std::ostringstream& o, const PacketEvent& p, const Row& r) {
@@ -545,6 +554,17 @@ class Svg {
                                      : " font-style=\"italic\" fill=\"#5f6b7a\"";
     for (size_t k = 0; k < r.note.size(); ++k)
       text(o, x, r.y + 1 + kNoteLine * static_cast<int>(k), anchor, 11, r.note[k], attrs);
+  }
+
+  /// A line the program printed: beside its side's lifeline like an action, in the
+  /// terminal's monospace (stderr in a darker red), so it reads as the program's own words.
+  void output(std::ostringstream& o, const OutputEvent& out, const Row& r) {
+    const bool client = detail::output_on_client(t_, out);
+    const int x = client ? kLeft - 12 : kRight + 12;
+    const std::string attrs = std::string(" font-family=\"monospace\" fill=\"") +
+                              (out.stream == 2 ? "#8a3b12" : "#3c4043") + "\"";
+    for (size_t k = 0; k < r.note.size(); ++k)
+      text(o, x, r.y + 1 + kNoteLine * static_cast<int>(k), client ? "end" : "start", 11, r.note[k], attrs);
   }
 
   void legend(std::ostringstream& o, int y) {

@@ -148,6 +148,10 @@ std::string render_text(const Trace& t, bool color) {
       who = a->actor;
       text = detail::action_label(t, *a);
       colour = p.dim();
+    } else if (const auto* out = e.output()) {
+      who = out->actor;
+      text = detail::output_label(*out);
+      colour = out->stream == 2 ? p.amber() : p.dim();
     }
     o << ms(detail::elapsed_ns(t0, e.t_ns)) << "  " << pad(visible(who), 8) << " " << colour << visible(text) << p.reset();
     if (!e.expected.empty()) {

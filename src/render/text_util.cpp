@@ -90,6 +90,13 @@ std::string action_label(const Trace& t, const ActionEvent& a) {
   return (a.actor == "middle" || program ? "" : "peer ") + a.action + ": " + a.detail;
 }
 
+std::string output_label(const OutputEvent& o) { return std::string(stream_name(o.stream)) + ": " + visible(o.text); }
+
+bool output_on_client(const Trace& t, const OutputEvent& o) {
+  if (o.actor_id) return !t.connections.empty() && t.connections[0].client.actor == o.actor_id;
+  return action_on_client(t, ActionEvent{o.actor, "", ""});
+}
+
 bool action_on_client(const Trace& t, const ActionEvent& a) {
   if (a.actor == "client") return true;
   const auto id = t.find_actor(a.actor);

@@ -16,6 +16,12 @@ std::string action_label(const Trace& t, const ActionEvent& a);
 /// Whether an action belongs on the client's side of a ladder: the actor "client", or the
 /// actor that holds connection 0's client end.
 bool action_on_client(const Trace& t, const ActionEvent& a);
+/// A traced program's output line as the renderers label it: "stderr: TEXT", the text
+/// made visible().
+std::string output_label(const OutputEvent& o);
+/// Whether an output line belongs on the client's side of a ladder: its actor holds
+/// connection 0's client end.
+bool output_on_client(const Trace& t, const OutputEvent& o);
 
 /// `t - t0` in nanoseconds, exact in int64 (wall-clock times are ~1.7e18 ns: their
 /// difference taken in double would lose the microseconds); a trace.json may hold any

@@ -26,6 +26,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <sstream>
 
 #include "lab/netdev.h"
@@ -46,8 +48,9 @@ namespace {
 /// when the trace is built.
 const char* kTraced =
     "trace=?socket,?connect,?accept,?accept4,?listen,?read,?readv,?recvfrom,?recvmsg,?recvmmsg,?write,?writev,"
-    "?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?setsockopt,?getsockopt,?pipe,"
-    "?pipe2,?clone,?clone3,?fork,?vfork,?execve,?execveat,?rt_sigaction";
+    "?sendto,?sendmsg,?sendmmsg,?sendfile,?splice,?shutdown,?close,?poll,?ppoll,?select,?_newselect,?pselect6,"
+    "?epoll_ctl,?epoll_wait,?epoll_pwait,?epoll_pwait2,?setsockopt,?getsockopt,?pipe,?pipe2,?clone,?clone3,?fork,"
+    "?vfork,?execve,?execveat,?rt_sigaction";
 /// Signals worth a line: not the ones runtimes use all the time (Go's preemption SIGURG).
 const char* kSignals = "signal=!SIGCHLD,SIGURG,SIGWINCH";
 
@@ -498,7 +501,7 @@ class ProgramRun final : public FarEndHost {
     if (!tracer_done_) fds.push_back({pidfd_.fd, POLLIN, 0});
 
     auto until = deadline_;
-    if (ended_at_) until = std::min(until, *ended_at_ + kGrace);
+    if (ended_at_ && others_alive()) until = std::min(until, *ended_at_ + kGrace);
     if (terminated_) until = Clock::now() + std::chrono::milliseconds(1000);  // the pidfd says when
     int64_t wait = tracer_done_ ? 1000
                                 : std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -559,7 +562,10 @@ class ProgramRun final : public FarEndHost {
     }
     if (!ended_at_ && main_ended_) ended_at_ = Clock::now();
     const auto now = Clock::now();
-    if (!terminated_ && ((ended_at_ && now >= *ended_at_ + kGrace) || now >= deadline_)) {
+    // Leftovers are processes the trace has not seen end. Only their grace is timed: a
+    // tracer that is merely slow to write the last exits and leave (a loaded machine)
+    // is waited for, up to the deadline.
+    if (!terminated_ && ((ended_at_ && others_alive() && now >= *ended_at_ + kGrace) || now >= deadline_)) {
       if (!ended_at_ && now >= deadline_) timed_out_ = true;
       else leftovers_ = true;
       // strace is the PID namespace's init: when it dies the kernel kills every process
@@ -588,9 +594,25 @@ class ProgramRun final : public FarEndHost {
         if (!main_pid_) main_pid_ = r.pid;  // the program's execve is strace's first line
         if (r.pid == main_pid_ && (r.kind == StraceRecord::Kind::Exited || r.kind == StraceRecord::Kind::Killed))
           main_ended_ = true;
+        // The processes alive: a child made without CLONE_THREAD, until its own end.
+        if (r.kind == StraceRecord::Kind::Exited || r.kind == StraceRecord::Kind::Killed) {
+          alive_.erase(r.pid);
+        } else if ((r.name == "clone" || r.name == "clone3" || r.name == "fork" || r.name == "vfork") && r.ret &&
+                   *r.ret > 0) {
+          bool thread = false;
+          for (const auto& a : r.args) thread |= a.find("CLONE_THREAD") != std::string::npos;
+          if (!thread) alive_.insert(static_cast<int>(*r.ret));
+        }
       }
     }
     partial_.erase(0, start);
+  }
+
+  /// Whether a process other than the program itself has not ended yet, as the trace says.
+  bool others_alive() const {
+    for (int pid : alive_)
+      if (pid != main_pid_) return true;
+    return false;
   }
 
   static void drain_notify(int fd) {
@@ -614,6 +636,7 @@ class ProgramRun final : public FarEndHost {
   int tracer_status_ = 0;
   int main_pid_ = 0;
   bool main_ended_ = false;
+  std::set<int> alive_;  ///< processes started and not yet ended (the trace's clone and exit lines)
   bool leftovers_ = false;
 };
 

@@ -52,6 +52,8 @@ const Named kSignals[] = {{SIGPIPE, "SIGPIPE"}, {SIGKILL, "SIGKILL"}, {SIGTERM, 
 
 const char* dir_name(Dir d) { return d == Dir::ClientToServer ? "client>server" : "server>client"; }
 
+const char* stream_name(int stream) { return stream == 2 ? "stderr" : "stdout"; }
+
 const char* signal_fate_name(SignalFate f) {
   switch (f) {
     case SignalFate::None: return "none";
@@ -164,6 +166,10 @@ ConnectionView connection_view(const Trace& t, ConnId id) {
     // Actions carry no connection: those of the connection's actors and of the middlebox.
     else if (const auto* a = e.action())
       keep = a->actor == "middle" || (!a->actor.empty() && (a->actor == names[0] || a->actor == names[1]));
+    // Output lines likewise: those its actors printed.
+    else if (const auto* o = e.output())
+      keep = o->actor_id ? (o->actor_id == c.client.actor || o->actor_id == c.server.actor)
+                         : !o->actor.empty() && (o->actor == names[0] || o->actor == names[1]);
     if (!keep) continue;
     Event copy = e;
     if (auto* p = std::get_if<PacketEvent>(&copy.body)) p->conn = 0;

@@ -10,6 +10,7 @@
 
 #include "rstlab/error.h"
 #include "rstlab/wire.h"
+#include "util/utf8.h"
 
 namespace rstlab {
 namespace {
@@ -47,6 +48,36 @@ json facts_to_json(const CallFacts& f) {
   j["so_error"] = f.option == SockOpt::Error || f.so_error ? json(f.so_error ? errno_name(f.so_error) : "0")
                                                            : json(nullptr);
   return j;
+}
+
+/// Bytes as JSON text: valid UTF-8 as it is, anything else with U+FFFD for each byte that
+/// is not (JSON strings must be UTF-8); `exact` tells whether the text holds every byte.
+std::string json_text(const std::string& bytes, bool& exact) {
+  exact = detail::first_invalid_utf8(bytes) == std::string_view::npos;
+  if (exact) return bytes;
+  std::string o;
+  for (size_t i = 0; i < bytes.size();) {
+    const size_t n = detail::utf8_sequence(bytes, i);
+    if (n == 0) {
+      o += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      o.append(bytes, i, n);
+      i += n;
+    }
+  }
+  return o;
+}
+
+std::string to_hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string o;
+  o.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    o += digits[c >> 4];
+    o += digits[c & 15];
+  }
+  return o;
 }
 
 json event_to_json(const Event& e, size_t index, int64_t t0) {
@@ -91,6 +122,17 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     j["actor"] = a->actor;
     j["action"] = a->action;
     j["detail"] = a->detail;
+  } else if (const auto* o = e.output()) {
+    j["type"] = "output";
+    j["stream"] = stream_name(o->stream);
+    j["actor"] = o->actor;
+    j["actor_id"] = o->actor_id ? json(*o->actor_id) : json(nullptr);
+    j["pid"] = o->pid ? json(o->pid) : json(nullptr);
+    j["tid"] = o->tid ? json(o->tid) : json(nullptr);
+    bool exact = true;
+    j["text"] = json_text(o->text, exact);
+    // A line that is not UTF-8 (a program may print any bytes): its exact bytes beside it.
+    if (!exact) j["text_hex"] = to_hex(o->text);
   }
   if (!e.expected.empty()) j["expected"] = e.expected;
   if (e.met) j["met"] = *e.met;
@@ -454,6 +496,39 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where, 
     a.action = r.str(j, "action", where);
     a.detail = r.str_or(j, "detail", where);
     e.body = a;
+    // rstlab exec before output events (2026-11): an action "output", "stdout: LINE".
+    if (a.action == "output" && (a.detail.rfind("stdout: ", 0) == 0 || a.detail.rfind("stderr: ", 0) == 0)) {
+      OutputEvent o;
+      o.actor = a.actor;
+      o.stream = a.detail[3] == 'e' ? 2 : 1;
+      o.text = a.detail.substr(8);
+      e.body = o;
+    }
+  } else if (type == "output") {
+    OutputEvent o;
+    const std::string stream = r.str(j, "stream", where);
+    if (stream == "stdout") o.stream = 1;
+    else if (stream == "stderr") o.stream = 2;
+    else r.fail(where, "bad stream '" + stream + "' (stdout or stderr)");
+    o.actor = r.str_or(j, "actor", where);
+    if (const auto id = r.ranged_or_null(j, "actor_id", 0, 0xffffffffLL, where)) o.actor_id = static_cast<ActorId>(*id);
+    o.pid = static_cast<int>(r.ranged_or_null(j, "pid", 0, INT32_MAX, where).value_or(0));
+    o.tid = static_cast<int>(r.ranged_or_null(j, "tid", 0, INT32_MAX, where).value_or(0));
+    o.text = r.str(j, "text", where);
+    const std::string hex = r.str_or(j, "text_hex", where);
+    if (!hex.empty() || (j.contains("text_hex") && !j.at("text_hex").is_null())) {
+      auto nibble = [&](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        r.fail(where, "field 'text_hex' must hold hexadecimal digits");
+      };
+      if (hex.size() % 2) r.fail(where, "field 'text_hex' must hold an even number of digits");
+      o.text.clear();
+      for (size_t k = 0; k < hex.size(); k += 2)
+        o.text += static_cast<char>(nibble(hex[k]) * 16 + nibble(hex[k + 1]));
+    }
+    e.body = o;
   } else {
     r.fail(where, "unknown event type '" + type + "'");
   }
@@ -690,6 +765,8 @@ Trace trace_from_document(const json& j, const std::string& source) {
         if (s->conn >= t.connections.size()) r.fail(where, "field 'conn' names no connection");
         if (s->actor_id && *s->actor_id >= t.actors.size()) r.fail(where, "field 'actor_id' names no actor");
       }
+      if (const auto* o = t.events[i].output(); o && o->actor_id && *o->actor_id >= t.actors.size())
+        r.fail(where, "field 'actor_id' names no actor");
     }
   } else {
     facts_from_v1_words(t);

@@ -5,6 +5,9 @@
 //                           "write tcp 127.0.0.1:P->127.0.0.1:8080: write: broken pipe"
 //   classic reset-by-peer   the server closes with unread data (RST); the read fails:
 //                           "read tcp 127.0.0.1:P->127.0.0.1:8080: read: connection reset by peer"
+//   classic epoll-sendmsg   the server's read waits in the runtime's epoll; it reads 1 byte and
+//                           closes (RST); the client's next sendmsg(MSG_NOSIGNAL) fails:
+//                           "sendmsg: connection reset by peer"
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -65,6 +69,24 @@ func againstPeer(server bool, where string) {
 	}
 }
 
+// sendmsg writes b with sendmsg(2) and MSG_NOSIGNAL, as a program that passes flags does;
+// the runtime's poller waits while the socket is full.
+func sendmsg(conn net.Conn, b []byte) error {
+	raw, err := conn.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = raw.Write(func(fd uintptr) bool {
+		_, serr = syscall.SendmsgN(int(fd), b, nil, nil, syscall.MSG_NOSIGNAL)
+		return serr != syscall.EAGAIN
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
 func main() {
 	mode := "broken-pipe"
 	if len(os.Args) > 1 {
@@ -87,7 +109,7 @@ func main() {
 	go func() {
 		c, err := ln.Accept()
 		if err == nil {
-			if mode == "reset-by-peer" {
+			if mode == "reset-by-peer" || mode == "epoll-sendmsg" {
 				b := make([]byte, 1)
 				c.Read(b) // the other 4 bytes stay unread: Close answers with an RST
 			}
@@ -99,6 +121,19 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if mode == "epoll-sendmsg" {
+		for i := 0; i < 3; i++ {
+			if err := sendmsg(conn, []byte("hello")); err != nil {
+				fmt.Fprintln(os.Stderr, "sendmsg:", err)
+				os.Exit(1)
+			}
+			if i == 0 {
+				<-served
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return
 	}
 	if mode == "reset-by-peer" {
 		conn.Write([]byte("hello"))

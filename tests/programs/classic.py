@@ -5,6 +5,9 @@
 #                              "BrokenPipeError: [Errno 32] Broken pipe" (CPython ignores SIGPIPE)
 #   classic.py reset-by-peer   the server closes with unread data (RST); recv raises
 #                              "ConnectionResetError: [Errno 104] Connection reset by peer"
+#   classic.py epoll-sendmsg   the server waits with select.epoll, reads 1 byte, closes (RST);
+#                              the client's next sendmsg(MSG_NOSIGNAL) raises
+#                              "ConnectionResetError: [Errno 104] Connection reset by peer"
 # Against the crafted peer (`rstlab exec --peer`), one end only; the other's address from
 # argv[2] or RSTLAB_SERVER (ADDR:PORT, IPv4):
 #   classic.py peer-client     sends "a", reads to EOF (the peer closed), sends "b" (answered
@@ -12,6 +15,7 @@
 #   classic.py peer-server     listens there, reads what the peer sent, reads again:
 #                              ConnectionResetError after the peer's RST
 import os
+import select
 import socket
 import sys
 import threading
@@ -44,6 +48,13 @@ def serve():
     conn, _ = srv.accept()
     if mode == "reset-by-peer":
         conn.recv(1)  # the other 4 bytes stay unread: close() answers with an RST
+    elif mode == "epoll-sendmsg":
+        ep = select.epoll()
+        ep.register(conn.fileno(), select.EPOLLIN)
+        if not ep.poll(2):
+            sys.exit("epoll: nothing to read")
+        conn.recv(1)  # the other 4 bytes stay unread: close() answers with an RST
+        ep.close()
     conn.close()
 
 
@@ -55,6 +66,12 @@ if mode == "reset-by-peer":
     server.join()
     time.sleep(0.02)
     client.recv(16)
+elif mode == "epoll-sendmsg":
+    for i in range(3):
+        client.sendmsg([b"hello"], [], socket.MSG_NOSIGNAL)
+        if i == 0:
+            server.join()
+        time.sleep(0.02)
 else:
     server.join()
     time.sleep(0.02)

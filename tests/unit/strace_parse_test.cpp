@@ -4,7 +4,10 @@
 // strace -f -ttt -T -yy -q --seccomp-bpf in a private network namespace), and the trace
 // built from them.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -251,12 +254,14 @@ TEST(ProgramTrace, OutputLinesTakeTheTimeOfTheWriteThatEndedThem) {
   const Trace t = build_program_trace(obs).trace;
   const Event* line = nullptr;
   for (const auto& e : t.events)
-    if (const auto* a = e.action(); a && a->detail.find("ConnectionResetError") != std::string::npos) line = &e;
+    if (const auto* o = e.output(); o && o->text.find("ConnectionResetError") != std::string::npos) line = &e;
   ASSERT_TRUE(line);
-  EXPECT_EQ(line->action()->action, "output");
-  EXPECT_EQ(line->action()->detail, "stderr: ConnectionResetError: [Errno 104] Connection reset by peer");
+  EXPECT_EQ(line->output()->stream, 2);
+  EXPECT_EQ(line->output()->text, "ConnectionResetError: [Errno 104] Connection reset by peer");
   EXPECT_EQ(line->t_ns, 1796003329766742000 + 14000);  // the end of the write of its "\n"
-  EXPECT_EQ(line->action()->actor, "python3[23670]");
+  EXPECT_EQ(line->output()->actor, "python3[23670]");
+  EXPECT_EQ(line->output()->pid, 23670);
+  EXPECT_EQ(line->output()->tid, 23670);
   // The recv that failed is the first observer; the Python process ignores SIGPIPE.
   ASSERT_TRUE(t.first_observer);
   EXPECT_EQ(t.first_observer->call, "recvfrom");
@@ -377,4 +382,125 @@ TEST(ProgramTrace, AnAcceptedSocketKnownOnlyByItsInodeFindsItsConnection) {
   ASSERT_TRUE(t.first_observer);
   EXPECT_EQ(t.first_observer->call, "read");
   EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+
+namespace {
+
+/// The calls of a trace named `call`, in order.
+std::vector<const SyscallEvent*> calls_named(const Trace& t, const std::string& call) {
+  std::vector<const SyscallEvent*> out;
+  for (const auto& e : t.events)
+    if (const auto* c = e.syscall(); c && c->call == call) out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+// Every call of the list, as strace printed it for a C program that makes each
+// once on a loopback connection (tests/data/strace/c-poll-family.txt: socket, connect,
+// accept, poll, ppoll, epoll_ctl/epoll_wait/epoll_pwait, pselect6 (glibc's select),
+// readv, writev, recv (recvfrom with MSG_PEEK), recvmsg, send, sendfile, splice, SO_LINGER
+// 0 and close (an RST), then poll, epoll_wait and select after it, getsockopt(SO_ERROR),
+// read, shutdown, close).
+TEST(ProgramTrace, EveryCallOfTheListIsParsedAndPlaced) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-calls";
+  obs.command = {"./calls"};
+  obs.records = parse_file("c-poll-family.txt", p);
+  EXPECT_EQ(p.skipped(), 0u);
+  const ProgramTrace built = build_program_trace(obs);
+  const Trace& t = built.trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  EXPECT_EQ(t.connections[0].client.endpoint.str(), "127.0.0.1:49898");
+  for (const char* name : {"socket", "connect", "accept", "poll", "ppoll", "epoll_wait", "epoll_pwait", "pselect6",
+                           "readv", "writev", "recvfrom", "recvmsg", "sendto", "sendfile", "splice", "setsockopt",
+                           "getsockopt", "read", "shutdown", "close", "write"})
+    EXPECT_FALSE(calls_named(t, name).empty()) << name;
+
+  // poll: the first one asked for POLLIN without waiting and got nothing.
+  const auto polls = calls_named(t, "poll");
+  ASSERT_EQ(polls.size(), 3u);
+  EXPECT_EQ(polls[0]->facts.op, CallOp::Poll);
+  EXPECT_EQ(polls[0]->facts.events, POLLIN);
+  EXPECT_EQ(polls[0]->facts.revents, 0);
+  EXPECT_EQ(polls[0]->facts.timeout_ms, 0);
+  EXPECT_EQ(polls[0]->value, "0");
+  EXPECT_EQ(polls[2]->value, "POLLIN|POLLERR|POLLHUP");  // after the RST
+  EXPECT_EQ(polls[2]->args, "POLLIN, 100 ms");
+  // ppoll's timespec as milliseconds.
+  EXPECT_EQ(calls_named(t, "ppoll")[0]->facts.timeout_ms, 1);
+  // epoll: the events registered by epoll_ctl, the events the wait reported for that socket.
+  const auto waits = calls_named(t, "epoll_wait");
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_EQ(waits[0]->facts.events, POLLIN | POLLRDHUP);
+  EXPECT_EQ(waits[0]->value, "POLLIN");
+  EXPECT_EQ(waits[1]->value, "POLLIN|POLLERR|POLLHUP|POLLRDHUP");
+  EXPECT_EQ(waits[1]->facts.fd, 4);
+  EXPECT_EQ(waits[1]->ret, 1);
+  EXPECT_EQ(calls_named(t, "epoll_pwait")[0]->facts.timeout_ms, 100);
+  // select: one call, two sockets (one each side): the read set's and the write set's.
+  const auto selects = calls_named(t, "pselect6");
+  ASSERT_EQ(selects.size(), 4u);
+  EXPECT_EQ(selects[0]->facts.events, POLLIN);
+  EXPECT_EQ(selects[0]->value, "POLLIN");
+  EXPECT_EQ(selects[0]->args, "POLLIN, 100 ms (2 fds)");
+  EXPECT_EQ(selects[1]->facts.events, POLLOUT);
+  EXPECT_EQ(selects[1]->value, "POLLOUT");
+  EXPECT_NE(t.side_of(*selects[0]), t.side_of(*selects[1]));
+  EXPECT_EQ(selects[3]->value, "POLLIN");  // select says readable after the RST: nothing more
+  // Sizes asked for.
+  EXPECT_EQ(*calls_named(t, "readv")[0]->facts.size, 16u);
+  EXPECT_EQ(calls_named(t, "readv")[0]->value, "hello");  // the buffers' bytes, joined
+  EXPECT_EQ(calls_named(t, "recvmsg")[0]->value, "abcd");
+  EXPECT_EQ(*calls_named(t, "writev")[0]->facts.size, 4u);
+  EXPECT_TRUE(calls_named(t, "recvfrom")[0]->facts.peek);
+  EXPECT_EQ(*calls_named(t, "recvmsg")[0]->facts.size, 16u);
+  EXPECT_TRUE(calls_named(t, "sendto")[0]->facts.nosignal);
+  EXPECT_EQ(*calls_named(t, "sendfile")[0]->facts.size, 4u);
+  EXPECT_EQ(*calls_named(t, "splice")[0]->facts.size, 2u);
+  EXPECT_EQ(calls_named(t, "splice")[0]->facts.fd, 5);
+  const auto so_error = calls_named(t, "getsockopt");
+  ASSERT_EQ(so_error.size(), 1u);
+  EXPECT_EQ(so_error[0]->facts.so_error, ECONNRESET);
+  EXPECT_EQ(calls_named(t, "shutdown")[0]->facts.shut_how, SHUT_WR);
+  // The first call after the RST that reported it: the poll ("poll said readable, and an error").
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->call, "poll");
+  EXPECT_EQ(t.first_observer->result, "POLLIN|POLLERR|POLLHUP");
+}
+
+// Go's network poller: every socket registered edge-triggered with a pointer as its data;
+// epoll_pwait's reports are placed on the socket that pointer was registered for (the
+// listener's on no connection), on whichever thread polled.
+TEST(ProgramTrace, GoPollerReportsAreOnTheirSockets) {
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-classic-go";
+  obs.command = {"./classic-go", "epoll-sendmsg"};
+  obs.records = parse_file("go-epoll-sendmsg.txt", p);
+  obs.stderr_inode = 6845338;
+  EXPECT_EQ(p.skipped(), 0u);
+  const Trace t = build_program_trace(obs).trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  std::vector<const SyscallEvent*> reports;
+  for (const auto* c : calls_named(t, "epoll_pwait")) reports.push_back(c);
+  ASSERT_FALSE(reports.empty());
+  bool connected = false, server_readable = false, client_reset = false;
+  for (const auto* c : reports) {
+    EXPECT_EQ(c->facts.events, POLLIN | POLLOUT | POLLRDHUP) << "EPOLLET is no event";
+    connected |= c->facts.fd == 4 && c->facts.revents == POLLOUT;
+    server_readable |= c->facts.fd == 8 && (c->facts.revents & POLLIN);
+    client_reset |= c->facts.fd == 4 && (c->facts.revents & POLLERR);
+  }
+  EXPECT_TRUE(connected);
+  EXPECT_TRUE(server_readable);
+  EXPECT_TRUE(client_reset);
+  const auto sends = calls_named(t, "sendmsg");
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_EQ(sends[1]->err, ECONNRESET);
+  EXPECT_TRUE(sends[1]->facts.nosignal);
+  // The poller heard of the RST before the sendmsg did: it is the first observer.
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->call, "epoll_pwait");
+  EXPECT_EQ(t.first_observer->result, "POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP");
 }

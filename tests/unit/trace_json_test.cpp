@@ -219,7 +219,7 @@ Trace two_connections() {
     s.ret = 0;
     return s;
   };
-  const std::vector<std::variant<PacketEvent, SyscallEvent, ActionEvent>> bodies = {
+  const std::vector<decltype(Event::body)> bodies = {
       packet(0, 1, tcpflag::SYN), packet(1, 2, tcpflag::SYN), call(1, 1, "app[100/101]", CallOp::Read),
       call(0, 0, "app[100/100]", CallOp::Write), packet(1, 3, tcpflag::RST), call(1, 1, "app[100/101]", CallOp::Read)};
   for (size_t i = 0; i < bodies.size(); ++i) {
@@ -718,4 +718,145 @@ TEST(TraceJson, ANumberBeyondADoubleIsAnInputError) {
   } catch (const InputError& e) {
     EXPECT_STREQ(e.what(), "t.json: not valid JSON (number overflow parsing '1e999')");
   }
+}
+
+namespace {
+
+/// A traced program's trace: one connection between two threads of one process, and the
+/// lines it printed, one of them not UTF-8 (a program may print any bytes).
+Trace program_trace_with_output() {
+  Trace t = sample();
+  t.actors = {{"prog[10]", ProcessKind::Program, 10, 10, "ignore"}, {"prog[11]", ProcessKind::Program, 10, 11, "ignore"}};
+  ConnectionInfo c;
+  c.client = {Endpoint::parse("192.0.2.1:40001"), ActorId{0}};
+  c.server = {Endpoint::parse("192.0.2.2:8080"), ActorId{1}};
+  t.connections = {c};
+  auto& w = std::get<SyscallEvent>(t.events[1].body);
+  w.actor = "prog[10]";
+  w.actor_id = 0;
+  OutputEvent err;
+  err.actor = "prog[10]";
+  err.actor_id = 0;
+  err.stream = 2;
+  err.pid = 10;
+  err.tid = 10;
+  err.text = "write: Broken pipe";
+  Event e1;
+  e1.t_ns = 2500;
+  e1.body = err;
+  OutputEvent odd;
+  odd.actor = "prog[11]";
+  odd.actor_id = 1;
+  odd.stream = 1;
+  odd.pid = 10;
+  odd.tid = 11;
+  odd.text = std::string("bytes \xff\xfe then \x1b[31m red \"q\" \xc3\xa9") + std::string(1, '\0') + "end";
+  Event e2;
+  e2.t_ns = 2600;
+  e2.body = odd;
+  t.events.push_back(e1);
+  t.events.push_back(e2);
+  return t;
+}
+
+}  // namespace
+
+// An output line is its own event: written with its stream, process and thread, read
+// back byte for byte, even when it is not UTF-8 (then "text" is valid JSON text with
+// U+FFFD and "text_hex" holds the exact bytes).
+TEST(TraceJson, OutputEventsRoundTripAnyBytes) {
+  const Trace t = program_trace_with_output();
+  const std::string text = trace_to_json(t);
+  const auto j = nlohmann::json::parse(text);  // throws on invalid UTF-8
+  const auto& e = j["events"][2];
+  EXPECT_EQ(e["type"], "output");
+  EXPECT_EQ(e["stream"], "stderr");
+  EXPECT_EQ(e["pid"], 10);
+  EXPECT_EQ(e["tid"], 10);
+  EXPECT_EQ(e["actor"], "prog[10]");
+  EXPECT_EQ(e["actor_id"], 0);
+  EXPECT_EQ(e["text"], "write: Broken pipe");
+  EXPECT_FALSE(e.contains("text_hex")) << "valid UTF-8 needs no copy";
+  const auto& odd = j["events"][3];
+  EXPECT_EQ(odd["stream"], "stdout");
+  EXPECT_NE(odd["text"].get<std::string>().find("\xef\xbf\xbd"), std::string::npos);
+  ASSERT_TRUE(odd.contains("text_hex"));
+
+  const Trace back = trace_from_json(text, "t.json");
+  ASSERT_EQ(back.events.size(), 4u);
+  const OutputEvent* o = back.events[3].output();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->text, t.events[3].output()->text);
+  EXPECT_EQ(o->stream, 1);
+  EXPECT_EQ(o->tid, 11);
+  EXPECT_EQ(o->actor_id, ActorId{1});
+  EXPECT_EQ(back.events[2].output()->text, "write: Broken pipe");
+  EXPECT_EQ(trace_to_json(back), text);
+}
+
+TEST(TraceJson, BadOutputEventsAreRefusedByField) {
+  const nlohmann::json base = nlohmann::json::parse(trace_to_json(program_trace_with_output()));
+  auto message = [](const nlohmann::json& j) {
+    try {
+      trace_from_json(j.dump(), "t.json");
+      return std::string("no error");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+  };
+  nlohmann::json j = base;
+  j["events"][2]["stream"] = "stdin";
+  EXPECT_EQ(message(j), "t.json: event 2: bad stream 'stdin' (stdout or stderr)");
+  j = base;
+  j["events"][3]["text_hex"] = "ff0";
+  EXPECT_EQ(message(j), "t.json: event 3: field 'text_hex' must hold an even number of digits");
+  j = base;
+  j["events"][3]["text_hex"] = "zz";
+  EXPECT_EQ(message(j), "t.json: event 3: field 'text_hex' must hold hexadecimal digits");
+  j = base;
+  j["events"][2]["actor_id"] = 7;
+  EXPECT_EQ(message(j), "t.json: event 2: field 'actor_id' names no actor");
+  j = base;
+  j["events"][2].erase("text");
+  EXPECT_EQ(message(j), "t.json: event 2: missing field 'text'");
+}
+
+// Traces written before output events had an action "output" with "stderr: TEXT": they
+// read back as output events.
+TEST(TraceJson, OlderOutputActionsReadAsOutputEvents) {
+  nlohmann::json j = nlohmann::json::parse(trace_to_json(program_trace_with_output()));
+  j["events"][2] = {{"i", 2},          {"t_ns", 2500},       {"t_us", 1.5},
+                    {"type", "action"}, {"actor", "prog[10]"}, {"action", "output"},
+                    {"detail", "stderr: write: Broken pipe"}};
+  const Trace t = trace_from_json(j.dump(), "old.json");
+  const OutputEvent* o = t.events[2].output();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->stream, 2);
+  EXPECT_EQ(o->text, "write: Broken pipe");
+  EXPECT_EQ(o->actor, "prog[10]");
+}
+
+// Every renderer shows an output line as the program's own words, on its writer's side,
+// with the bytes that are no text escaped (no raw ESC, no invalid UTF-8, no NUL).
+TEST(Render, OutputLinesInEveryRenderer) {
+  const Trace t = program_trace_with_output();
+  const std::string txt = render_text(t, false);
+  EXPECT_NE(txt.find("stderr: write: Broken pipe"), std::string::npos) << txt;
+  EXPECT_NE(txt.find("stdout: bytes \\xff\\xfe then \\x1b[31m red \"q\" \xc3\xa9\\x00end"), std::string::npos) << txt;
+  EXPECT_EQ(txt.find('\x1b'), std::string::npos);
+  const std::string html = render_html_report(t);
+  EXPECT_NE(html.find("class=\"ev out err-out\""), std::string::npos);
+  EXPECT_NE(html.find("stderr: write: Broken pipe"), std::string::npos);
+  EXPECT_NE(html.find("red &quot;q&quot;"), std::string::npos);
+  const std::string svg = render_svg(t);
+  EXPECT_NE(svg.find(">stderr: write: Broken pipe</text>"), std::string::npos);
+  EXPECT_NE(svg.find("font-family=\"monospace\" fill=\"#8a3b12\""), std::string::npos);
+  EXPECT_EQ(svg.find('\x1b'), std::string::npos);
+  const std::string mmd = render_mermaid(t);
+  EXPECT_NE(mmd.find("Note left of C: stderr: write: Broken pipe"), std::string::npos) << mmd;
+  EXPECT_NE(mmd.find("Note right of S: stdout: bytes"), std::string::npos) << mmd;
+  const std::string puml = render_plantuml(t);
+  EXPECT_NE(puml.find("note left of C #f4f4f4 : stderr: write: Broken pipe"), std::string::npos) << puml;
+  for (const std::string* s : {&txt, &html, &svg, &mmd, &puml})
+    EXPECT_EQ(s->find(std::string(1, '\0')), std::string::npos);
 }
