@@ -524,7 +524,7 @@ TEST_F(ExecTest, ExecHeaderFromAFile) {
   const auto trace = nlohmann::json::parse(slurp(fs::path(line["dir"].get<std::string>()) / "trace.json"));
   std::string output;
   for (const auto& e : trace["events"])
-    if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
+    if (e.value("type", "") == "output") output += e.value("stream", "") + ": " + e.value("text", "") + "\n";
   EXPECT_NE(output.find("stderr: read: Connection reset by peer"), std::string::npos) << output;
 }
 
@@ -549,8 +549,9 @@ TEST_F(ExecTest, ExecHeaderRunsAsTheUserGiven) {
   const auto trace = nlohmann::json::parse(slurp(fs::path(line["dir"].get<std::string>()) / "trace.json"));
   std::string output;
   for (const auto& e : trace["events"])
-    if (e.value("action", "") == "output") output += e.value("detail", "") + "\n";
+    if (e.value("type", "") == "output") output += e.value("stream", "") + ": " + e.value("text", "") + "\n";
   EXPECT_NE(output.find("stderr: uid " + std::to_string(nobody->pw_uid)), std::string::npos) << output;
+}
 
 namespace {
 

@@ -1119,6 +1119,7 @@ TEST(Annotate, AnRstAfterShutRdIsTheAbortOfDataThatWasInFlight) {
   ASSERT_TRUE(t.first_observer);
   EXPECT_EQ(t.first_observer->event, write);
   EXPECT_EQ(t.first_observer->cause, rst);
+}
 
 TEST(Annotate, PredictionsIntoABufferSayWhatThePredictionsSay) {
   // The overloads that append the reason to a caller's buffer (rstlab analyze reuses one

@@ -382,6 +382,7 @@ TEST(ProgramTrace, AnAcceptedSocketKnownOnlyByItsInodeFindsItsConnection) {
   ASSERT_TRUE(t.first_observer);
   EXPECT_EQ(t.first_observer->call, "read");
   EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+}
 
 namespace {
 
