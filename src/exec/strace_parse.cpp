@@ -292,6 +292,7 @@ void StraceParser::feed(const std::string& raw, std::vector<StraceRecord>& out) 
     const size_t name_end = rest.find(" resumed>");
     if (name_end == std::string::npos) return skip(raw);
     r.name = rest.substr(5, name_end - 5);
+    if (r.name == "???") return;  // (see below)
     const auto it = pending_.find(pid);
     if (it == pending_.end() || it->second.name != r.name) return skip(raw);
     r.t_ns = it->second.t_ns;
@@ -309,6 +310,10 @@ void StraceParser::feed(const std::string& raw, std::vector<StraceRecord>& out) 
     const size_t open = rest.find('(');
     if (open == std::string::npos || open == 0) return skip(raw);
     r.name = rest.substr(0, open);
+    // "???( <unfinished ...>": a call strace could not name - a thread caught as its process
+    // is torn down (a Go program's exit, its other threads still in the kernel). No socket
+    // call: nothing to record, and nothing wrong with the trace.
+    if (r.name == "???") return;
     for (char c : r.name)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return skip(raw);
     close = closing_paren(rest, open + 1, 1);

@@ -505,3 +505,17 @@ TEST(ProgramTrace, GoPollerReportsAreOnTheirSockets) {
   EXPECT_EQ(t.first_observer->call, "epoll_pwait");
   EXPECT_EQ(t.first_observer->result, "POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP");
 }
+
+TEST(StraceParse, ACallStraceCouldNotNameIsLeftOutQuietly) {
+  // A Go program's exit: one of its threads caught in the kernel as the process goes
+  // (seen under load in ExecTest.PeerGoClientAndServer).
+  StraceParser p;
+  auto rs = parse_lines({"5     1796020478.080837 ?\?\?( <unfinished ...>",
+                         "5     1796020478.080901 <... ??? resumed>) = ?",
+                         "5     1796020478.080950 +++ exited with 0 +++"},
+                        p);
+  p.finish(rs);
+  EXPECT_EQ(p.skipped(), 0u) << (p.skipped_lines().empty() ? "" : p.skipped_lines()[0]);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].kind, StraceRecord::Kind::Exited);
+}
