@@ -271,7 +271,8 @@ namespace {
 /// with ECONNREFUSED). Kernel client: the peer leaves the SYN unanswered by a SYN-ACK and
 /// sends the captured RST|ACK, the connect (in the background) collects the refusal.
 /// Kernel server: nothing listens, the lab's kernel answers the peer's SYN itself.
-ReplayPlan plan_refused(const CapturedFlow& flow, const ReplayOptions& opt, const Seg& syn, const Seg& rst) {
+ReplayPlan plan_refused(const CapturedFlow& flow, const ReplayOptions& opt, const std::vector<Seg>& segs, const Seg& syn,
+                        const Seg& rst) {
   const ConnectionReport& c = flow.report;
   const std::string flow_name = "flow " + std::to_string(c.id);
   const bool kclient = opt.kernel == Role::Client;
@@ -298,6 +299,12 @@ ReplayPlan plan_refused(const CapturedFlow& flow, const ReplayOptions& opt, cons
     w.step("server synack off", "frame " + std::to_string(rst.frame) + ": the server answered the SYN with an RST");
     w.step("client connect &", "frame " + std::to_string(syn.frame) + ": SYN (connect waits for the answer)");
     w.step("server expect S", "");
+    // Bare RSTs before the refusal (no ACK: SYN_SENT ignores them), as captured.
+    for (const Seg& s : segs)
+      if (&s != &rst && s.from == 1 && s.t.has(tcpflag::RST) && !s.t.has(tcpflag::ACK) && s.frame > syn.frame &&
+          s.frame < rst.frame)
+        w.step("server rst seq=abs:" + std::to_string(s.t.seq),
+               "frame " + std::to_string(s.frame) + ": a bare RST (no ACK): SYN_SENT ignores it");
     w.step("server rst ack seq=abs:" + std::to_string(rst.t.seq),
            "frame " + std::to_string(rst.frame) + ": " + tcp_flags_string(rst.t.flags) + " seq " +
                std::to_string(rst.t.seq) + ", acknowledging the SYN: the refusal",
@@ -344,7 +351,7 @@ ReplayPlan plan_replay(const CapturedFlow& flow, const ReplayOptions& opt) {
   if (syn[0] && !syn[1] && !data)
     for (const Seg& s : segs)
       if (s.from == 1 && s.t.has(tcpflag::RST) && s.t.has(tcpflag::ACK) && s.t.ack == syn[0]->t.seq + 1)
-        return plan_refused(flow, opt, *syn[0], s);
+        return plan_refused(flow, opt, segs, *syn[0], s);
   if (syn[0] && !syn[1] && !data)
     throw InputError(flow.file + ": " + flow_name + " never completed its handshake (SYN in frame " +
                      std::to_string(syn[0]->frame) +
