@@ -16,7 +16,6 @@
 #include "difftest/difftest.h"
 #include "rstlab/error.h"
 #include "rstlab/exit_status.h"
-#include "rstlab/annotate.h"
 #include "rstlab/oracle.h"
 #include "rstlab/trace_json.h"
 #include "rstlab/outputs.h"
@@ -171,8 +170,7 @@ int recheck(const std::vector<std::string>& files, const std::vector<difftest::K
     if (!in) throw InputError(file + ": cannot be read");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     Trace t = trace_from_json(text, file);
-    annotate(t);
-    check_states(t);
+    judge_lab_run(t);
     size_t here = 0;
     for (const auto& m : difftest::check(t)) {
       if (difftest::explained(m, known)) continue;

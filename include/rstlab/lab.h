@@ -30,6 +30,11 @@ struct LabConfig {
 inline constexpr const char* kNearIface = "rst0";
 inline constexpr const char* kFarIface = "rst1";
 
+/// The lab's addresses, by host number: 1 near (192.0.2.1 / 2001:db8::1), 2 far
+/// (192.0.2.2 / 2001:db8::2). TEST-NET-1 (RFC 5737) and the documentation prefix
+/// (RFC 3849) only.
+Address lab_address(Family f, uint8_t host);
+
 class Lab {
  public:
   /// Builds the namespaces and link. The calling thread is left in the near

@@ -27,4 +27,10 @@ std::vector<Annotation> compare_with_tcp_info(const Trace& trace);
 /// event order; returns how many it added.
 size_t check_states(Trace& trace);
 
+/// Judges a finished lab run (one connection, live calls with their TCP_INFO states), the
+/// same way wherever the trace comes from - the runner just after the run, or a trace.json
+/// saved by an earlier run: annotate(), the run's first observer as connection 0's, then
+/// check_states(). Returns check_states()'s count.
+size_t judge_lab_run(Trace& trace);
+
 }  // namespace rstlab

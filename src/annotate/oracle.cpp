@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "rstlab/annotate.h"
 #include "rstlab/tcp_model.h"
 #include "rstlab/wire.h"
 
@@ -207,6 +208,13 @@ size_t check_states(Trace& trace) {
   std::stable_sort(trace.annotations.begin(), trace.annotations.end(),
                    [](const Annotation& a, const Annotation& b) { return a.event < b.event; });
   return n;
+}
+
+size_t judge_lab_run(Trace& trace) {
+  annotate(trace);
+  // A run is one connection: its first observer is the run's.
+  if (!trace.connections.empty()) trace.connections[0].first_observer = trace.first_observer;
+  return check_states(trace);
 }
 
 }  // namespace rstlab

@@ -19,17 +19,6 @@ namespace {
 const Mac kNearMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 const Mac kFarMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
-Address lab_address(Family f, uint8_t host) {
-  // TEST-NET-1 (RFC 5737) and the documentation prefix (RFC 3849) only.
-  if (f == Family::V4) {
-    const uint8_t b[4] = {192, 0, 2, host};
-    return Address::v4(b);
-  }
-  uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-  b[15] = host;
-  return Address::v6(b);
-}
-
 // A tun device drops what its reader has not taken once its ring (txqueuelen packets,
 // 500 by default) is full. The runner reads it from one thread that also relays,
 // records and drives the actors, so a bulk transfer can outpace it for a moment: with
@@ -41,6 +30,16 @@ constexpr int kTunQueue = 8192;
 int prefix_len(Family f) { return f == Family::V4 ? 24 : 64; }
 
 }  // namespace
+
+Address lab_address(Family f, uint8_t host) {
+  if (f == Family::V4) {
+    const uint8_t b[4] = {192, 0, 2, host};
+    return Address::v4(b);
+  }
+  uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+  b[15] = host;
+  return Address::v6(b);
+}
 
 struct Lab::Impl {
   Fd original;  // where the thread was before; restored on destruction

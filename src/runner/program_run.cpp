@@ -143,17 +143,6 @@ std::string search_path(const std::string& word, bool& exists_not_exec) {
   _exit(127);
 }
 
-/// The lab's addresses (as the Lab gives them: 192.0.2.1 near, .2 far; 2001:db8::1, ::2).
-Address lab_addr(Family f, uint8_t host) {
-  if (f == Family::V4) {
-    const uint8_t b[4] = {192, 0, 2, host};
-    return Address::v4(b);
-  }
-  uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-  b[15] = host;
-  return Address::v6(b);
-}
-
 /// Who plays what when the crafted peer is the far end: the program takes the role the
 /// scenario gives a kernel socket, the peer keeps its own.
 struct PeerPlan {
@@ -175,7 +164,7 @@ PeerPlan plan_peer(const Scenario& sc, const std::vector<std::string>& command) 
     throw InputError("exec: --peer " + sc.name + ": the program would play an actor declared 'none'");
   PeerPlan p;
   p.program_role = peer_server ? Role::Client : Role::Server;
-  const Address near = lab_addr(sc.family, 1), far = lab_addr(sc.family, 2);
+  const Address near = lab_address(sc.family, 1), far = lab_address(sc.family, 2);
   p.server = {peer_server ? far : near, sc.server_port};
   p.client = {peer_server ? near : far, peer_server ? uint16_t(0) : sc.client_port};
   for (std::string w : command) {

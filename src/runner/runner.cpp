@@ -10,7 +10,6 @@
 
 #include <memory>
 
-#include "rstlab/annotate.h"
 #include "rstlab/app.h"
 #include "rstlab/error.h"
 #include "rstlab/far_end.h"
@@ -132,10 +131,7 @@ class LiveRun final : public FarEndHost {
     add_packet_events(trace_, out.link_type, out.packets);
     if (middle_) middle_->mark_injected(trace_, out.link_type, out.packets);
     trace_.sort_events();
-    annotate(trace_);
-    // A run is one connection: its first observer is the run's.
-    trace_.connections[0].first_observer = trace_.first_observer;
-    check_states(trace_);
+    judge_lab_run(trace_);
     out.trace = std::move(trace_);
     return out;
   }
