@@ -35,9 +35,10 @@ struct ExecOptions {
 };
 
 
-/// Finds `word` as the shell would (PATH unless it holds a '/'). Throws InputError:
-/// "CMD: command not found", "CMD: not executable".
-std::string resolve_command(const std::string& word);
+/// Finds `word` as the shell would (PATH unless it holds a '/'), executable by `user`
+/// (`--user`; empty: root). Throws InputError: "CMD: command not found", "CMD: not
+/// executable", "user NAME may not execute it", "--user NAME: no such user".
+std::string resolve_command(const std::string& word, const std::string& user = "");
 
 /// Runs the program to its end (or its timeout) and returns the annotated trace.
 /// Throws InputError for a command that cannot run, SetupError when strace is missing

@@ -99,7 +99,7 @@ int run_exec(const ExecArgs& a) {
     std::fwrite(bytes.data(), 1, bytes.size(), to);
     std::fflush(to);
   };
-  resolve_command(a.command.at(0));  // says so before any lab is built
+  resolve_command(a.command.at(0), a.user);  // says so before any lab is built
   {
     namespace fs = std::filesystem;
     std::error_code ec;

@@ -7,6 +7,7 @@
 #include "rstlab/program.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -86,14 +87,53 @@ uint64_t inode_of(int fd) {
   return st.st_ino;
 }
 
-bool executable_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+/// The identity `--user NAME` gives the program, as strace -u takes it (the user's uid,
+/// primary group and supplementary groups).
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+RunAs run_as(const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) throw InputError("exec: --user " + user + ": no such user");
+  RunAs who{pw->pw_uid, pw->pw_gid, {}};
+  int n = 32;
+  who.groups.resize(static_cast<size_t>(n));
+  while (::getgrouplist(pw->pw_name, pw->pw_gid, who.groups.data(), &n) < 0) who.groups.resize(static_cast<size_t>(n));
+  who.groups.resize(static_cast<size_t>(n));
+  return who;
 }
 
-/// The search for `word` in PATH; empty when absent. Sets `exists_not_exec` when a file
-/// of that name was found that cannot be executed.
-std::string search_path(const std::string& word, bool& exists_not_exec) {
+/// access(path, X_OK) for root, or for `who`: a child takes that identity and asks the
+/// kernel, so every folder on the way, the file's mode and its ACL count as they will when
+/// strace runs the program.
+bool may_execute(const std::string& path, const RunAs* who) {
+  if (!who) return ::access(path.c_str(), X_OK) == 0;
+  const pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork (to check --user's permission)");
+  if (pid == 0) {
+    if (::setgroups(who->groups.size(), who->groups.data()) != 0 || ::setgid(who->gid) != 0 || ::setuid(who->uid) != 0)
+      _exit(2);
+    _exit(::access(path.c_str(), X_OK) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw_errno("waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw_errno("taking --user's identity to check a permission");
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+bool executable_file(const std::string& path, const RunAs* who = nullptr) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && may_execute(path, who);
+}
+
+/// The search for `word` in PATH (rstlab's own, which the program inherits); empty when
+/// absent. Sets `exists_not_exec` when a file of that name was found that cannot be
+/// executed (by `who`, when given).
+std::string search_path(const std::string& word, bool& exists_not_exec, const RunAs* who = nullptr) {
   const char* env = std::getenv("PATH");
   const std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
   size_t at = 0;
@@ -102,7 +142,7 @@ std::string search_path(const std::string& word, bool& exists_not_exec) {
     if (end == std::string::npos) end = path.size();
     const std::string dir = end == at ? "." : path.substr(at, end - at);
     const std::string candidate = dir + "/" + word;
-    if (executable_file(candidate)) return candidate;
+    if (executable_file(candidate, who)) return candidate;
     if (::access(candidate.c_str(), F_OK) == 0) exists_not_exec = true;
     at = end + 1;
   }
@@ -216,7 +256,7 @@ class ProgramRun final : public FarEndHost {
       command = plan->argv;
       extra_env = plan->env;
     }
-    const std::string program = resolve_command(command[0]);
+    const std::string program = resolve_command(command[0], opt_.user);
     bool unused = false;
     const std::string strace =
         opt_.strace.find('/') != std::string::npos ? (executable_file(opt_.strace) ? opt_.strace : "")
@@ -225,8 +265,6 @@ class ProgramRun final : public FarEndHost {
       throw SetupError("exec: strace is not installed (" + opt_.strace +
                        " not found): rstlab exec traces the program with it; tools/setup installs it "
                        "(Debian: apt-get install strace)");
-    if (!opt_.user.empty() && !::getpwnam(opt_.user.c_str()))
-      throw InputError("exec: --user " + opt_.user + ": no such user");
 
     // The lab. Alone, the program gets its near namespace with IPv6 enabled (for ::1 and
     // 2001:db8::1) and the IPv4 address beside it, so it may dial either family. Against
@@ -631,19 +669,25 @@ class ProgramRun final : public FarEndHost {
 
 }  // namespace
 
-std::string resolve_command(const std::string& word) {
+std::string resolve_command(const std::string& word, const std::string& user) {
   if (word.empty()) throw InputError("exec: the command is empty");
+  std::optional<RunAs> who;
+  if (!user.empty()) who = run_as(user);
+  const RunAs* as = who ? &*who : nullptr;
+  const std::string denied =
+      as ? ": user " + user + " may not execute it (no execute permission on it or on a folder on its path)"
+         : ": not executable (no execute permission)";
   if (word.find('/') != std::string::npos) {
     if (::access(word.c_str(), F_OK) != 0) throw InputError("exec: " + word + ": no such file");
     struct stat st {};
     if (::stat(word.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw InputError("exec: " + word + ": is a directory");
-    if (!executable_file(word)) throw InputError("exec: " + word + ": not executable (no execute permission)");
+    if (!executable_file(word, as)) throw InputError("exec: " + word + denied);
     return word;
   }
   bool exists_not_exec = false;
-  const std::string found = search_path(word, exists_not_exec);
+  const std::string found = search_path(word, exists_not_exec, as);
   if (!found.empty()) return found;
-  if (exists_not_exec) throw InputError("exec: " + word + ": not executable (no execute permission)");
+  if (exists_not_exec) throw InputError("exec: " + word + denied);
   throw InputError("exec: " + word + ": command not found (searched PATH)");
 }
 

@@ -677,3 +677,29 @@ TEST_F(ExecTest, PeerGoClientAndServer) {
   expect_go_observer(r, "read", "ECONNRESET");
   EXPECT_NE(r.output().find("read: connection reset by peer"), std::string::npos) << r.output();
 }
+
+// `--user NAME` is checked before any lab is built: the user must exist, and must be able to
+// run the program as strace will run it (root may run a program in a folder of its own that
+// NAME cannot even enter). Without --user the same program runs.
+TEST_F(ExecTest, UserWhoMayNotRunTheProgramIsToldBeforeTheRun) {
+  if (!getpwnam("nobody")) GTEST_SKIP() << "no user 'nobody'";
+  const fs::path closed = dir_ / "closed";
+  fs::create_directories(closed);
+  fs::permissions(closed, fs::perms::owner_all, fs::perm_options::replace);
+  const fs::path prog = closed / "true";
+  fs::copy_file("/bin/true", prog, fs::copy_options::overwrite_existing);
+  fs::permissions(prog, fs::perms::all, fs::perm_options::replace);
+
+  Exec r = exec({prog.string()}, {"--user", "nobody"});
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.err.find(prog.string() + ": user nobody may not execute it"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "exec-true")) << "no run folder for a refused command";
+
+  r = exec({"true"}, {"--user", "no-such-user-rstlab"});
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.err.find("--user no-such-user-rstlab: no such user"), std::string::npos) << r.err;
+
+  r = exec({prog.string()});
+  EXPECT_EQ(r.code, 1) << r.err;  // it ran (and made no connection)
+  EXPECT_NE(r.out.find("no TCP connection was made"), std::string::npos) << r.out;
+}
