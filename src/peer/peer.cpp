@@ -127,8 +127,8 @@ void Peer::handle(const PeerSegment& in) {
     if (t.has(tcpflag::ACK) != static_cast<bool>(syn_sent_) || (!syn_sent_ && !listening_)) return;
     if (in.options.timestamps && seq::ge(in.options.timestamps->val, ts_recent_) && !established_)
       ts_recent_ = in.options.timestamps->val;
-    std::string what = std::string("the kernel retransmitted its ") + (syn_sent_ ? "SYN-ACK" : "SYN") +
-                       " (same ISN): the same handshake step; ";
+    std::string what = std::string("the kernel retransmitted its ") +
+                       (syn_sent_ ? "SYN-ACK" : "SYN") + " (same ISN): the same handshake step; ";
     if (handshake_answer_) {
       what += std::string("the ") + handshake_answer_ + " already sent answers it: not sent twice";
     } else if (!syn_sent_ && answer_syn_) {

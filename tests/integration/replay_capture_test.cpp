@@ -73,7 +73,8 @@ void capture_on_lo(const fs::path& file, const std::function<void()>& story) {
 nlohmann::json capture_story(const std::string& plan, const fs::path& file) {
   nlohmann::json result;
   capture_on_lo(file, [&] {
-    const std::string cmd = std::string(RSTLAB_TCP_PAIR) + " --server 127.0.0.1 --client 127.0.0.1 --plan " + plan;
+    const std::string cmd =
+        std::string(RSTLAB_TCP_PAIR) + " --server 127.0.0.1 --client 127.0.0.1 --plan " + plan;
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) throw std::runtime_error("popen " + cmd);
     char line[4096];
@@ -97,9 +98,10 @@ Replayed replay(const CapturedFlow& flow, const ReplayOptions& o, LabCache& labs
   Replayed out;
   out.plan = plan_replay(flow, o);
   out.run = run_scenario(out.plan.scenario, RunOptions{}, labs);
-  out.verdict = compare_units(wire_units(flow.link_type, flow.packets, flow.report.a),
-                              wire_units(out.run.link_type, exchange(out.run, out.plan), out.run.trace.client.endpoint),
-                              o.kernel);
+  out.verdict = compare_units(
+      wire_units(flow.link_type, flow.packets, flow.report.a),
+      wire_units(out.run.link_type, exchange(out.run, out.plan), out.run.trace.client.endpoint),
+      o.kernel);
   return out;
 }
 

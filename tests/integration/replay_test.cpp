@@ -12,8 +12,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -417,7 +417,8 @@ Replayed slow_round_trip(const Scenario& sc, std::vector<std::string> then,
                          const std::function<void(ReplayPlan&)>& slow, LabCache& labs) {
   Replayed out;
   out.original = run_scenario(sc, RunOptions{}, labs);
-  const fs::path file = fs::temp_directory_path() / ("rstlab-replay-slow-" + std::to_string(::getpid()) + ".pcap");
+  const fs::path file =
+      fs::temp_directory_path() / ("rstlab-replay-slow-" + std::to_string(::getpid()) + ".pcap");
   write_pcap(file.string(), out.original.link_type, out.original.packets);
   const CapturedFlow flow = choose_flow(file.string(), 1);
   fs::remove(file);
@@ -449,11 +450,14 @@ size_t segments(const RunResult& r, bool from_client, uint8_t flags) {
 size_t reported(const Trace& t, const std::string& what) {
   size_t n = 0;
   for (const Event& e : t.events)
-    if (const ActionEvent* a = e.action(); a && a->action == "auto" && a->detail.find(what) != std::string::npos) ++n;
+    if (const ActionEvent* a = e.action();
+        a && a->action == "auto" && a->detail.find(what) != std::string::npos)
+      ++n;
   return n;
 }
 
-constexpr int kPastTheSynTimeout = 1100;  // ms: the kernel's first SYN timeout is 1 s (TCP_TIMEOUT_INIT)
+constexpr int kPastTheSynTimeout =
+    1100;  // ms: the kernel's first SYN timeout is 1 s (TCP_TIMEOUT_INIT)
 
 }  // namespace
 
@@ -467,9 +471,10 @@ TEST_F(ReplayLive, ARetransmittedSynIsTheSameHandshakeStep) {
   const Replayed r = slow_round_trip(
       find_scenario("challenge-ack"), {"so_error"},
       [](ReplayPlan& plan) {
-        const Scenario held = parse_scenario("scenario held\nclient kernel\nserver peer\nserver delay " +
-                                                 std::to_string(kPastTheSynTimeout) + "ms\nserver delay 0ms\n",
-                                             "held.scn");
+        const Scenario held =
+            parse_scenario("scenario held\nclient kernel\nserver peer\nserver delay " +
+                               std::to_string(kPastTheSynTimeout) + "ms\nserver delay 0ms\n",
+                           "held.scn");
         auto& steps = plan.scenario.steps;
         const auto connect = std::find_if(steps.begin(), steps.end(), [](const Step& s) {
           return s.op == StepOp::Call && s.call.call == KernelCall::Connect;

@@ -203,7 +203,9 @@ TEST(CraftedPeer, ARetransmittedSynIsTheSameHandshakeStep) {
   MemoryLink link;
   auto far = make_crafted_peer(Role::Server, link, kPeer, kKernel, PeerOffer{});
   std::vector<std::string> autos;
-  far->on_action = [&](const std::string& action, const std::string& detail) { autos.push_back(action + ": " + detail); };
+  far->on_action = [&](const std::string& action, const std::string& detail) {
+    autos.push_back(action + ": " + detail);
+  };
   link.inject(from_kernel(tcpflag::SYN, 5000, 0));
   far->on_readable(link.fd());
   ASSERT_EQ(link.sent().size(), 1u);
@@ -222,8 +224,10 @@ TEST(CraftedPeer, ARetransmittedSynIsTheSameHandshakeStep) {
   EXPECT_EQ(link.sent()[2].tcp.ack, 5003u);
   EXPECT_EQ(link.sent()[3].tcp.seq, iss + 3) << "the sequence space went back to the handshake";
   ASSERT_EQ(autos.size(), 1u);
-  EXPECT_EQ(autos[0], "auto: the kernel retransmitted its SYN (same ISN): the same handshake step; the SYN-ACK "
-                      "already sent answers it: not sent twice");
+  EXPECT_EQ(
+      autos[0],
+      "auto: the kernel retransmitted its SYN (same ISN): the same handshake step; the SYN-ACK "
+      "already sent answers it: not sent twice");
 
   // synack off (a refusal the script sends): not answered yet, then the RST|ACK answers both.
   MemoryLink link2;
@@ -256,7 +260,9 @@ TEST(CraftedPeer, ARetransmittedSynAckIsAnsweredOnce) {
   MemoryLink link;
   auto far = make_crafted_peer(Role::Client, link, kPeer, kKernel, PeerOffer{});
   std::vector<std::string> autos;
-  far->on_action = [&](const std::string& action, const std::string& detail) { autos.push_back(action + ": " + detail); };
+  far->on_action = [&](const std::string& action, const std::string& detail) {
+    autos.push_back(action + ": " + detail);
+  };
   RecordingHost host;
   Step connect = peer_step(StepOp::PeerConnect);
   connect.actor = Role::Client;

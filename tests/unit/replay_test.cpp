@@ -308,9 +308,12 @@ TEST(Replay, CaptureTimingOfARetransmissionStorySetsRtoMinAndTheCapturedAcks) {
 // the recorder saw it - before the answer, or after it, crossing it - it is no divergence.
 TEST(Replay, ARetransmittedSynOrSynAckIsTheSameHandshakeStep) {
   const Endpoint client = Endpoint::parse("192.0.2.1:40001");
-  auto units = [&](const std::vector<CapturedPacket>& p) { return wire_units(linktype::RAW, p, client); };
+  auto units = [&](const std::vector<CapturedPacket>& p) {
+    return wire_units(linktype::RAW, p, client);
+  };
   // A refused connect: SYN, RST|ACK.
-  const auto refused = units({raw_packet(true, SYN, 100, 0, ""), raw_packet(false, RST | ACK, 0, 101, "")});
+  const auto refused =
+      units({raw_packet(true, SYN, 100, 0, ""), raw_packet(false, RST | ACK, 0, 101, "")});
   for (const auto& replay :
        {units({raw_packet(true, SYN, 100, 0, ""), raw_packet(true, SYN, 100, 0, ""),
                raw_packet(false, RST | ACK, 0, 101, "")}),
@@ -329,9 +332,11 @@ TEST(Replay, ARetransmittedSynOrSynAckIsTheSameHandshakeStep) {
       handshake.push_back(p);
     return units(handshake);
   };
-  const CapturedPacket syn = raw_packet(true, SYN, 100, 0, ""), synack = raw_packet(false, SYN | ACK, 500, 101, "");
+  const CapturedPacket syn = raw_packet(true, SYN, 100, 0, ""),
+                       synack = raw_packet(false, SYN | ACK, 500, 101, "");
   const auto original = story({syn, synack});
-  for (const auto& replay : {story({syn, syn, synack}), story({syn, synack, syn}), story({syn, synack, synack})}) {
+  for (const auto& replay :
+       {story({syn, syn, synack}), story({syn, synack, syn}), story({syn, synack, synack})}) {
     for (Role kernel : {Role::Client, Role::Server}) {
       const ReplayVerdict v = compare_units(original, replay, kernel);
       EXPECT_TRUE(v.faithful) << v.divergence;
@@ -339,9 +344,10 @@ TEST(Replay, ARetransmittedSynOrSynAckIsTheSameHandshakeStep) {
     }
   }
   // A SYN with another ISN is another connection attempt, not the same step.
-  const ReplayVerdict other = compare_units(refused, units({raw_packet(true, SYN, 100, 0, ""),
-                                                            raw_packet(true, SYN, 900, 0, ""),
-                                                            raw_packet(false, RST | ACK, 0, 901, "")}),
-                                            Role::Client);
+  const ReplayVerdict other =
+      compare_units(refused,
+                    units({raw_packet(true, SYN, 100, 0, ""), raw_packet(true, SYN, 900, 0, ""),
+                           raw_packet(false, RST | ACK, 0, 901, "")}),
+                    Role::Client);
   EXPECT_FALSE(other.faithful);
 }
