@@ -103,6 +103,11 @@ class Peer {
   bool fin_sent_ = false, app_closed_ = false, reset_ = false;
   bool auto_ack_ = true, closed_socket_rst_ = true, answer_syn_ = true;
   bool learn_remote_ = false;  // listen() with port 0: the first SYN's source is the client
+  // The kernel's ISN, from its SYN (server role) or SYN-ACK (client role): a later SYN
+  // carrying it is a retransmission, the same handshake step. What answered it, if anything
+  // yet: "SYN-ACK", "ACK" (client role) or "RST|ACK" (a scripted refusal).
+  std::optional<uint32_t> kernel_isn_;
+  const char* handshake_answer_ = nullptr;
   uint32_t iss_ = 1000000000u;  // fixed (unless offered: `isn=N`): identical absolute numbers on every run
   uint32_t snd_nxt_ = 0, snd_una_ = 0, rcv_nxt_ = 0;
   uint16_t ip_id_ = 0;

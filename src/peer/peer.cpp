@@ -117,22 +117,53 @@ void Peer::handle(const PeerSegment& in) {
     return;
   }
   // Handshake.
+  if (t.has(tcpflag::SYN) && kernel_isn_ && t.seq == *kernel_isn_) {
+    // The kernel retransmitted its SYN or SYN-ACK (same ISN: its initial timeout, 1 s,
+    // passed before the answer reached it, e.g. a slow or loaded peer). It is the same
+    // handshake step: answering it again would send a second SYN-ACK that the kernel meets
+    // with an ACK of its own, which then holds back a challenge ACK the story may need
+    // (one out-of-window answer per tcp_invalid_ratelimit); and the connection's state,
+    // perhaps moved on already, must not go back to the handshake.
+    if (t.has(tcpflag::ACK) != static_cast<bool>(syn_sent_) || (!syn_sent_ && !listening_)) return;
+    if (in.options.timestamps && seq::ge(in.options.timestamps->val, ts_recent_) && !established_)
+      ts_recent_ = in.options.timestamps->val;
+    std::string what = std::string("the kernel retransmitted its ") +
+                       (syn_sent_ ? "SYN-ACK" : "SYN") + " (same ISN): the same handshake step; ";
+    if (handshake_answer_) {
+      what += std::string("the ") + handshake_answer_ + " already sent answers it: not sent twice";
+    } else if (!syn_sent_ && answer_syn_) {
+      // Not answered yet (the SYN was noted with synack off): this one gets the answer.
+      snd_nxt_ = iss_;
+      transmit(tcpflag::SYN | tcpflag::ACK, {}, true);
+      snd_nxt_ = iss_ + 1;
+      handshake_answer_ = "SYN-ACK";
+      what += "answered now with the SYN-ACK";
+    } else {
+      what += "not answered yet (synack off): an answer the script sends acknowledges it too";
+    }
+    if (on_auto_action) on_auto_action(what);
+    return;
+  }
   if (t.has(tcpflag::SYN) && !t.has(tcpflag::ACK)) {
     if (!listening_) return;
+    kernel_isn_ = t.seq;
+    handshake_answer_ = nullptr;
     rcv_nxt_ = t.seq + 1;
     // What both ends offered is what the connection uses.
     ts_ok_ = offer_.timestamps && in.options.timestamps;
     wscale_ok_ = offer_.wscale && in.options.wscale;
     sack_ok_ = offer_.sack_permitted && in.options.sack_permitted;
     note_timestamps(in);
-    snd_nxt_ = iss_;  // a retransmitted SYN gets the same SYN-ACK again
+    snd_nxt_ = iss_;
     if (!answer_syn_) return;
     transmit(tcpflag::SYN | tcpflag::ACK, {}, true);
     snd_nxt_ = iss_ + 1;
+    handshake_answer_ = "SYN-ACK";
     return;
   }
   if (t.has(tcpflag::SYN) && t.has(tcpflag::ACK)) {
     if (!syn_sent_) return;
+    kernel_isn_ = t.seq;
     rcv_nxt_ = t.seq + 1;
     ts_ok_ = offer_.timestamps && in.options.timestamps;
     wscale_ok_ = offer_.wscale && in.options.wscale;
@@ -141,6 +172,7 @@ void Peer::handle(const PeerSegment& in) {
     snd_una_ = t.ack;
     established_ = true;
     transmit(tcpflag::ACK);
+    handshake_answer_ = "ACK";
     return;
   }
   note_timestamps(in);
@@ -236,6 +268,9 @@ std::string Peer::send_rst(const SeqPolicy& policy, bool with_ack, bool bad_chec
   s.bad_checksum = bad_checksum;
   s.ip_id = ip_id_++;
   link_.send(build_segment(s));
+  // An RST|ACK acknowledging the kernel's SYN refuses it: the handshake's answer.
+  if (with_ack && !established_ && kernel_isn_ && s.ack == *kernel_isn_ + 1 && !handshake_answer_)
+    handshake_answer_ = "RST|ACK";
   return std::string(with_ack ? "RST|ACK" : "RST") + " seq=" + policy.str() +
          (bad_checksum ? " with a bad checksum" : "");
 }

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "lab/netdev.h"
@@ -40,11 +41,10 @@ struct Story {
   std::string receiver;  ///< "client" or "server": who received the RST (filled in)
 };
 
-/// Runs tcp_pair on lo in a new namespace with the recorder on lo; writes the capture to
-/// `file` and returns the program's result line.
-nlohmann::json capture_story(const std::string& plan, const fs::path& file) {
+/// Runs `story` in a new network namespace with the recorder on lo, as tcpdump would take
+/// it, and writes what it captured to `file`.
+void capture_on_lo(const fs::path& file, const std::function<void()>& story) {
   const detail::Fd original = detail::current_netns();
-  nlohmann::json result;
   std::vector<CapturedPacket> packets;
   int dlt = 0;
   {
@@ -55,17 +55,8 @@ nlohmann::json capture_story(const std::string& plan, const fs::path& file) {
     } back{original.get()};
     detail::prepare_netns(false);
     Recorder rec("lo");
-    const std::string cmd = std::string(RSTLAB_TCP_PAIR) + " --server 127.0.0.1 --client 127.0.0.1 --plan " + plan;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) throw std::runtime_error("popen " + cmd);
-    char line[4096];
-    while (std::fgets(line, sizeof line, p)) {
-      const auto j = nlohmann::json::parse(line);
-      if (j["event"] == "result") result = j;
-      if (j["event"] == "error") ADD_FAILURE() << line;
-    }
-    EXPECT_EQ(::pclose(p), 0) << cmd;
-    // On lo a packet is tapped when it is sent: every one is in the ring once the program
+    story();
+    // On lo a packet is tapped when it is sent: every one is in the ring once the story
     // has ended. Take them until the ring stays empty for a moment.
     for (;;) {
       rec.drain();
@@ -76,7 +67,42 @@ nlohmann::json capture_story(const std::string& plan, const fs::path& file) {
     dlt = rec.link_type();
   }
   write_pcap(file.string(), dlt, packets);
+}
+
+/// Runs tcp_pair on lo (capture_on_lo) and returns the program's result line.
+nlohmann::json capture_story(const std::string& plan, const fs::path& file) {
+  nlohmann::json result;
+  capture_on_lo(file, [&] {
+    const std::string cmd =
+        std::string(RSTLAB_TCP_PAIR) + " --server 127.0.0.1 --client 127.0.0.1 --plan " + plan;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("popen " + cmd);
+    char line[4096];
+    while (std::fgets(line, sizeof line, p)) {
+      const auto j = nlohmann::json::parse(line);
+      if (j["event"] == "result") result = j;
+      if (j["event"] == "error") ADD_FAILURE() << line;
+    }
+    EXPECT_EQ(::pclose(p), 0) << cmd;
+  });
   return result;
+}
+
+/// A replay of `flow` run in `labs`, and its comparison with the original.
+struct Replayed {
+  ReplayPlan plan;
+  RunResult run;
+  ReplayVerdict verdict;
+};
+Replayed replay(const CapturedFlow& flow, const ReplayOptions& o, LabCache& labs) {
+  Replayed out;
+  out.plan = plan_replay(flow, o);
+  out.run = run_scenario(out.plan.scenario, RunOptions{}, labs);
+  out.verdict = compare_units(
+      wire_units(flow.link_type, flow.packets, flow.report.a),
+      wire_units(out.run.link_type, exchange(out.run, out.plan), out.run.trace.client.endpoint),
+      o.kernel);
+  return out;
 }
 
 class ReplayKernelCapture : public ::testing::TestWithParam<const char*> {
@@ -103,11 +129,10 @@ TEST_P(ReplayKernelCapture, ReceiverAndSenderReplayedFaithfullyProbeAgrees) {
     ReplayOptions o;
     o.kernel = kernel;
     o.then = {probe};
-    const ReplayPlan p = plan_replay(flow, o);
-    const RunResult r = run_scenario(p.scenario, RunOptions{}, labs);
-    const ReplayVerdict v = compare_units(wire_units(flow.link_type, flow.packets, flow.report.a),
-                                          wire_units(r.link_type, exchange(r, p), r.trace.client.endpoint), kernel);
-    EXPECT_TRUE(v.faithful) << v.divergence << "\n" << p.text;
+    const Replayed rep = replay(flow, o, labs);
+    const ReplayPlan& p = rep.plan;
+    const RunResult& r = rep.run;
+    EXPECT_TRUE(rep.verdict.faithful) << rep.verdict.divergence << "\n" << p.text;
     if (!is_receiver) continue;
     // The probe is the program's own: the same call, the same errno.
     ASSERT_TRUE(r.trace.first_observer) << p.text;
@@ -133,39 +158,20 @@ INSTANTIATE_TEST_SUITE_P(Stories, ReplayKernelCapture,
 TEST(ReplayRefusedCapture, ConnectToNothingReplaysFaithfullyFromEitherSide) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
   const fs::path file = fs::temp_directory_path() / ("rstlab-replay-refused-" + std::to_string(::getpid()) + ".pcap");
-  {
-    const detail::Fd original = detail::current_netns();
-    std::vector<CapturedPacket> packets;
-    int dlt = 0;
-    {
-      const detail::Fd ns = detail::new_anonymous_netns();
-      struct Back {
-        int fd;
-        ~Back() { detail::enter_netns(fd); }
-      } back{original.get()};
-      detail::prepare_netns(false);
-      Recorder rec("lo");
-      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      ASSERT_GE(fd, 0);
-      sockaddr_in to{};
-      to.sin_family = AF_INET;
-      to.sin_port = htons(9);
-      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-      const int err = errno;
-      ::close(fd);
-      ASSERT_EQ(rc, -1);
-      ASSERT_EQ(err, ECONNREFUSED);
-      for (;;) {
-        rec.drain();
-        pollfd pfd{rec.fd(), POLLIN, 0};
-        if (::poll(&pfd, 1, 50) <= 0) break;
-      }
-      packets = rec.packets();
-      dlt = rec.link_type();
-    }
-    write_pcap(file.string(), dlt, packets);
-  }
+  capture_on_lo(file, [] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    const int err = errno;
+    ::close(fd);
+    ASSERT_EQ(rc, -1);
+    ASSERT_EQ(err, ECONNREFUSED);
+  });
+  if (HasFatalFailure()) return;
   const CapturedFlow flow = choose_flow(file.string(), std::nullopt);
   fs::remove(file);
   EXPECT_EQ(flow.report.ending, "refused");
@@ -174,13 +180,12 @@ TEST(ReplayRefusedCapture, ConnectToNothingReplaysFaithfullyFromEitherSide) {
     SCOPED_TRACE(role_name(kernel));
     ReplayOptions o;
     o.kernel = kernel;
-    const ReplayPlan p = plan_replay(flow, o);
-    const RunResult r = run_scenario(p.scenario, RunOptions{}, labs);
+    const Replayed rep = replay(flow, o, labs);
+    const ReplayPlan& p = rep.plan;
+    const RunResult& r = rep.run;
     EXPECT_TRUE(r.trace.failures.empty()) << r.trace.failures.front() << "\n" << p.text;
-    const ReplayVerdict v = compare_units(wire_units(flow.link_type, flow.packets, flow.report.a),
-                                          wire_units(r.link_type, r.packets, r.trace.client.endpoint), kernel);
-    EXPECT_TRUE(v.faithful) << v.divergence << "\n" << p.text;
-    EXPECT_EQ(v.compared, 2u);
+    EXPECT_TRUE(rep.verdict.faithful) << rep.verdict.divergence << "\n" << p.text;
+    EXPECT_EQ(rep.verdict.compared, 2u);
     if (kernel == Role::Server) continue;
     ASSERT_TRUE(r.trace.first_observer) << p.text;
     EXPECT_EQ(r.trace.first_observer->call, "connect");

@@ -194,3 +194,87 @@ TEST(CraftedPeer, TakesOnlyThePeerStepsOfItsRole) {
   call.op = StepOp::Call;
   EXPECT_FALSE(far->takes(call));
 }
+
+// The kernel retransmits its SYN (same ISN) when the answer is late (a loaded machine):
+// the same handshake step. The SYN-ACK already sent answers it - no second one, whose
+// ACK from the kernel would hold back a later challenge ACK - the connection does not go
+// back to the handshake, and the retransmission is reported as an action of its own.
+TEST(CraftedPeer, ARetransmittedSynIsTheSameHandshakeStep) {
+  MemoryLink link;
+  auto far = make_crafted_peer(Role::Server, link, kPeer, kKernel, PeerOffer{});
+  std::vector<std::string> autos;
+  far->on_action = [&](const std::string& action, const std::string& detail) {
+    autos.push_back(action + ": " + detail);
+  };
+  link.inject(from_kernel(tcpflag::SYN, 5000, 0));
+  far->on_readable(link.fd());
+  ASSERT_EQ(link.sent().size(), 1u);
+  const uint32_t iss = link.sent()[0].tcp.seq;
+  link.inject(from_kernel(tcpflag::ACK, 5001, iss + 1));
+  far->on_readable(link.fd());
+  RecordingHost host;
+  far->run_step(peer_step(StepOp::PeerSend, "ab"), host);
+  // The retransmission, read late (it crossed the SYN-ACK), then data from the kernel.
+  link.inject(from_kernel(tcpflag::SYN, 5000, 0));
+  link.inject(from_kernel(tcpflag::PSH | tcpflag::ACK, 5001, iss + 3, "xy"));
+  far->on_readable(link.fd());
+  far->run_step(peer_step(StepOp::PeerSend, "c"), host);
+  ASSERT_EQ(link.sent().size(), 4u);  // SYN-ACK, "ab", the ACK of "xy", "c"
+  EXPECT_EQ(link.sent()[2].tcp.flags, tcpflag::ACK);
+  EXPECT_EQ(link.sent()[2].tcp.ack, 5003u);
+  EXPECT_EQ(link.sent()[3].tcp.seq, iss + 3) << "the sequence space went back to the handshake";
+  ASSERT_EQ(autos.size(), 1u);
+  EXPECT_EQ(
+      autos[0],
+      "auto: the kernel retransmitted its SYN (same ISN): the same handshake step; the SYN-ACK "
+      "already sent answers it: not sent twice");
+
+  // synack off (a refusal the script sends): not answered yet, then the RST|ACK answers both.
+  MemoryLink link2;
+  auto refuser = make_crafted_peer(Role::Server, link2, kPeer, kKernel, PeerOffer{});
+  autos.clear();
+  refuser->on_action = far->on_action;
+  Step off = peer_step(StepOp::PeerAnswerSyn);
+  off.flag = false;
+  refuser->run_step(off, host);
+  link2.inject(from_kernel(tcpflag::SYN, 5000, 0));
+  link2.inject(from_kernel(tcpflag::SYN, 5000, 0));
+  refuser->on_readable(link2.fd());
+  EXPECT_TRUE(link2.sent().empty());
+  Step refuse = peer_step(StepOp::PeerRst);
+  refuse.with_ack = true;
+  refuse.seq.kind = SeqPolicy::Kind::Absolute;
+  refuser->run_step(refuse, host);
+  link2.inject(from_kernel(tcpflag::SYN, 5000, 0));
+  refuser->on_readable(link2.fd());
+  ASSERT_EQ(link2.sent().size(), 1u);
+  EXPECT_EQ(link2.sent()[0].tcp.flags, tcpflag::RST | tcpflag::ACK);
+  EXPECT_EQ(link2.sent()[0].tcp.ack, 5001u);
+  ASSERT_EQ(autos.size(), 2u);
+  EXPECT_NE(autos[0].find("not answered yet (synack off)"), std::string::npos) << autos[0];
+  EXPECT_NE(autos[1].find("the RST|ACK already sent answers it"), std::string::npos) << autos[1];
+}
+
+// The peer as the client: the kernel server's SYN-ACK retransmitted is answered once.
+TEST(CraftedPeer, ARetransmittedSynAckIsAnsweredOnce) {
+  MemoryLink link;
+  auto far = make_crafted_peer(Role::Client, link, kPeer, kKernel, PeerOffer{});
+  std::vector<std::string> autos;
+  far->on_action = [&](const std::string& action, const std::string& detail) {
+    autos.push_back(action + ": " + detail);
+  };
+  RecordingHost host;
+  Step connect = peer_step(StepOp::PeerConnect);
+  connect.actor = Role::Client;
+  connect.flag = true;
+  link.inject(from_kernel(tcpflag::SYN | tcpflag::ACK, 7000, 1000000001));
+  link.inject(from_kernel(tcpflag::SYN | tcpflag::ACK, 7000, 1000000001));
+  far->run_step(connect, host);  // SYN; the host's wait takes one look: nothing read yet
+  far->on_readable(link.fd());
+  ASSERT_EQ(link.sent().size(), 2u);  // SYN, one ACK
+  EXPECT_EQ(link.sent()[1].tcp.flags, tcpflag::ACK);
+  EXPECT_EQ(link.sent()[1].tcp.ack, 7001u);
+  ASSERT_EQ(autos.size(), 1u);
+  EXPECT_NE(autos[0].find("retransmitted its SYN-ACK (same ISN)"), std::string::npos) << autos[0];
+  EXPECT_NE(autos[0].find("the ACK already sent answers it"), std::string::npos) << autos[0];
+}

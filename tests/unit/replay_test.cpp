@@ -302,3 +302,52 @@ TEST(Replay, CaptureTimingOfARetransmissionStorySetsRtoMinAndTheCapturedAcks) {
   EXPECT_EQ(fast.text.find("autoack off"), std::string::npos) << fast.text;
   fs::remove(p);
 }
+
+// The kernel's SYN or SYN-ACK retransmitted in the replay (its 1 s initial timeout passed
+// before the answer reached it: a loaded machine) is the same handshake step: wherever
+// the recorder saw it - before the answer, or after it, crossing it - it is no divergence.
+TEST(Replay, ARetransmittedSynOrSynAckIsTheSameHandshakeStep) {
+  const Endpoint client = Endpoint::parse("192.0.2.1:40001");
+  auto units = [&](const std::vector<CapturedPacket>& p) {
+    return wire_units(linktype::RAW, p, client);
+  };
+  // A refused connect: SYN, RST|ACK.
+  const auto refused =
+      units({raw_packet(true, SYN, 100, 0, ""), raw_packet(false, RST | ACK, 0, 101, "")});
+  for (const auto& replay :
+       {units({raw_packet(true, SYN, 100, 0, ""), raw_packet(true, SYN, 100, 0, ""),
+               raw_packet(false, RST | ACK, 0, 101, "")}),
+        units({raw_packet(true, SYN, 100, 0, ""), raw_packet(false, RST | ACK, 0, 101, ""),
+               raw_packet(true, SYN, 100, 0, "")})}) {
+    const ReplayVerdict v = compare_units(refused, replay, Role::Client);
+    EXPECT_TRUE(v.faithful) << v.divergence;
+    EXPECT_EQ(v.compared, 2u);
+  }
+  // A handshake, data and an exact RST; the replay's kernel retransmitted its SYN (client)
+  // or its SYN-ACK (server), before or after the answer crossed it.
+  auto story = [&](std::vector<CapturedPacket> handshake) {
+    for (const CapturedPacket& p :
+         {raw_packet(true, ACK, 101, 501, ""), raw_packet(true, PSH | ACK, 101, 501, "hi"),
+          raw_packet(false, ACK, 501, 103, ""), raw_packet(false, RST, 501, 0, "")})
+      handshake.push_back(p);
+    return units(handshake);
+  };
+  const CapturedPacket syn = raw_packet(true, SYN, 100, 0, ""),
+                       synack = raw_packet(false, SYN | ACK, 500, 101, "");
+  const auto original = story({syn, synack});
+  for (const auto& replay :
+       {story({syn, syn, synack}), story({syn, synack, syn}), story({syn, synack, synack})}) {
+    for (Role kernel : {Role::Client, Role::Server}) {
+      const ReplayVerdict v = compare_units(original, replay, kernel);
+      EXPECT_TRUE(v.faithful) << v.divergence;
+      EXPECT_EQ(v.compared, original.size());
+    }
+  }
+  // A SYN with another ISN is another connection attempt, not the same step.
+  const ReplayVerdict other =
+      compare_units(refused,
+                    units({raw_packet(true, SYN, 100, 0, ""), raw_packet(true, SYN, 900, 0, ""),
+                           raw_packet(false, RST | ACK, 0, 901, "")}),
+                    Role::Client);
+  EXPECT_FALSE(other.faithful);
+}
