@@ -125,8 +125,8 @@ std::vector<Compared> replay(const Trace& t, const std::vector<bool>& skip) {
 /// and to TCP, and a loaded machine runs it later: on both links, the capture's time is
 /// a little earlier than the moment the client's kernel takes it. So when a kernel's
 /// TCP_INFO is read, the segments toward it that the capture holds since the server's
-/// previous reading - for the client, only since the call returned, the short gap before
-/// its TCP_INFO is read - may not have reached it yet. Whether the state it reported is
+/// previous reading - for the client, only since the call began, the short span of the call
+/// and the gap before its TCP_INFO is read - may not have reached it yet. Whether the state it reported is
 /// the model's without the last of those (1, 2, ... all of them, in order: delivery keeps
 /// their order).
 bool in_flight_explains(const Trace& t, size_t call, TcpState reported) {
@@ -144,7 +144,10 @@ bool in_flight_explains(const Trace& t, size_t call, TcpState reported) {
     if (i != call && o && t.side_of(*o) == side && !o->state.empty() && sampled_at(t.events[i]) < asked)
       since = std::max(since, sampled_at(t.events[i]));
   }
-  if (side == 0) since = std::max(since, t.events[call].t_ns);
+  // For the client, since the call began: a segment it made the other end send (the RST
+  // answering a write's data) may be stamped on its way in before the call has returned,
+  // and still wait in the softirq's queue when TCP_INFO is read (seed 171 veth).
+  if (side == 0) since = std::max(since, c.t_start_ns ? c.t_start_ns : t.events[call].t_ns);
   std::vector<size_t> recent;  // the segments toward it captured in (since, asked], in capture order
   for (size_t i = 0; i < t.events.size(); ++i)
     if (const auto* p = t.events[i].packet(); p && p->dir == toward && p->injected_by.empty() &&

@@ -266,3 +266,26 @@ TEST(Oracle, ASegmentTowardTheClientStampedBeforeItsTcpInfoIsNoMismatch) {
   c.call("client", CallOp::Write, 3, "CLOSE_WAIT", 10, 0, 30);
   ASSERT_EQ(compare_with_tcp_info(c.trace()).size(), 1u);
 }
+
+TEST(Oracle, ASegmentTowardTheClientStampedDuringItsCallIsNoMismatch) {
+  // difftest seed 171 (veth, loaded): the write's data is answered by the peer's RST, which
+  // is stamped as it is queued for the client's softirq just before the write returns; the
+  // TCP_INFO read after the write still says CLOSE_WAIT: the softirq had not run yet.
+  Build b;
+  b.handshake();
+  b.call("server", CallOp::Close, 4, "");
+  b.pkt(Dir::ServerToClient, FIN | ACK, kS + 1, kC + 1);
+  b.pkt(Dir::ClientToServer, ACK, kC + 1, kS + 2);
+  b.pkt(Dir::ClientToServer, PSH | ACK, kC + 1, kS + 2, 10);
+  const size_t rst = b.pkt(Dir::ServerToClient, RST, kS + 2, 0);
+  const size_t w = b.call("client", CallOp::Write, 3, "CLOSE_WAIT", 10, 0, 30);
+  // The write began 2 us before the RST was stamped and returned 8 us after it.
+  auto& write = std::get<SyscallEvent>(b.trace().events[w].body);
+  write.t_start_ns = b.trace().events[rst].t_ns - 2000;
+  b.trace().events[w].t_ns = b.trace().events[rst].t_ns + 8000;
+  write.t_state_ns = b.trace().events[w].t_ns + 30000;
+  EXPECT_TRUE(compare_with_tcp_info(b.trace()).empty()) << "the RST had not reached the client yet";
+  // Stamped before the call began, it had reached it: CLOSE_WAIT is then a mismatch.
+  write.t_start_ns = b.trace().events[rst].t_ns + 1000;
+  ASSERT_EQ(compare_with_tcp_info(b.trace()).size(), 1u);
+}
