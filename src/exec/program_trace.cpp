@@ -303,6 +303,17 @@ class Arrivals {
     // captured (two SYNs with different numbers: two connections on one address pair).
     for (size_t c = 0; c < tcp_connections; ++c)
       for (int to : {0, 1}) isn_ok_[c][to] = syns[c][to].size() == 1;
+    // Which segment first carried each byte: the stream's ranges, each with the first
+    // segment (in capture order) that covered it, so a read's look-up is a map search.
+    first_cover_.resize(tcp_connections);
+    for (size_t c = 0; c < tcp_connections; ++c)
+      for (int to : {0, 1}) {
+        const auto& segs = toward_[c][to];
+        for (size_t i = 0; i < segs.size(); ++i) {
+          const uint64_t from = static_cast<uint32_t>(segs[i].seq + ((segs[i].flags & tcpflag::SYN) ? 1 : 0));
+          cover(first_cover_[c][to], from, from + segs[i].len, i);
+        }
+      }
   }
 
   /// The first segment toward `side` carrying the stream's byte `offset` (0-based: its
@@ -310,12 +321,12 @@ class Arrivals {
   /// being later.
   const Toward* byte(ConnId c, int side, uint64_t offset) const {
     if (!isn_ok_[c][side]) return nullptr;
-    const auto rel = static_cast<uint32_t>(offset + 1);
-    for (const Toward& s : toward_[c][side]) {
-      const uint32_t start = s.seq + ((s.flags & tcpflag::SYN) ? 1 : 0);
-      if (s.len > 0 && static_cast<uint32_t>(rel - start) < s.len) return &s;
-    }
-    return nullptr;
+    const uint64_t rel = static_cast<uint32_t>(offset + 1);
+    const Cover& ranges = first_cover_[c][side];
+    auto it = ranges.upper_bound(rel);
+    if (it == ranges.begin()) return nullptr;
+    --it;
+    return rel < it->second.first ? &toward_[c][side][it->second.second] : nullptr;
   }
   /// The first segment toward `side` with all of `flags`, after the frame `after`.
   const Toward* flagged(ConnId c, int side, uint8_t flags, uint64_t after = 0) const {
@@ -335,8 +346,26 @@ class Arrivals {
   }
 
  private:
+  /// Disjoint ranges of relative sequence numbers [start, end), by start: (end, the
+  /// index of the first segment toward that end that carried them).
+  using Cover = std::map<uint64_t, std::pair<uint64_t, size_t>>;
+  /// Adds [from, to) as carried first by segment `seg`, where no earlier segment did.
+  static void cover(Cover& ranges, uint64_t from, uint64_t to, size_t seg) {
+    while (from < to) {
+      const auto next = ranges.upper_bound(from);
+      if (next != ranges.begin() && std::prev(next)->second.first > from) {
+        from = std::prev(next)->second.first;  // carried before: skip to the end of that range
+        continue;
+      }
+      const uint64_t stop = next == ranges.end() ? to : std::min(to, next->first);
+      ranges.emplace(from, std::make_pair(stop, seg));
+      from = stop;
+    }
+  }
+
   std::vector<std::array<std::vector<Toward>, 2>> toward_;
   std::vector<std::array<bool, 2>> isn_ok_;
+  std::vector<std::array<Cover, 2>> first_cover_;
 };
 
 /// What the trace's calls on TCP connections waited for: by the call's event index.
@@ -354,7 +383,7 @@ std::map<size_t, Need> needs_of_calls(const Trace& t, const Arrivals& in, size_t
     const auto [c, sd] = end;
     std::stable_sort(calls.begin(), calls.end(),
                      [&](size_t a, size_t b) { return t.events[a].t_ns < t.events[b].t_ns; });
-    uint64_t consumed = 0;     // the stream offset this end's reads took up to
+    uint64_t consumed = 0;      // the stream offset this end's reads took up to
     bool offsets_known = true;  // false after a read whose byte count is unknown
     bool shut_rd = false, shut_wr = false;
     for (const size_t k : calls) {
