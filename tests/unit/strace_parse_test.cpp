@@ -674,3 +674,51 @@ TEST(ProgramTrace, ACallKeepsStracesEndWithoutNearEvidence) {
   EXPECT_LT(z, index_of(t, [](const Event& e) { return e.packet() && e.packet()->len == 1; }));
   for (const Annotation& a : t.annotations) EXPECT_NE(a.kind, "clock") << a.text;
 }
+
+// A server's side: accept needs the handshake's last ACK, two threads' reads share one
+// stream (each needs the segment that carried the last byte it took), and a read failing
+// with ECONNRESET needs the RST. Each was ended by strace before the capture stamped it.
+TEST(ProgramTrace, AcceptThreadsAndAResetWaitForTheirSegments) {
+  const uint32_t c = 1000, s = 5000;
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-server";
+  obs.command = {"./server"};
+  obs.link_type = linktype::RAW;
+  const std::string sock = "4<TCP:[192.0.2.2:8080->192.0.2.1:40001]>";
+  obs.records = parse_lines(
+      {"7 1.000010 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]> <0.000010>",
+       "7 1.000030 listen(3<TCP:[0.0.0.0:8080]>, 8) = 0 <0.000010>",
+       "7 1.000050 accept4(3<TCP:[0.0.0.0:8080]>, {sa_family=AF_INET, sin_port=htons(40001), "
+       "sin_addr=inet_addr(\"192.0.2.1\")}, [16], SOCK_CLOEXEC) = " + sock + " <0.000200>",
+       "7 1.000300 read(" + sock + ", \"he\", 2) = 2 <0.000100>",
+       "8 1.000410 read(" + sock + ", \"llo\", 8) = 3 <0.000100>",
+       "8 1.000600 read(" + sock + ", 0x7ffd, 8) = -1 ECONNRESET (Connection reset by peer) <0.000100>"},
+      p);
+  p.finish(obs.records);
+  obs.packets = {lab_packet(1000100000, true, tcpflag::SYN, c, 0),
+                 lab_packet(1000110000, false, tcpflag::SYN | tcpflag::ACK, s, c + 1),
+                 lab_packet(1000260000, true, tcpflag::ACK, c + 1, s + 1),  // accept ended at 1.000250
+                 lab_packet(1000270000, true, tcpflag::PSH | tcpflag::ACK, c + 1, s + 1, "he"),
+                 lab_packet(1000420000, true, tcpflag::PSH | tcpflag::ACK, c + 3, s + 1, "l"),
+                 lab_packet(1000520000, true, tcpflag::PSH | tcpflag::ACK, c + 4, s + 1, "lo"),  // 2nd read ended at .510
+                 lab_packet(1000710000, true, tcpflag::RST, c + 6, 0)};  // the failing read ended at .700
+  const Trace t = build_program_trace(obs).trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  auto frame = [&](uint64_t n) {
+    return index_of(t, [n](const Event& e) { return e.packet() && e.packet()->frame == n; });
+  };
+  auto call = [&](const std::string& value, const std::string& name) {
+    return index_of(t, [&](const Event& e) { return e.syscall() && e.syscall()->call == name && e.syscall()->value == value; });
+  };
+  EXPECT_EQ(call("", "accept4"), frame(3) + 1);
+  EXPECT_LT(call("he", "read"), frame(5)) << "its bytes came in #4, before its end: strace's end";
+  EXPECT_EQ(t.events[call("he", "read")].t_ns, 1000400000);
+  EXPECT_EQ(call("llo", "read"), frame(6) + 1) << "the other thread's read took bytes 2-4: #6 carried byte 4";
+  const size_t reset = index_of(t, [](const Event& e) { return e.syscall() && e.syscall()->err == ECONNRESET; });
+  EXPECT_EQ(reset, frame(7) + 1);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, reset);
+  EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+  EXPECT_EQ(model_mismatches(t), 0u);
+}
