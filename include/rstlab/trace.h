@@ -74,6 +74,10 @@ struct SyscallEvent {
   int64_t t_start_ns = 0;  ///< When the call was entered; the event time is its return.
   /// When TCP_INFO was read, just after the call returned (0: not recorded).
   int64_t t_state_ns = 0;
+  /// A traced program's call the trace placed later than strace's end (just after the
+  /// segment that ended its wait, which the capture stamped after that end, or after a
+  /// call placed so before it): the end strace gave it. 0: the event time is that end.
+  int64_t t_strace_end_ns = 0;
 
   /// The call failed or raised a signal.
   bool failed() const { return err.has_value() || signal.has_value(); }

@@ -10,9 +10,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -255,6 +258,188 @@ struct Conn {
   bool from_syn = false;
   int64_t first_t = INT64_MAX;
 };
+
+// ---- calls placed after the segment that ended their wait ---------------------------
+// The capture stamps a segment when the recorder sees it, which can be after strace's
+// end of the call that segment let return (30-100 us here, up to 2 ms under load): a
+// read then sits before the byte it read, and the model keeps that byte queued for ever.
+// A call cannot return before what it returned reached its socket, so such a call is
+// placed just after that segment, from the evidence of the bytes and flags it returned.
+
+/// Further than this after a call's end, a segment is no stamp that came late: the call
+/// keeps strace's end, and whatever the model says of it shows.
+constexpr int64_t kMaxCaptureLagNs = 20'000'000;
+
+/// A segment toward one end of a connection, as the capture holds it.
+struct Toward {
+  size_t event;  ///< its packet event
+  int64_t t_ns;
+  uint64_t frame;
+  uint8_t flags;
+  uint32_t seq, len;  ///< relative to the sender's ISN
+};
+
+/// What a call waited for, and the first segment the capture holds of it.
+struct Need {
+  const Toward* seg = nullptr;
+  std::string what;  ///< "the segment carrying byte 63 it read", "the FIN"...
+};
+
+/// The segments toward each end of each connection, and what they let a call wait for.
+class Arrivals {
+ public:
+  Arrivals(const Trace& t, size_t tcp_connections) : toward_(tcp_connections), isn_ok_(tcp_connections) {
+    std::vector<std::array<std::set<uint32_t>, 2>> syns(tcp_connections);
+    for (size_t i = 0; i < t.events.size(); ++i) {
+      const PacketEvent* p = t.events[i].packet();
+      // A segment with a bad checksum never reached the socket; one the middle made is no
+      // witness of what a sender sent (neither happens to a program's own connections).
+      if (!p || p->conn >= tcp_connections || !p->checksum_ok || !p->injected_by.empty()) continue;
+      const int to = p->dir == Dir::ClientToServer ? 1 : 0;
+      toward_[p->conn][to].push_back({i, t.events[i].t_ns, p->frame, p->flags, p->seq, p->len});
+      if (p->flags & tcpflag::SYN) syns[p->conn][to].insert(p->seq_abs);
+    }
+    // Stream offsets are relative sequence numbers only when the sender's one SYN was
+    // captured (two SYNs with different numbers: two connections on one address pair).
+    for (size_t c = 0; c < tcp_connections; ++c)
+      for (int to : {0, 1}) isn_ok_[c][to] = syns[c][to].size() == 1;
+    // Which segment first carried each byte: the stream's ranges, each with the first
+    // segment (in capture order) that covered it, so a read's look-up is a map search.
+    first_cover_.resize(tcp_connections);
+    for (size_t c = 0; c < tcp_connections; ++c)
+      for (int to : {0, 1}) {
+        const auto& segs = toward_[c][to];
+        for (size_t i = 0; i < segs.size(); ++i) {
+          const uint64_t from = static_cast<uint32_t>(segs[i].seq + ((segs[i].flags & tcpflag::SYN) ? 1 : 0));
+          cover(first_cover_[c][to], from, from + segs[i].len, i);
+        }
+      }
+  }
+
+  /// The first segment toward `side` carrying the stream's byte `offset` (0-based: its
+  /// relative sequence number is offset + 1): the first capture of it, a retransmission
+  /// being later.
+  const Toward* byte(ConnId c, int side, uint64_t offset) const {
+    if (!isn_ok_[c][side]) return nullptr;
+    const uint64_t rel = static_cast<uint32_t>(offset + 1);
+    const Cover& ranges = first_cover_[c][side];
+    auto it = ranges.upper_bound(rel);
+    if (it == ranges.begin()) return nullptr;
+    --it;
+    return rel < it->second.first ? &toward_[c][side][it->second.second] : nullptr;
+  }
+  /// The first segment toward `side` with all of `flags`, after the frame `after`.
+  const Toward* flagged(ConnId c, int side, uint8_t flags, uint64_t after = 0) const {
+    for (const Toward& s : toward_[c][side])
+      if ((s.flags & flags) == flags && s.frame > after) return &s;
+    return nullptr;
+  }
+  /// The handshake's last ACK toward `side` (the listening end): the first segment
+  /// without SYN that acknowledges, after the SYN-ACK that end sent.
+  const Toward* handshake_ack(ConnId c, int side) const {
+    const Toward* synack = flagged(c, 1 - side, tcpflag::SYN | tcpflag::ACK);
+    if (!synack) return nullptr;
+    for (const Toward& s : toward_[c][side])
+      if (s.frame > synack->frame && (s.flags & tcpflag::ACK) && !(s.flags & (tcpflag::SYN | tcpflag::RST)))
+        return &s;
+    return nullptr;
+  }
+
+ private:
+  /// Disjoint ranges of relative sequence numbers [start, end), by start: (end, the
+  /// index of the first segment toward that end that carried them).
+  using Cover = std::map<uint64_t, std::pair<uint64_t, size_t>>;
+  /// Adds [from, to) as carried first by segment `seg`, where no earlier segment did.
+  static void cover(Cover& ranges, uint64_t from, uint64_t to, size_t seg) {
+    while (from < to) {
+      const auto next = ranges.upper_bound(from);
+      if (next != ranges.begin() && std::prev(next)->second.first > from) {
+        from = std::prev(next)->second.first;  // carried before: skip to the end of that range
+        continue;
+      }
+      const uint64_t stop = next == ranges.end() ? to : std::min(to, next->first);
+      ranges.emplace(from, std::make_pair(stop, seg));
+      from = stop;
+    }
+  }
+
+  std::vector<std::array<std::vector<Toward>, 2>> toward_;
+  std::vector<std::array<bool, 2>> isn_ok_;
+  std::vector<std::array<Cover, 2>> first_cover_;
+};
+
+/// What the trace's calls on TCP connections waited for: by the call's event index.
+/// `side[k]` is the end call k is on. Reads are followed per connection end in strace's
+/// order, so each knows the stream offset it read up to.
+std::map<size_t, Need> needs_of_calls(const Trace& t, const Arrivals& in, size_t n_calls, size_t tcp_connections,
+                                      const std::vector<int>& side) {
+  std::map<std::pair<ConnId, int>, std::vector<size_t>> by_end;
+  for (size_t k = 0; k < n_calls; ++k) {
+    const SyscallEvent* s = t.events[k].syscall();
+    if (s && s->conn < tcp_connections && (side[k] == 0 || side[k] == 1)) by_end[{s->conn, side[k]}].push_back(k);
+  }
+  std::map<size_t, Need> out;
+  for (auto& [end, calls] : by_end) {
+    const auto [c, sd] = end;
+    std::stable_sort(calls.begin(), calls.end(),
+                     [&](size_t a, size_t b) { return t.events[a].t_ns < t.events[b].t_ns; });
+    uint64_t consumed = 0;      // the stream offset this end's reads took up to
+    bool offsets_known = true;  // false after a read whose byte count is unknown
+    bool shut_rd = false, shut_wr = false;
+    for (const size_t k : calls) {
+      const SyscallEvent& s = *t.events[k].syscall();
+      const CallFacts& f = s.facts;
+      Need n;
+      if (f.op == CallOp::Shutdown && s.ret && *s.ret == 0) {
+        shut_rd |= f.shut_how == SHUT_RD || f.shut_how == SHUT_RDWR;
+        shut_wr |= f.shut_how == SHUT_WR || f.shut_how == SHUT_RDWR;
+      } else if (f.op == CallOp::Read && s.ret && *s.ret > 0 && !s.err) {
+        // recvmmsg returns a count of messages, not bytes: the offsets are lost from there.
+        if (s.call == "recvmmsg") offsets_known = false;
+        if (offsets_known) {
+          const auto got = static_cast<uint64_t>(*s.ret);
+          n.seg = in.byte(c, sd, consumed + got - 1);
+          n.what = "the segment carrying the last byte it read";
+          if (!f.peek) consumed += got;  // MSG_PEEK leaves the bytes queued
+        }
+      } else if (s.eof() && f.size.value_or(1) > 0 && !shut_rd) {
+        // End of file: the FIN, or an RST (a read after the one that reported it).
+        const Toward* fin = in.flagged(c, sd, tcpflag::FIN);
+        const Toward* rst = in.flagged(c, sd, tcpflag::RST);
+        n.seg = fin && (!rst || fin->frame < rst->frame) ? fin : rst;
+        n.what = n.seg == fin ? "the FIN it read" : "the RST before it";
+      } else if (f.op == CallOp::Read && !s.ret) {
+        offsets_known = false;  // it never returned: what it took is unknown
+      }
+      const bool reset_err = s.err && (*s.err == ECONNRESET || *s.err == ECONNREFUSED ||
+                                       (*s.err == EPIPE && f.op == CallOp::Write && !shut_wr));
+      if (!n.seg && reset_err) {
+        n.seg = in.flagged(c, sd, tcpflag::RST);
+        n.what = "the RST it reports";
+      } else if (!n.seg && f.op == CallOp::GetSockOpt && f.option == SockOpt::Error && f.so_error == ECONNRESET) {
+        n.seg = in.flagged(c, sd, tcpflag::RST);
+        n.what = "the RST it reports";
+      } else if (!n.seg && f.op == CallOp::Connect && s.ret && *s.ret == 0 && !s.err) {
+        n.seg = in.flagged(c, sd, tcpflag::SYN | tcpflag::ACK);
+        n.what = "the SYN-ACK that completed it";
+      } else if (!n.seg && f.op == CallOp::Accept && s.ret && *s.ret >= 0 && !s.err) {
+        n.seg = in.handshake_ack(c, sd);
+        n.what = "the ACK that completed the handshake";
+      }
+      if (n.seg) out[k] = std::move(n);
+    }
+  }
+  return out;
+}
+
+/// "0.015 ms", as trace.txt prints times ("under 0.001 ms": strace's stamps are whole
+/// microseconds).
+std::string ms_text(int64_t ns) {
+  if (ns < 1000) return "under 0.001 ms";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(ns) / 1e6);
+  return b;
+}
 
 }  // namespace
 
@@ -724,6 +909,7 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     int side;
   };
   std::vector<Placed> placed;
+  std::vector<int> call_side;  // by call event: the end of its connection it is on
   for (size_t k = 0; k < drafts.size(); ++k) {
     const Draft& d = drafts[k];
     const Sock& s = *d.sock;
@@ -804,7 +990,12 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     ConnectionEnd& end = p.side == 0 ? t.connections[p.conn].client : t.connections[p.conn].server;
     if (!end.actor) end.actor = std::get<SyscallEvent>(e.body).actor_id;
     t.events.push_back(std::move(e));
+    call_side.push_back(p.side);
   }
+  const size_t n_calls = t.events.size();
+  // Events strace stamped (calls, lines matched to a traced write, ends): their order is
+  // one clock's, kept when a call is placed after the segment that ended its wait.
+  std::vector<bool> strace_stamped(n_calls, true);
 
   // ---- the crafted peer (--peer): an actor of its own, at its end of its connections ---
   if (obs.peer) {
@@ -864,6 +1055,8 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       o.text = text.substr(start, end - start);
       while (!o.text.empty() && (o.text.back() == '\n' || o.text.back() == '\r')) o.text.pop_back();
       e.body = std::move(o);
+      strace_stamped.resize(t.events.size(), false);
+      strace_stamped.push_back(wi < writes.size());
       t.events.push_back(std::move(e));
       start = end;
     }
@@ -872,6 +1065,8 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     Event e;
     e.t_ns = end.t;
     e.body = ActionEvent{actor_name_of(end.pid), "exit", end.what};
+    strace_stamped.resize(t.events.size(), false);
+    strace_stamped.push_back(true);
     t.events.push_back(std::move(e));
   }
 
@@ -888,7 +1083,62 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
   }
   t.capture.file = "capture.pcap";
   t.capture.packets = out.packets.size();
-  t.sort_events();
+  strace_stamped.resize(t.events.size(), false);
+
+  // ---- calls placed after the segment that ended their wait --------------------------
+  // Each traced event, in strace's order, is placed at the latest of: its own end, just
+  // after the segment its result needed (when the capture stamped that segment after it,
+  // by less than kMaxCaptureLagNs), and just after the traced event before it once that
+  // one moved. strace's order is one clock's: moving a call later moves what followed it
+  // in the program, and every packet it passes was seen before the segment it waited for.
+  struct Moved {
+    Toward seg;  // a copy: the arrivals are gone when the notes are written
+    std::string what;
+  };
+  std::map<size_t, Moved> moved_for;  // by event index before sorting: calls moved for their own segment
+  {
+    const Arrivals arrivals(t, tcp_connections);
+    const std::map<size_t, Need> needs = needs_of_calls(t, arrivals, n_calls, tcp_connections, call_side);
+    std::vector<size_t> traced;
+    for (size_t k = 0; k < t.events.size(); ++k)
+      if (strace_stamped[k]) traced.push_back(k);
+    std::stable_sort(traced.begin(), traced.end(),
+                     [&](size_t a, size_t b) { return t.events[a].t_ns < t.events[b].t_ns; });
+    int64_t floor = INT64_MIN;
+    for (const size_t k : traced) {
+      Event& e = t.events[k];
+      const int64_t end = e.t_ns;
+      int64_t when = end;
+      const auto need = needs.find(k);
+      if (need != needs.end() && need->second.seg->t_ns >= end && need->second.seg->t_ns - end <= kMaxCaptureLagNs) {
+        when = need->second.seg->t_ns + 1;
+        moved_for[k] = {*need->second.seg, need->second.what};
+      }
+      when = std::max(when, floor);
+      if (when == end) {
+        floor = std::max(floor, end);
+        continue;
+      }
+      e.t_ns = when;
+      if (auto* s = std::get_if<SyscallEvent>(&e.body)) s->t_strace_end_ns = end;
+      floor = when + 1;
+    }
+  }
+  // Sorted by time, ties in insertion order (as Trace::sort_events), remembering where each went.
+  std::vector<size_t> sorted_at(t.events.size());
+  {
+    std::vector<size_t> order(t.events.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return t.events[a].t_ns < t.events[b].t_ns; });
+    std::vector<Event> sorted;
+    sorted.reserve(order.size());
+    for (const size_t k : order) {
+      sorted_at[k] = sorted.size();
+      sorted.push_back(std::move(t.events[k]));
+    }
+    t.events = std::move(sorted);
+  }
 
   // connection 0 is the pair the renderers draw.
   if (!t.connections.empty()) {
@@ -926,6 +1176,15 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       t.connections[c.id].first_observer = f;
       if (!t.first_observer || f->event < t.first_observer->event) t.first_observer = f;
     }
+  }
+  // A note on each call placed after its segment: why its time is not strace's.
+  for (const auto& [k, m] : moved_for) {
+    const SyscallEvent& s = *t.events[sorted_at[k]].syscall();
+    t.annotations.push_back({sorted_at[k], "clock",
+                             "placed after #" + std::to_string(m.seg.frame) + ", " + m.what + ": strace ended this " +
+                                 s.call + " " + ms_text(m.seg.t_ns - s.t_strace_end_ns) +
+                                 " before the capture stamped that segment",
+                             ""});
   }
   std::stable_sort(t.annotations.begin(), t.annotations.end(),
                    [](const Annotation& a, const Annotation& b) { return a.event < b.event; });

@@ -117,6 +117,7 @@ json event_to_json(const Event& e, size_t index, int64_t t0) {
     j["state"] = s->state.empty() ? json(nullptr) : json(s->state);
     j["t_start_ns"] = s->t_start_ns;
     if (s->t_state_ns) j["t_state_ns"] = s->t_state_ns;
+    if (s->t_strace_end_ns) j["t_strace_end_ns"] = s->t_strace_end_ns;
   } else if (const auto* a = e.action()) {
     j["type"] = "action";
     j["actor"] = a->actor;
@@ -488,6 +489,7 @@ Event event_from_json(const json& j, const Reader& r, const std::string& where, 
         s.actor_id = static_cast<ActorId>(*id);
       s.facts = facts_from_json(r.field(j, "facts", where), r, where + ": facts");
       s.t_state_ns = r.num_or_null(j, "t_state_ns", where).value_or(0);
+      s.t_strace_end_ns = r.num_or_null(j, "t_strace_end_ns", where).value_or(0);
     }
     e.body = s;
   } else if (type == "action") {

@@ -16,6 +16,7 @@
 #include "rstlab/segment.h"
 #include "rstlab/wire.h"
 #include "rstlab/strace_parse.h"
+#include "rstlab/trace_json.h"
 
 using namespace rstlab;
 
@@ -518,4 +519,206 @@ TEST(StraceParse, ACallStraceCouldNotNameIsLeftOutQuietly) {
   EXPECT_EQ(p.skipped(), 0u) << (p.skipped_lines().empty() ? "" : p.skipped_lines()[0]);
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].kind, StraceRecord::Kind::Exited);
+}
+
+namespace {
+
+/// A segment of 192.0.2.1:40001 (the traced client) and 192.0.2.2:8080 (a server outside
+/// the trace), as the capture stamped it.
+CapturedPacket lab_packet(int64_t t_ns, bool to_server, uint8_t flags, uint32_t seq, uint32_t ack,
+                          const std::string& payload = "") {
+  SegmentSpec s;
+  s.src = Endpoint::parse(to_server ? "192.0.2.1:40001" : "192.0.2.2:8080");
+  s.dst = Endpoint::parse(to_server ? "192.0.2.2:8080" : "192.0.2.1:40001");
+  s.seq = seq;
+  s.ack = ack;
+  s.flags = flags;
+  s.payload = payload;
+  CapturedPacket p;
+  p.t_ns = t_ns;
+  p.data = build_segment(s);
+  p.wire_len = static_cast<uint32_t>(p.data.size());
+  return p;
+}
+
+/// The index of the first event satisfying `pred`.
+template <class Pred>
+size_t index_of(const Trace& t, Pred pred) {
+  for (size_t i = 0; i < t.events.size(); ++i)
+    if (pred(t.events[i])) return i;
+  ADD_FAILURE() << "no such event";
+  return t.events.size();
+}
+
+}  // namespace
+
+// The capture stamped the SYN-ACK, the byte a read returned and the FIN an EOF read
+// returned after strace's end of each call (a retransmission of the byte later still).
+// Each call is placed just after the first capture of what it waited for, keeping
+// strace's end beside it, and the model then has nothing to object to: without that, the
+// byte stays queued for ever, the EOF read is a MODEL MISMATCH and the close is said to
+// abort the connection with unread data.
+TEST(ProgramTrace, ACallIsPlacedAfterTheSegmentThatEndedItsWait) {
+  const uint32_t c = 1000, s = 5000;  // the ISNs
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-client";
+  obs.command = {"./client"};
+  obs.link_type = linktype::RAW;
+  const std::string sock = "3<TCP:[192.0.2.1:40001->192.0.2.2:8080]>";
+  obs.records = parse_lines(
+      {"7 1.000000 execve(\"./client\", [\"./client\"], 0x7ffd /* 1 var */) = 0 <0.000050>",
+       "7 1.000050 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]> <0.000010>",
+       "7 1.000100 connect(3<TCP:[100]>, {sa_family=AF_INET, sin_port=htons(8080), "
+       "sin_addr=inet_addr(\"192.0.2.2\")}, 16) = 0 <0.000200>",
+       "7 1.000400 write(" + sock + ", \"x\", 1) = 1 <0.000010>",
+       "7 1.000420 recvfrom(" + sock + ", \"y\", 1, MSG_PEEK, NULL, NULL) = 1 <0.000500>",
+       "7 1.000925 read(" + sock + ", \"y\", 1) = 1 <0.000005>",
+       "7 1.001000 read(" + sock + ", \"\", 16) = 0 <0.000100>",
+       "7 1.001110 close(" + sock + ") = 0 <0.000010>",
+       "7 1.001130 +++ exited with 0 +++"},
+      p);
+  p.finish(obs.records);
+  obs.packets = {lab_packet(1000150000, true, tcpflag::SYN, c, 0),
+                 lab_packet(1000350000, false, tcpflag::SYN | tcpflag::ACK, s, c + 1),  // connect ended at 1.000300
+                 lab_packet(1000360000, true, tcpflag::ACK, c + 1, s + 1),
+                 lab_packet(1000405000, true, tcpflag::PSH | tcpflag::ACK, c + 1, s + 1, "x"),
+                 lab_packet(1000950000, false, tcpflag::PSH | tcpflag::ACK, s + 1, c + 2, "y"),  // reads ended at 1.000920, .930
+                 lab_packet(1000990000, false, tcpflag::PSH | tcpflag::ACK, s + 1, c + 2, "y"),  // its retransmission
+                 lab_packet(1001150000, false, tcpflag::FIN | tcpflag::ACK, s + 2, c + 2),  // EOF read ended at 1.001100
+                 lab_packet(1001160000, true, tcpflag::FIN | tcpflag::ACK, c + 2, s + 3),
+                 lab_packet(1001170000, false, tcpflag::ACK, s + 3, c + 3)};
+  const Trace t = build_program_trace(obs).trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  auto frame = [](uint64_t n) { return [n](const Event& e) { return e.packet() && e.packet()->frame == n; }; };
+  auto call = [](const std::string& name, size_t nth = 0) {
+    return [name, nth](const Event& e) mutable { return e.syscall() && e.syscall()->call == name && nth-- == 0; };
+  };
+  const size_t connect = index_of(t, call("connect")), peek = index_of(t, call("recvfrom")),
+               read = index_of(t, call("read")), eof = index_of(t, call("read", 1)), close = index_of(t, call("close"));
+  ASSERT_LT(close, t.events.size());
+  // Each just after the first capture of what it waited for, in strace's order.
+  EXPECT_EQ(connect, index_of(t, frame(2)) + 1);
+  EXPECT_EQ(t.events[connect].t_ns, 1000350001);
+  EXPECT_EQ(t.events[connect].syscall()->t_strace_end_ns, 1000300000);
+  EXPECT_EQ(t.events[connect].syscall()->t_start_ns, 1000100000);
+  EXPECT_EQ(peek, index_of(t, frame(5)) + 1);
+  EXPECT_EQ(t.events[peek].t_ns, 1000950001) << "the first capture of the byte, not its retransmission";
+  EXPECT_EQ(read, peek + 1) << "MSG_PEEK took nothing: the read needs the same byte, and stays after the peek";
+  EXPECT_GT(t.events[read].t_ns, t.events[peek].t_ns);
+  EXPECT_EQ(t.events[read].syscall()->t_strace_end_ns, 1000930000);
+  EXPECT_LT(read, index_of(t, frame(6)));
+  EXPECT_EQ(eof, index_of(t, frame(7)) + 1);
+  EXPECT_GT(close, eof);
+  // The write came after the SYN-ACK anyway: strace's end, no note.
+  const size_t write = index_of(t, call("write"));
+  EXPECT_EQ(t.events[write].t_ns, 1000410000);
+  EXPECT_EQ(t.events[write].syscall()->t_strace_end_ns, 0);
+  // A note on each call placed so, naming the segment and the time strace gave.
+  size_t notes = 0;
+  for (const Annotation& a : t.annotations) {
+    if (a.kind != "clock") continue;
+    ++notes;
+    if (a.event == read) {
+      EXPECT_EQ(a.text, "placed after #5, the segment carrying the last byte it read: strace ended this read 0.020 ms "
+                        "before the capture stamped that segment");
+    }
+    if (a.event == eof) {
+      EXPECT_NE(a.text.find("placed after #7, the FIN it read"), std::string::npos) << a.text;
+    }
+  }
+  EXPECT_EQ(notes, 4u);  // connect, recvfrom, read, the EOF read
+  // What the model says holds: no mismatch, no unread byte at the close.
+  EXPECT_EQ(model_mismatches(t), 0u);
+  for (const Annotation& a : t.annotations)
+    EXPECT_EQ(a.text.find("unread"), std::string::npos) << a.text;
+  // trace.json keeps strace's end beside the event time.
+  const Trace back = trace_from_json(trace_to_json(t), "trace.json");
+  EXPECT_EQ(back.events[read].syscall()->t_strace_end_ns, 1000930000);
+  EXPECT_EQ(back.events[write].syscall()->t_strace_end_ns, 0);
+}
+
+// Evidence only: a segment stamped further than 20 ms after the call's end is no late
+// stamp, and a read whose byte the capture does not hold has nothing to wait for.
+TEST(ProgramTrace, ACallKeepsStracesEndWithoutNearEvidence) {
+  const uint32_t c = 1000, s = 5000;
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-client";
+  obs.command = {"./client"};
+  obs.link_type = linktype::RAW;
+  const std::string sock = "3<TCP:[192.0.2.1:40001->192.0.2.2:8080]>";
+  obs.records = parse_lines(
+      {"7 1.000050 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]> <0.000010>",
+       "7 1.000100 connect(3<TCP:[100]>, {sa_family=AF_INET, sin_port=htons(8080), "
+       "sin_addr=inet_addr(\"192.0.2.2\")}, 16) = 0 <0.000200>",
+       "7 1.000420 read(" + sock + ", \"y\", 1) = 1 <0.000500>",
+       "7 1.001000 read(" + sock + ", \"z\", 1) = 1 <0.000100>"},
+      p);
+  p.finish(obs.records);
+  obs.packets = {lab_packet(1000150000, true, tcpflag::SYN, c, 0),
+                 lab_packet(1000250000, false, tcpflag::SYN | tcpflag::ACK, s, c + 1),
+                 lab_packet(1000260000, true, tcpflag::ACK, c + 1, s + 1),
+                 lab_packet(1030000000, false, tcpflag::PSH | tcpflag::ACK, s + 1, c + 1, "y")};  // 29 ms late
+  const Trace t = build_program_trace(obs).trace;
+  for (const auto& e : t.events) {
+    if (const auto* sc = e.syscall()) {
+      EXPECT_EQ(sc->t_strace_end_ns, 0) << sc->call;
+    }
+  }
+  const size_t y = index_of(t, [](const Event& e) { return e.syscall() && e.syscall()->value == "y"; });
+  const size_t z = index_of(t, [](const Event& e) { return e.syscall() && e.syscall()->value == "z"; });
+  ASSERT_LT(z, t.events.size());
+  EXPECT_EQ(t.events[y].t_ns, 1000920000);
+  EXPECT_EQ(t.events[z].t_ns, 1001100000);
+  EXPECT_LT(z, index_of(t, [](const Event& e) { return e.packet() && e.packet()->len == 1; }));
+  for (const Annotation& a : t.annotations) EXPECT_NE(a.kind, "clock") << a.text;
+}
+
+// A server's side: accept needs the handshake's last ACK, two threads' reads share one
+// stream (each needs the segment that carried the last byte it took), and a read failing
+// with ECONNRESET needs the RST. Each was ended by strace before the capture stamped it.
+TEST(ProgramTrace, AcceptThreadsAndAResetWaitForTheirSegments) {
+  const uint32_t c = 1000, s = 5000;
+  StraceParser p;
+  ProgramObservations obs;
+  obs.name = "exec-server";
+  obs.command = {"./server"};
+  obs.link_type = linktype::RAW;
+  const std::string sock = "4<TCP:[192.0.2.2:8080->192.0.2.1:40001]>";
+  obs.records = parse_lines(
+      {"7 1.000010 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]> <0.000010>",
+       "7 1.000030 listen(3<TCP:[0.0.0.0:8080]>, 8) = 0 <0.000010>",
+       "7 1.000050 accept4(3<TCP:[0.0.0.0:8080]>, {sa_family=AF_INET, sin_port=htons(40001), "
+       "sin_addr=inet_addr(\"192.0.2.1\")}, [16], SOCK_CLOEXEC) = " + sock + " <0.000200>",
+       "7 1.000300 read(" + sock + ", \"he\", 2) = 2 <0.000100>",
+       "8 1.000410 read(" + sock + ", \"llo\", 8) = 3 <0.000100>",
+       "8 1.000600 read(" + sock + ", 0x7ffd, 8) = -1 ECONNRESET (Connection reset by peer) <0.000100>"},
+      p);
+  p.finish(obs.records);
+  obs.packets = {lab_packet(1000100000, true, tcpflag::SYN, c, 0),
+                 lab_packet(1000110000, false, tcpflag::SYN | tcpflag::ACK, s, c + 1),
+                 lab_packet(1000260000, true, tcpflag::ACK, c + 1, s + 1),  // accept ended at 1.000250
+                 lab_packet(1000270000, true, tcpflag::PSH | tcpflag::ACK, c + 1, s + 1, "he"),
+                 lab_packet(1000420000, true, tcpflag::PSH | tcpflag::ACK, c + 3, s + 1, "l"),
+                 lab_packet(1000520000, true, tcpflag::PSH | tcpflag::ACK, c + 4, s + 1, "lo"),  // 2nd read ended at .510
+                 lab_packet(1000710000, true, tcpflag::RST, c + 6, 0)};  // the failing read ended at .700
+  const Trace t = build_program_trace(obs).trace;
+  ASSERT_EQ(t.connections.size(), 1u);
+  auto frame = [&](uint64_t n) {
+    return index_of(t, [n](const Event& e) { return e.packet() && e.packet()->frame == n; });
+  };
+  auto call = [&](const std::string& value, const std::string& name) {
+    return index_of(t, [&](const Event& e) { return e.syscall() && e.syscall()->call == name && e.syscall()->value == value; });
+  };
+  EXPECT_EQ(call("", "accept4"), frame(3) + 1);
+  EXPECT_LT(call("he", "read"), frame(5)) << "its bytes came in #4, before its end: strace's end";
+  EXPECT_EQ(t.events[call("he", "read")].t_ns, 1000400000);
+  EXPECT_EQ(call("llo", "read"), frame(6) + 1) << "the other thread's read took bytes 2-4: #6 carried byte 4";
+  const size_t reset = index_of(t, [](const Event& e) { return e.syscall() && e.syscall()->err == ECONNRESET; });
+  EXPECT_EQ(reset, frame(7) + 1);
+  ASSERT_TRUE(t.first_observer);
+  EXPECT_EQ(t.first_observer->event, reset);
+  EXPECT_EQ(t.first_observer->result, "ECONNRESET");
+  EXPECT_EQ(model_mismatches(t), 0u);
 }
