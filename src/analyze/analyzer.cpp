@@ -158,7 +158,7 @@ struct Analyzer::Impl {
   std::deque<Closed> closed_fifo;
   ConnectionReport scratch;  // the report of a connection without one of its own
   /// The words' buffers of the RSTs of reports reused (start_report), for the next RSTs'
-  /// explanations: a third of the connections of a busy capture end with an RST, and a
+  /// explanations: almost half of the generated captures' connections have an RST, and a
   /// fresh string per RST, freed when its report is reused, was a malloc and a free each.
   std::vector<std::string> spare_words;
   static constexpr size_t kSpareWords = 1024;
