@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -106,6 +107,20 @@ constexpr size_t kFileHeader = 24, kRecordHeader = 16;
 constexpr uint32_t kMaxSnaplen = 262144;  // libpcap's MAXIMUM_SNAPLEN: its limit for every link type rstlab reads
 constexpr size_t kChunk = 256u << 10;     // bytes per pread: few system calls, and the buffer stays in L2
 
+/// Bytes left as they are when allocated: a std::vector zeroes its elements first, a pass
+/// over the whole buffer (and a page fault for each of its pages, even on a small file)
+/// for bytes pread() writes anyway.
+class RawBuffer {
+ public:
+  explicit RawBuffer(size_t n = 0) : bytes_(n ? new uint8_t[n] : nullptr), size_(n) {}
+  uint8_t* data() const { return bytes_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<uint8_t[]> bytes_;
+  size_t size_;
+};
+
 /// Classic pcap in this host's byte order, read by rstlab (see the top of this file).
 class PcapReader final : public PacketSource {
  public:
@@ -173,9 +188,9 @@ class PcapReader final : public PacketSource {
     if (fd_ < 0) return false;  // memory: all there is, is there
     size_t have = static_cast<size_t>(end_ - cur_);
     if (need > buf_.size()) {  // one record larger than the buffer
-      std::vector<uint8_t> bigger(need + kChunk);
+      RawBuffer bigger(need + kChunk);
       std::memcpy(bigger.data(), cur_, have);
-      buf_.swap(bigger);
+      buf_ = std::move(bigger);
     } else if (have) {
       std::memmove(buf_.data(), cur_, have);
     }
@@ -215,7 +230,7 @@ class PcapReader final : public PacketSource {
   uint64_t file_pos_ = 0;            // the file's next byte to read into the buffer
   const uint8_t* mem_ = nullptr;     // or: the bytes in memory
   size_t mem_size_ = 0;
-  std::vector<uint8_t> buf_;
+  RawBuffer buf_;
   const uint8_t* cur_ = nullptr;     // the next record
   const uint8_t* end_ = nullptr;     // the end of what was read
   uint64_t offset_ = 0;              // cur_'s offset in the file

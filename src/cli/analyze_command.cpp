@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -36,7 +37,7 @@ namespace {
 /// opened, its link type is unknown) leaves no table header behind its error.
 class TableWriter {
  public:
-  TableWriter() : buf_(kFlushAt) {}
+  TableWriter() : buf_(new char[kFlushAt]), size_(kFlushAt) {}  // not zeroed: written before read
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
 
@@ -81,7 +82,7 @@ class TableWriter {
     if (len_ >= kFlushAt / 2) flush();
   }
   void flush() {
-    if (len_) std::fwrite(buf_.data(), 1, len_, stdout);
+    if (len_) std::fwrite(buf_.get(), 1, len_, stdout);
     flushed_ += len_;
     len_ = 0;
     std::fflush(stdout);
@@ -90,14 +91,18 @@ class TableWriter {
  private:
   /// Where the next `n` bytes go (flushing, or growing for one huge piece, first).
   char* room(size_t n) {
-    if (len_ + n > buf_.size()) {
+    if (len_ + n > size_) {
       flush();
-      if (n > buf_.size()) buf_.resize(n);
+      if (n > size_) {
+        buf_.reset(new char[n]);
+        size_ = n;
+      }
     }
-    return buf_.data() + len_;
+    return buf_.get() + len_;
   }
   static constexpr size_t kFlushAt = 1 << 19;
-  std::vector<char> buf_;
+  std::unique_ptr<char[]> buf_;
+  size_t size_;
   size_t len_ = 0;
   uint64_t flushed_ = 0;
 };

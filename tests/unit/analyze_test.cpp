@@ -1238,3 +1238,22 @@ TEST(JsonWriter, PlainCheckFindsEveryByteThatNeedsEscapingAtEveryPlace) {
   }
   EXPECT_TRUE(detail::json_plain(std::string_view()));
 }
+
+TEST(Analyze, JsonLinesEscapeAsTheWriterDoesAtEveryPlaceOfTheCopySteps) {
+  // append_connection_json copies a plain string while it checks it, 16 bytes a step
+  // (the last step overlapping the one before): a byte that needs escaping at any place
+  // of any length across those steps must still be escaped exactly as JsonWriter does.
+  ConnectionReport c;
+  c.id = 1;
+  c.ending = "open";
+  for (const std::string sp : {"\"", "\\", "\n", "\x1f", "\xc3\xa9", "\xff"})
+    for (size_t n = 0; n <= 48; ++n)
+      for (size_t at = 0; at <= n; ++at) {
+        std::string s(n, 'x');
+        s.insert(at, sp);
+        c.notes = {s, std::string(n, 'y')};
+        std::string line;
+        detail::append_connection_json(line, c);
+        ASSERT_EQ(line, json_line_by_writer(c, nullptr)) << "special " << sp << " at " << at << " of " << n;
+      }
+}

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <set>
 
@@ -350,13 +351,15 @@ TEST(Annotate, KernelRstCauses) {
       << b.notes_of(rst);
 }
 
-TEST(Annotate, NextCallsGivesWhatThePredictionsSay) {
-  // next_calls (no words, for summaries of many connections) must take the same
-  // decisions as predict_read / predict_write / predict_so_error, in every combination
-  // of the endpoint state they read.
+namespace {
+
+/// Calls `check` with a model whose endpoint 0 is in each combination of the state the
+/// predictions read (every flag on and off, every stored errno, three TCP states), under
+/// a SCOPED_TRACE naming it; returns how many it made.
+int for_each_endpoint_state(const std::function<void(const ConnectionModel&)>& check) {
   const int errs[] = {0, ECONNRESET, EPIPE, ECONNREFUSED};
   int combos = 0;
-  for (int bits = 0; bits < 1 << 7; ++bits)
+  for (int bits = 0; bits < 1 << 9; ++bits)
     for (int err : errs)
       for (TcpState st : {TcpState::Established, TcpState::CloseWait, TcpState::Closed}) {
         EndpointModel e;
@@ -367,18 +370,35 @@ TEST(Annotate, NextCallsGivesWhatThePredictionsSay) {
         e.rd_shut = bits & 16;
         e.wr_shut = bits & 32;
         e.app_closed = bits & 64;
+        e.timed_out = bits & 128;
+        e.rd_shut_by_call = bits & 256;
         e.state = st;
         e.pending_err = err;
+        e.err_state = TcpState::Established;
+        e.err_rule = RuleId::RstAcceptedEstablished;
         e.err_cause = e.rd_cause = e.wr_cause = e.fin_event = 3;
         const ConnectionModel m(e, EndpointModel{});
-        const auto calls = m.next_calls(0);
-        SCOPED_TRACE("bits " + std::to_string(bits) + ", errno " + std::to_string(err));
-        EXPECT_EQ(calls.read, m.predict_read(0, false).result);
-        EXPECT_EQ(std::string(calls.write) + (calls.sigpipe ? " +SIGPIPE" : ""), m.predict_write(0, false).result);
-        EXPECT_EQ(calls.so_error ? errno_name(calls.so_error) : "0", m.predict_so_error(0, false).result);
+        SCOPED_TRACE("bits " + std::to_string(bits) + ", errno " + std::to_string(err) + ", state " +
+                     tcp_state_label(st));
+        check(m);
         ++combos;
       }
-  EXPECT_EQ(combos, 128 * 4 * 3);
+  return combos;
+}
+
+}  // namespace
+
+TEST(Annotate, NextCallsGivesWhatThePredictionsSay) {
+  // next_calls (no words, for summaries of many connections) must take the same
+  // decisions as predict_read / predict_write / predict_so_error, in every combination
+  // of the endpoint state they read.
+  const int combos = for_each_endpoint_state([](const ConnectionModel& m) {
+    const auto calls = m.next_calls(0);
+    EXPECT_EQ(calls.read, m.predict_read(0, false).result);
+    EXPECT_EQ(std::string(calls.write) + (calls.sigpipe ? " +SIGPIPE" : ""), m.predict_write(0, false).result);
+    EXPECT_EQ(calls.so_error ? errno_name(calls.so_error) : "0", m.predict_so_error(0, false).result);
+  });
+  EXPECT_EQ(combos, 512 * 4 * 3);
 }
 
 // ---- The model on captures from ordinary hosts (ConnectionModel directly) ----
@@ -1124,39 +1144,21 @@ TEST(Annotate, AnRstAfterShutRdIsTheAbortOfDataThatWasInFlight) {
 TEST(Annotate, PredictionsIntoABufferSayWhatThePredictionsSay) {
   // The overloads that append the reason to a caller's buffer (rstlab analyze reuses one
   // per endpoint) give the same result, rule, cause and words, after what the buffer held.
-  const int errs[] = {0, ECONNRESET, EPIPE, ECONNREFUSED};
   const std::string held = "kept: ";
-  for (int bits = 0; bits < 1 << 8; ++bits)
-    for (int err : errs)
-      for (TcpState st : {TcpState::Established, TcpState::CloseWait, TcpState::Closed}) {
-        EndpointModel e;
-        e.sent_reset = bits & 1;
-        e.reset = bits & 2;
-        e.rx_queue = bits & 4 ? 10 : 0;
-        e.fin_received = bits & 8;
-        e.rd_shut = bits & 16;
-        e.wr_shut = bits & 32;
-        e.timed_out = bits & 64;
-        e.rd_shut_by_call = bits & 128;
-        e.state = st;
-        e.pending_err = err;
-        e.err_state = TcpState::Established;
-        e.err_rule = RuleId::RstAcceptedEstablished;
-        e.err_cause = e.rd_cause = e.wr_cause = e.fin_event = 3;
-        const ConnectionModel m(e, EndpointModel{});
-        SCOPED_TRACE("bits " + std::to_string(bits) + ", errno " + std::to_string(err));
-        const auto same = [&](const Prediction& with_words, const Prediction& into, const std::string& buffer) {
-          EXPECT_EQ(into.result, with_words.result);
-          EXPECT_EQ(into.rule, with_words.rule);
-          EXPECT_EQ(into.cause, with_words.cause);
-          EXPECT_TRUE(into.reason.empty());
-          EXPECT_FALSE(with_words.reason.empty());
-          EXPECT_EQ(buffer, held + with_words.reason);
-        };
-        std::string r = held, w = held, so = held;
-        const Prediction pr = m.predict_read(0, r), pw = m.predict_write(0, w), ps = m.predict_so_error(0, so);
-        same(m.predict_read(0), pr, r);
-        same(m.predict_write(0), pw, w);
-        same(m.predict_so_error(0), ps, so);
-      }
+  const auto same = [&](const Prediction& with_words, const Prediction& into, const std::string& buffer) {
+    EXPECT_EQ(into.result, with_words.result);
+    EXPECT_EQ(into.rule, with_words.rule);
+    EXPECT_EQ(into.cause, with_words.cause);
+    EXPECT_TRUE(into.reason.empty());
+    EXPECT_FALSE(with_words.reason.empty());
+    EXPECT_EQ(buffer, held + with_words.reason);
+  };
+  const int combos = for_each_endpoint_state([&](const ConnectionModel& m) {
+    std::string r = held, w = held, so = held;
+    const Prediction pr = m.predict_read(0, r), pw = m.predict_write(0, w), ps = m.predict_so_error(0, so);
+    same(m.predict_read(0), pr, r);
+    same(m.predict_write(0), pw, w);
+    same(m.predict_so_error(0), ps, so);
+  });
+  EXPECT_EQ(combos, 512 * 4 * 3);
 }
