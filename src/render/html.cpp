@@ -43,7 +43,9 @@ std::string ms(double ns) {
 
 }  // namespace
 
-std::string render_html_report(const Trace& t, TimeMode mode) {
+std::string render_html_report(const Trace& t, TimeMode mode) { return render_html_report_with(t, render_svg(t, mode)); }
+
+std::string render_html_report_with(const Trace& t, std::string svg) {
   std::ostringstream o;
   o << "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>rstlab: "
     << esc(t.scenario) << " (" << esc(t.link) << ")</title>\n"
@@ -88,7 +90,6 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     for (const auto& f : t.failures) o << "<li class=\"bad\">" << esc(f) << "</li>\n";
     o << "</ul>\n";
   }
-  std::string svg = render_svg(t, mode);
   // Inline, without the XML declaration; the page scales it to its width (.diagram svg),
   // diagram.svg beside it keeps its own size.
   svg.erase(0, svg.find("<svg"));
