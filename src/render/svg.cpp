@@ -158,17 +158,8 @@ class Svg {
 
   std::string render() {
     layout();
-    std::ostringstream body;
-    header(body);
-    lifelines(body);
-    for (size_t k = 0; k < rows_.size(); ++k) {
-      // For stepping through (the course): each row a group a page can show or hide.
-      if (steps_) body << "<g class=\"step\" data-step=\"" << k << "\">\n";
-      row(body, rows_[k]);
-      if (steps_) body << "</g>\n";
-    }
+    // The height is known from the layout: the document is written in one pass.
     const int legend_y = bottom_ + 30;
-    legend(body, legend_y);
     height_ = legend_y + 70;
     std::ostringstream o;
     o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -180,7 +171,17 @@ class Svg {
       o << "<marker id=\"a" << (c->stroke + 1) << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
         << "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"" << c->stroke
         << "\"/></marker>\n";
-    o << "</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n" << body.str() << "</svg>\n";
+    o << "</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+    header(o);
+    lifelines(o);
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      // For stepping through (the course): each row a group a page can show or hide.
+      if (steps_) o << "<g class=\"step\" data-step=\"" << k << "\">\n";
+      row(o, rows_[k]);
+      if (steps_) o << "</g>\n";
+    }
+    legend(o, legend_y);
+    o << "</svg>\n";
     return o.str();
   }
 
@@ -192,6 +193,7 @@ class Svg {
   }
 
   LadderLayout shapes() {
+    record_shapes_ = true;
     render();
     return LadderLayout{kWidth, height_, shapes_};
   }
@@ -391,9 +393,10 @@ class Svg {
   }
 
   // ---- drawing, each piece recorded as a shape -----------------------------------
+  /// Records a shape (only when they are asked for: shapes()) and returns its index.
   int add_shape(LadderShape::Kind kind, double x0, double y0, double x1, double y1, std::string what, int inside = -1) {
-    shapes_.push_back(LadderShape{kind, x0, y0, x1, y1, std::move(what), inside});
-    return static_cast<int>(shapes_.size()) - 1;
+    if (record_shapes_) shapes_.push_back(LadderShape{kind, x0, y0, x1, y1, std::move(what), inside});
+    return shape_count_++;
   }
   /// Records one line of text at (x, baseline) of `size` px, anchored start/middle/end.
   void text_shape(double x, double baseline, const std::string& anchor, double size, const std::string& s,
@@ -408,7 +411,8 @@ class Svg {
     if (anchor != "start") o << " text-anchor=\"" << anchor << "\"";
     if (size != 12) o << " font-size=\"" << num(size) << "\"";
     o << attrs << ">" << esc(s) << "</text>\n";
-    text_shape(x, y, anchor, size, s, text_width(s, size), inside);
+    if (record_shapes_) text_shape(x, y, anchor, size, s, text_width(s, size), inside);
+    else ++shape_count_;
   }
 
   void header(std::ostringstream& o) {
@@ -630,6 +634,8 @@ class Svg {
   std::vector<std::string> verdicts_;
   std::vector<std::string> callout_title_, callout_;
   std::vector<LadderShape> shapes_;
+  bool record_shapes_ = false;
+  int shape_count_ = 0;
   int bottom_ = kTop, height_ = 0;
   int time_column_ = 66;
 };
