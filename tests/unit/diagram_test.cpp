@@ -424,6 +424,14 @@ Trace long_pingpong(int rounds) {
   call("client", CallOp::Read, 1'000'000'050, now + 1);  // entered long ago: blocked since
   add(ActionEvent{"server", "late", "stamped early"}, 1'000'000'020);
   packet(Dir::ServerToClient, 1, 1'000'000'030);
+  // And one in the very middle, where a search that took the times as sorted looks first.
+  const size_t middle = (t.events.size() + 1) / 2;
+  Event early;
+  early.t_ns = 1'000'000'010;
+  early.body = ActionEvent{"client", "early", "stamped before everything"};
+  t.events.insert(t.events.begin() + static_cast<std::ptrdiff_t>(middle), early);
+  for (Annotation& a : t.annotations)
+    if (a.event >= middle) ++a.event;
   return t;
 }
 
