@@ -61,6 +61,9 @@ std::string render_plantuml(const Trace& trace);
 /// One page for one run: the diagram, the annotated timeline as a table, and links to
 /// the run's files (which sit beside the page). Works offline from the file system.
 std::string render_html_report(const Trace& trace, TimeMode mode = TimeMode::EventOrder);
+/// The same page around a ladder already drawn: `svg` is render_svg(trace, mode)'s text
+/// (a run folder writes diagram.svg and index.html from one drawing).
+std::string render_html_report_with(const Trace& trace, std::string svg);
 
 /// A row of the index page of a folder of runs.
 struct ReportRow {

@@ -109,7 +109,7 @@ int run_exec(const ExecArgs& a) {
   }
   const RunResult r = run_program(o);
   const std::string dir = write_run_folder(a.out, r);
-  write_index(a.out);
+  write_index(a.out, {{dir, &r.trace}});
   const Trace& t = r.trace;
   if (a.json) {
     // run --json's keys, then the program's: its command line and how many connections it made.

@@ -968,6 +968,8 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
     actor_of[{tid, key_side}] = id;
     return id;
   };
+  // Every call, the peer's actions, the ends and the packets (the output lines are a few).
+  t.events.reserve(placed.size() + obs.peer_events.size() + ends.size() + out.packets.size() + obs.output.size());
   for (const Placed& p : placed) {
     const Draft& d = drafts[p.draft];
     const StraceRecord& r = obs.records[d.record];

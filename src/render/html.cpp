@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // HTML reports: one page per run and an index of runs. Self-contained (inline CSS and
 // SVG, no script, no network), so they open straight from the file system.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -43,7 +44,9 @@ std::string ms(double ns) {
 
 }  // namespace
 
-std::string render_html_report(const Trace& t, TimeMode mode) {
+std::string render_html_report(const Trace& t, TimeMode mode) { return render_html_report_with(t, render_svg(t, mode)); }
+
+std::string render_html_report_with(const Trace& t, std::string svg) {
   std::ostringstream o;
   o << "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>rstlab: "
     << esc(t.scenario) << " (" << esc(t.link) << ")</title>\n"
@@ -88,11 +91,24 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     for (const auto& f : t.failures) o << "<li class=\"bad\">" << esc(f) << "</li>\n";
     o << "</ul>\n";
   }
-  std::string svg = render_svg(t, mode);
   // Inline, without the XML declaration; the page scales it to its width (.diagram svg),
   // diagram.svg beside it keeps its own size.
-  svg.erase(0, svg.find("<svg"));
-  o << "<h2>Ladder diagram</h2>\n<div class=\"diagram\" id=\"diagram\">\n" << svg << "</div>\n";
+  // The page is put together once at the end, the drawing (megabytes for a long trace)
+  // copied into it once.
+  o << "<h2>Ladder diagram</h2>\n<div class=\"diagram\" id=\"diagram\">\n";
+  const std::string head = o.str();
+  const size_t from = std::min(svg.find("<svg"), svg.size());
+  o.str("");
+  o << "</div>\n";
+  auto page = [&] {
+    const std::string tail = o.str();
+    std::string out;
+    out.reserve(head.size() + (svg.size() - from) + tail.size());
+    out += head;
+    out.append(svg, from, std::string::npos);
+    out += tail;
+    return out;
+  };
 
   const bool expectations = !t.from_capture();  // a capture has none
   o << "<h2>Timeline</h2>\n<table id=\"timeline\">\n<tr><th>t (ms)</th><th>who</th><th>event</th>"
@@ -143,7 +159,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     o << "<footer>capture: " << t.capture.packets << " packets of this connection in " << esc(t.capture.file)
       << (t.frames_in.empty() ? "" : " (" + esc(t.frames_in) + ")") << " &middot; made by rstlab</footer>\n"
       << "</body>\n</html>\n";
-    return o.str();
+    return page();
   }
   o << "</table>\n<h2>Files</h2>\n<ul id=\"files\">\n"
     << "<li><a href=\"capture.pcap\">capture.pcap</a> - every segment on the lab link (Wireshark, tcpdump)</li>\n"
@@ -154,7 +170,7 @@ std::string render_html_report(const Trace& t, TimeMode mode) {
     << "<a href=\"diagram.puml\">diagram.puml</a> (PlantUML)</li>\n</ul>\n"
     << "<footer>capture: " << t.capture.packets << " packets, " << t.capture.dropped << " dropped &middot; "
     << "made by rstlab</footer>\n</body>\n</html>\n";
-  return o.str();
+  return page();
 }
 
 std::string render_html_index(const std::vector<ReportRow>& rows) {

@@ -68,6 +68,7 @@ std::string render_mermaid(const Trace& t) {
     << "    participant C as client - " << mm(actor_line(t.client)) << "\n";
   if (t.has_middle()) o << "    participant M as middle - middlebox on the path\n";
   o << "    participant S as server - " << mm(actor_line(t.server)) << "\n";
+  const std::vector<std::string> verdicts = detail::packet_verdicts(t);
   for (size_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (const auto* p = e.packet()) {
@@ -76,7 +77,7 @@ std::string render_mermaid(const Trace& t) {
                           : p->len > 0                ? "->>"
                                                       : "-->>";
       std::string label = packet_label(*p) + " #" + std::to_string(p->frame);
-      const std::string verdict = visible(packet_verdict(t, i));
+      const std::string verdict = visible(verdicts[i]);
       if (!verdict.empty()) label += " - " + verdict;
       const char* from = !p->injected_by.empty() ? "M" : cs ? "C" : "S";  // the middle's own segments
       o << "    " << from << arrow << (cs ? "S" : "C") << ": " << mm(label) << "\n";
@@ -134,12 +135,13 @@ std::string render_plantuml(const Trace& t) {
     << "participant \"" << pu("client\n" + actor_line(t.client)) << "\" as C\n";
   if (t.has_middle()) o << "participant \"" << pu("middle\nmiddlebox on the path") << "\" as M\n";
   o << "participant \"" << pu("server\n" + actor_line(t.server)) << "\" as S\n";
+  const std::vector<std::string> verdicts = detail::packet_verdicts(t);
   for (size_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (const auto* p = e.packet()) {
       const bool cs = p->dir == Dir::ClientToServer;
       std::string label = packet_label(*p) + "  #" + std::to_string(p->frame);
-      const std::string verdict = visible(packet_verdict(t, i));
+      const std::string verdict = visible(verdicts[i]);
       if (!verdict.empty()) label += "\n" + verdict;
       const char* from = !p->injected_by.empty() ? "M" : cs ? "C" : "S";  // the middle's own segments
       o << from << " -[" << pu_colour(*p) << "]> " << (cs ? "S" : "C") << " : " << pu(label) << "\n";

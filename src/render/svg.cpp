@@ -158,17 +158,8 @@ class Svg {
 
   std::string render() {
     layout();
-    std::ostringstream body;
-    header(body);
-    lifelines(body);
-    for (size_t k = 0; k < rows_.size(); ++k) {
-      // For stepping through (the course): each row a group a page can show or hide.
-      if (steps_) body << "<g class=\"step\" data-step=\"" << k << "\">\n";
-      row(body, rows_[k]);
-      if (steps_) body << "</g>\n";
-    }
+    // The height is known from the layout: the document is written in one pass.
     const int legend_y = bottom_ + 30;
-    legend(body, legend_y);
     height_ = legend_y + 70;
     std::ostringstream o;
     o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -180,7 +171,17 @@ class Svg {
       o << "<marker id=\"a" << (c->stroke + 1) << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
         << "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"" << c->stroke
         << "\"/></marker>\n";
-    o << "</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n" << body.str() << "</svg>\n";
+    o << "</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+    header(o);
+    lifelines(o);
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      // For stepping through (the course): each row a group a page can show or hide.
+      if (steps_) o << "<g class=\"step\" data-step=\"" << k << "\">\n";
+      row(o, rows_[k]);
+      if (steps_) o << "</g>\n";
+    }
+    legend(o, legend_y);
+    o << "</svg>\n";
     return o.str();
   }
 
@@ -192,6 +193,7 @@ class Svg {
   }
 
   LadderLayout shapes() {
+    record_shapes_ = true;
     render();
     return LadderLayout{kWidth, height_, shapes_};
   }
@@ -220,10 +222,12 @@ class Svg {
     }
     return false;
   }
+  /// The first event, from the start, whose time is after `t`. Events are sorted by time
+  /// in a run's trace, but a trace.json may hold them in any order: this is the first k
+  /// whose running maximum of times exceeds `t` (a binary search; the ladder asks it of
+  /// every call, and a long trace has tens of thousands).
   size_t first_after(int64_t t) const {
-    size_t k = 0;
-    while (k < t_.events.size() && t_.events[k].t_ns <= t) ++k;
-    return k;
+    return static_cast<size_t>(std::upper_bound(running_max_.begin(), running_max_.end(), t) - running_max_.begin());
   }
 
   bool client_side(const SyscallEvent& call) const { return t_.side_of(call) == 0; }
@@ -270,6 +274,11 @@ class Svg {
 
   void layout() {
     const size_t n = t_.events.size();
+    running_max_.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      running_max_[i] = i ? std::max(running_max_[i - 1], t_.events[i].t_ns) : t_.events[i].t_ns;
+    verdicts_ = detail::packet_verdicts(t_);
+    blocked_.assign(n, false);
     if (t_.first_observer) {
       const auto& f = *t_.first_observer;
       callout_title_ = wrap_call("first observer: " + f.actor + " " + f.call, "-> " + f.result, callout_chars());
@@ -278,15 +287,23 @@ class Svg {
     // The rows: each event, and before the first event that happened while a call was
     // blocked, that call's entry.
     std::vector<std::vector<size_t>> entries(n + 1);
+    size_t blocked_calls = 0;
     for (size_t i = 0; i < n; ++i)
-      if (blocked(i)) entries[first_after(t_.events[i].syscall()->t_start_ns)].push_back(i);
+      if (blocked(i)) {
+        blocked_[i] = true;
+        ++blocked_calls;
+        entries[first_after(t_.events[i].syscall()->t_start_ns)].push_back(i);
+      }
     rows_.clear();
+    rows_.reserve(n + blocked_calls);
+    entry_row_.assign(n, kNoRow);
     for (size_t i = 0; i < n; ++i) {
       for (size_t b : entries[i]) {
         Row r;
         r.event = b;
         r.entry = true;
         r.t_ns = t_.events[b].syscall()->t_start_ns;
+        entry_row_[b] = rows_.size();
         rows_.push_back(r);
       }
       Row r;
@@ -336,7 +353,7 @@ class Svg {
   void measure(Row& r) {
     const Event& e = t_.events[r.event];
     if (const auto* p = e.packet()) {
-      r.verdict = !packet_verdict(t_, r.event).empty();
+      r.verdict = !verdicts_[r.event].empty();
       r.up = 20;                     // the label over the arrow
       r.down = r.verdict ? 30 : 13;  // the frame number, or the verdict under the arrow (and air)
       (void)p;
@@ -376,9 +393,10 @@ class Svg {
   }
 
   // ---- drawing, each piece recorded as a shape -----------------------------------
+  /// Records a shape (only when they are asked for: shapes()) and returns its index.
   int add_shape(LadderShape::Kind kind, double x0, double y0, double x1, double y1, std::string what, int inside = -1) {
-    shapes_.push_back(LadderShape{kind, x0, y0, x1, y1, std::move(what), inside});
-    return static_cast<int>(shapes_.size()) - 1;
+    if (record_shapes_) shapes_.push_back(LadderShape{kind, x0, y0, x1, y1, std::move(what), inside});
+    return shape_count_++;
   }
   /// Records one line of text at (x, baseline) of `size` px, anchored start/middle/end.
   void text_shape(double x, double baseline, const std::string& anchor, double size, const std::string& s,
@@ -393,7 +411,8 @@ class Svg {
     if (anchor != "start") o << " text-anchor=\"" << anchor << "\"";
     if (size != 12) o << " font-size=\"" << num(size) << "\"";
     o << attrs << ">" << esc(s) << "</text>\n";
-    text_shape(x, y, anchor, size, s, text_width(s, size), inside);
+    if (record_shapes_) text_shape(x, y, anchor, size, s, text_width(s, size), inside);
+    else ++shape_count_;
   }
 
   void header(std::ostringstream& o) {
@@ -459,7 +478,7 @@ class Svg {
     text(o, right ? kRight + 8 : kLeft - 8, y + kSlope - 6, right ? "start" : "end", 10,
          "#" + std::to_string(p.frame), " fill=\"#9aa0a6\"");
     if (r.verdict)
-      text(o, mid, y + kSlope + 6, "middle", 11, packet_verdict(t_, r.event),
+      text(o, mid, y + kSlope + 6, "middle", 11, verdicts_[r.event],
            std::string(" font-style=\"italic\" fill=\"") + c.text + "\"" + halo);
   }
 
@@ -501,17 +520,15 @@ class Svg {
            " fill=\"#d12a2a\" font-weight=\"bold\"");
     }
     if (r.entry) return;
-    if (blocked(r.event)) span(o, s, r, error);
+    if (blocked_[r.event]) span(o, s, r, error);
     if (observer) callout(o, r, client ? x + b.w : x);
   }
 
   /// The bracket beside the lifeline from a blocked call's entry to its return: what
   /// arrived in between arrived while it waited.
   void span(std::ostringstream& o, const SyscallEvent& s, const Row& ret, bool error) {
-    const Row* entry = nullptr;
-    for (const Row& r : rows_)
-      if (r.entry && r.event == ret.event) entry = &r;
-    if (!entry) return;
+    if (entry_row_[ret.event] == kNoRow) return;
+    const Row* entry = &rows_[entry_row_[ret.event]];
     const bool client = client_side(s);
     const int edge = client ? kLeft - 10 : kRight + 10, bar = client ? kLeft - 4 : kRight + 4;
     const int y0 = entry->y - 3, y1 = ret.y - 3;
@@ -608,8 +625,17 @@ class Svg {
   bool middle_;
   bool steps_;
   std::vector<Row> rows_;
+  // Per event, filled by layout(): the running maximum of times (first_after), whether a
+  // call blocked, its entry's row (kNoRow: none), and a packet's verdict.
+  static constexpr size_t kNoRow = static_cast<size_t>(-1);
+  std::vector<int64_t> running_max_;
+  std::vector<bool> blocked_;
+  std::vector<size_t> entry_row_;
+  std::vector<std::string> verdicts_;
   std::vector<std::string> callout_title_, callout_;
   std::vector<LadderShape> shapes_;
+  bool record_shapes_ = false;
+  int shape_count_ = 0;
   int bottom_ = kTop, height_ = 0;
   int time_column_ = 66;
 };

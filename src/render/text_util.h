@@ -23,6 +23,10 @@ std::string output_label(const OutputEvent& o);
 /// connection 0's client end.
 bool output_on_client(const Trace& t, const OutputEvent& o);
 
+/// packet_verdict() of every event at once (empty for events that are no packet), in one
+/// pass over the annotations: the renderers ask it of every packet of a long trace.
+std::vector<std::string> packet_verdicts(const Trace& t);
+
 /// `t - t0` in nanoseconds, exact in int64 (wall-clock times are ~1.7e18 ns: their
 /// difference taken in double would lose the microseconds); a trace.json may hold any
 /// times, so a difference beyond int64 (trace_fuzz found one) is taken in double instead.

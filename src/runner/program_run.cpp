@@ -467,6 +467,8 @@ class ProgramRun final : public FarEndHost {
   /// Once it has ended, how long the peer's steps may still wait (its last segments, the
   /// FIN or RST its exit sent, are in flight for microseconds).
   static constexpr std::chrono::milliseconds kPeerGrace{500};
+  /// Without the crafted peer, strace's file is read at most this often while the program runs.
+  static constexpr std::chrono::milliseconds kTraceBatch{20};
 
   void add_peer_action(const std::string& action, const std::string& detail, int64_t t, const Step* step = nullptr,
                        std::optional<bool> met = std::nullopt) {
@@ -516,7 +518,15 @@ class ProgramRun final : public FarEndHost {
   /// as long as the deadlines allow. Returns whether anything happened.
   bool service(int max_wait_ms) {
     bool did = peer_ && peer_->release_due();
-    std::vector<pollfd> fds = {{recorder_->fd(), POLLIN, 0}, {notify_.fd, POLLIN, 0}};
+    // strace's file is read as its lines come, but without the crafted peer (whose steps
+    // wait on what the trace says) at most once per kTraceBatch: each line wakes inotify,
+    // and a program making thousands of calls a second made this loop wake, read and
+    // parse that often, on the cores the program and strace need. The trace is read
+    // whole at the end; the batch only delays noticing the program's own end (for the
+    // grace of what it leaves running) by that much.
+    const auto trace_due = trace_read_at_ + kTraceBatch;
+    const bool watch_trace = peer_ || Clock::now() >= trace_due;
+    std::vector<pollfd> fds = {{recorder_->fd(), POLLIN, 0}, {watch_trace ? notify_.fd : -1, POLLIN, 0}};
     const size_t first_peer = fds.size();
     if (peer_)
       for (int fd : peer_->fds()) fds.push_back({fd, POLLIN, 0});
@@ -538,12 +548,18 @@ class ProgramRun final : public FarEndHost {
       const int due = peer_->next_due_ms();
       if (due >= 0) wait = std::min<int64_t>(wait, due);
     }
+    if (!watch_trace)
+      wait = std::min<int64_t>(
+          wait, 1 + std::chrono::duration_cast<std::chrono::milliseconds>(trace_due - Clock::now()).count());
     if (did) wait = 0;
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait)));
     if (n < 0 && errno != EINTR) throw_errno("poll");
     did |= recorder_->drain() > 0;
-    read_trace(trace_in_.fd);
-    drain_notify(notify_.fd);
+    if (watch_trace || Clock::now() >= trace_due) {
+      drain_notify(notify_.fd);  // before the read: a line written after it wakes the next poll
+      // Lines came: the next ones wait for the batch. None: back to waking on the next.
+      trace_read_at_ = read_trace(trace_in_.fd) ? Clock::now() : Clock::time_point{};
+    }
     if (peer_) did |= peer_->release_due();
     for (size_t k = first_peer; n > 0 && k < first_out; ++k) {
       if (!fds[k].revents) continue;
@@ -553,8 +569,14 @@ class ProgramRun final : public FarEndHost {
         did = true;
       }
     }
+    // What the poll found ready (a descriptor not ready now is read at the next wake).
+    auto ready = [&](int fd) {
+      for (size_t k = first_out; n > 0 && k < fds.size(); ++k)
+        if (fds[k].fd == fd) return fds[k].revents != 0;
+      return false;
+    };
     for (OwnedFd* p : {&out_r_, &err_r_}) {
-      if (p->fd < 0) continue;
+      if (p->fd < 0 || !ready(p->fd)) continue;
       const int stream = p == &out_r_ ? 1 : 2;
       char buf[8192];
       for (;;) {
@@ -578,8 +600,7 @@ class ProgramRun final : public FarEndHost {
       }
       return did;
     }
-    pollfd exited{pidfd_.fd, POLLIN, 0};
-    if (::poll(&exited, 1, 0) > 0) {
+    if (ready(pidfd_.fd)) {
       int status = 0;
       ::waitpid(child_, &status, 0);
       tracer_done_ = true;
@@ -605,12 +626,15 @@ class ProgramRun final : public FarEndHost {
     return did;
   }
 
-  void read_trace(int fd) {
+  /// Reads what strace has written since; returns whether there was anything.
+  bool read_trace(int fd) {
     char buf[65536];
+    bool any = false;
     for (;;) {
       const ssize_t got = ::read(fd, buf, sizeof buf);
       if (got <= 0) break;
       partial_.append(buf, static_cast<size_t>(got));
+      any = true;
     }
     size_t start = 0;
     for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -633,6 +657,7 @@ class ProgramRun final : public FarEndHost {
       }
     }
     partial_.erase(0, start);
+    return any;
   }
 
   /// Whether a process other than the program itself has not ended yet, as the trace says.
@@ -654,6 +679,7 @@ class ProgramRun final : public FarEndHost {
   FarEnd* peer_ = nullptr;  ///< the crafted peer (--peer), or none
   OwnedFd notify_, trace_in_, out_r_, err_r_, pidfd_;
   Clock::time_point deadline_;
+  Clock::time_point trace_read_at_;  ///< when strace's file was last read
   std::optional<Clock::time_point> ended_at_;  ///< when the program itself ended
   bool tracer_done_ = false, timed_out_ = false, terminated_ = false;
   ProgramObservations obs_;

@@ -170,12 +170,13 @@ ConnectionView connection_view(const Trace& t, ConnId id) {
     else if (const auto* o = e.output())
       keep = o->actor_id ? (o->actor_id == c.client.actor || o->actor_id == c.server.actor)
                          : !o->actor.empty() && (o->actor == names[0] || o->actor == names[1]);
-    if (!keep) continue;
-    Event copy = e;
+    if (keep) v.original.push_back(i);
+  }
+  out.events.reserve(v.original.size());
+  for (size_t i : v.original) {
+    Event& copy = out.events.emplace_back(t.events[i]);
     if (auto* p = std::get_if<PacketEvent>(&copy.body)) p->conn = 0;
     if (auto* s = std::get_if<SyscallEvent>(&copy.body)) s->conn = 0;
-    out.events.push_back(std::move(copy));
-    v.original.push_back(i);
   }
   // The annotations and observer of this connection, renumbered into the view.
   auto index_in_view = [&](size_t original) -> std::optional<size_t> {

@@ -2,14 +2,18 @@
 #include "rstlab/trace_json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <csignal>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <type_traits>
 
 #include "rstlab/error.h"
 #include "rstlab/wire.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
 
 namespace rstlab {
@@ -20,34 +24,168 @@ using json = nlohmann::ordered_json;
 constexpr const char* kFormat = "rstlab-trace/2";
 constexpr const char* kFormatV1 = "rstlab-trace/1";  ///< still read (rstlab diagram on old run folders)
 
-json opt_int(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+/// JSON text laid out exactly as nlohmann's dump(2, ' ', false, replace) lays it out
+/// (trace.json's format since it was first written), but streamed into one string: a long
+/// trace (a traced program's thousands of calls) built as a tree of ordered_json objects
+/// first cost more than every renderer of the run folder together. Keys and values are
+/// written in the order given; the small parts still built as trees go through value().
+class PrettyJson {
+ public:
+  explicit PrettyJson(std::string& out) : out_(out) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  /// An object's key: its value comes next.
+  PrettyJson& key(std::string_view k) {
+    next_item();
+    quoted(k);
+    out_ += ": ";
+    after_key_ = true;
+    return *this;
+  }
+  void string(std::string_view s) {
+    before_value();
+    quoted(s);
+  }
+  void null() { raw("null"); }
+  void boolean(bool b) { raw(b ? "true" : "false"); }
+  template <class I>
+  void integer(I v) {
+    before_value();
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, static_cast<size_t>(r.ptr - buf));
+  }
+  /// A double as nlohmann prints it (shortest round trip: "12.5", "0.0", "1e-05").
+  void real(double v) { raw(json(v).dump()); }
+  /// A tree, with this writer's layout at this depth.
+  void value(const json& j) {
+    switch (j.type()) {
+      case json::value_t::object:
+        begin_object();
+        for (const auto& [k, v] : j.items()) {
+          key(k);
+          value(v);
+        }
+        end_object();
+        break;
+      case json::value_t::array:
+        begin_array();
+        for (const auto& v : j) value(v);
+        end_array();
+        break;
+      case json::value_t::string: string(j.get_ref<const std::string&>()); break;
+      default: raw(j.dump()); break;  // null, booleans and numbers: one token each
+    }
+  }
+
+  template <class T>
+  PrettyJson& field(std::string_view k, const T& v) {
+    key(k);
+    if constexpr (std::is_same_v<T, bool>) boolean(v);
+    else if constexpr (std::is_integral_v<T>) integer(v);
+    else if constexpr (std::is_same_v<T, json>) value(v);
+    else string(v);
+    return *this;
+  }
+  PrettyJson& null_field(std::string_view k) {
+    key(k);
+    null();
+    return *this;
+  }
+  template <class T>
+  PrettyJson& optional_field(std::string_view k, const std::optional<T>& v) {
+    return v ? field(k, *v) : null_field(k);
+  }
+
+ private:
+  /// Before a key or an array's element: the comma after the one before, a new line and
+  /// the indent.
+  void next_item() {
+    if (counts_.empty()) return;
+    out_ += counts_.back()++ ? ",\n" : "\n";
+    out_.append(2 * counts_.size(), ' ');
+  }
+  void before_value() {
+    if (after_key_) after_key_ = false;
+    else next_item();
+  }
+  void open(char c) {
+    before_value();
+    out_ += c;
+    counts_.push_back(0);
+  }
+  void close(char c) {
+    const size_t n = counts_.back();
+    counts_.pop_back();
+    if (n) {
+      out_ += '\n';
+      out_.append(2 * counts_.size(), ' ');
+    }
+    out_ += c;
+  }
+  void raw(std::string_view token) {
+    before_value();
+    out_.append(token.data(), token.size());
+  }
+  /// A string as nlohmann escapes it: printable ASCII as it is, anything else (escapes,
+  /// UTF-8, bytes that are not UTF-8 and become U+FFFD) by nlohmann itself.
+  void quoted(std::string_view s) {
+    if (detail::json_plain(s)) {
+      out_ += '"';
+      out_.append(s.data(), s.size());
+      out_ += '"';
+    } else {
+      out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+  }
+
+  std::string& out_;
+  std::vector<size_t> counts_;  ///< per open object or array: the items written in it
+  bool after_key_ = false;
+};
 
 /// Every CallFacts field, by name; a field that does not apply to the call is null.
-json facts_to_json(const CallFacts& f) {
-  json j;
-  j["op"] = call_op_name(f.op);
-  j["fd"] = f.fd >= 0 ? json(f.fd) : json(nullptr);
-  j["on_pipe"] = f.on_pipe;
-  j["nonblock"] = f.nonblock;
-  j["dontwait"] = f.dontwait;
-  j["nosignal"] = f.nosignal;
-  j["peek"] = f.peek;
-  j["waitall"] = f.waitall;
-  j["size"] = f.size ? json(*f.size) : json(nullptr);
+void write_facts(PrettyJson& w, const CallFacts& f) {
+  w.begin_object();
+  w.field("op", call_op_name(f.op));
+  if (f.fd >= 0) w.field("fd", f.fd);
+  else w.null_field("fd");
+  w.field("on_pipe", f.on_pipe);
+  w.field("nonblock", f.nonblock);
+  w.field("dontwait", f.dontwait);
+  w.field("nosignal", f.nosignal);
+  w.field("peek", f.peek);
+  w.field("waitall", f.waitall);
+  w.optional_field("size", f.size);
   const char* how = shut_how_name(f.shut_how);
-  j["shut_how"] = how ? json(how) : f.shut_how >= 0 ? json(f.shut_how) : json(nullptr);
+  if (how) w.field("shut_how", how);
+  else if (f.shut_how >= 0) w.field("shut_how", f.shut_how);
+  else w.null_field("shut_how");
   const char* opt = sock_opt_name(f.option);
-  j["option"] = opt ? json(opt) : json(nullptr);
-  j["linger"] = f.option == SockOpt::Linger || f.linger_on || f.linger_seconds
-                    ? json{{"on", f.linger_on}, {"seconds", f.linger_seconds}}
-                    : json(nullptr);
-  j["timeout_ms"] = f.timeout_ms >= 0 ? json(f.timeout_ms) : json(nullptr);
+  if (opt) w.field("option", opt);
+  else w.null_field("option");
+  if (f.option == SockOpt::Linger || f.linger_on || f.linger_seconds) {
+    w.key("linger");
+    w.begin_object();
+    w.field("on", f.linger_on);
+    w.field("seconds", f.linger_seconds);
+    w.end_object();
+  } else {
+    w.null_field("linger");
+  }
+  if (f.timeout_ms >= 0) w.field("timeout_ms", f.timeout_ms);
+  else w.null_field("timeout_ms");
   const bool poll = f.op == CallOp::Poll;
-  j["events"] = poll || f.events ? json(poll_events_string(f.events)) : json(nullptr);
-  j["revents"] = poll || f.revents ? json(poll_events_string(f.revents)) : json(nullptr);
-  j["so_error"] = f.option == SockOpt::Error || f.so_error ? json(f.so_error ? errno_name(f.so_error) : "0")
-                                                           : json(nullptr);
-  return j;
+  if (poll || f.events) w.field("events", poll_events_string(f.events));
+  else w.null_field("events");
+  if (poll || f.revents) w.field("revents", poll_events_string(f.revents));
+  else w.null_field("revents");
+  if (f.option == SockOpt::Error || f.so_error) w.field("so_error", f.so_error ? errno_name(f.so_error) : "0");
+  else w.null_field("so_error");
+  w.end_object();
 }
 
 /// Bytes as JSON text: valid UTF-8 as it is, anything else with U+FFFD for each byte that
@@ -80,65 +218,72 @@ std::string to_hex(const std::string& bytes) {
   return o;
 }
 
-json event_to_json(const Event& e, size_t index, int64_t t0) {
-  json j;
-  j["i"] = index;
-  j["t_ns"] = e.t_ns;
-  j["t_us"] = static_cast<double>(e.t_ns - t0) / 1000.0;
+void write_event(PrettyJson& w, const Event& e, size_t index, int64_t t0) {
+  w.begin_object();
+  w.field("i", index);
+  w.field("t_ns", e.t_ns);
+  w.key("t_us");
+  w.real(static_cast<double>(e.t_ns - t0) / 1000.0);
   if (const auto* p = e.packet()) {
-    j["type"] = "packet";
-    j["conn"] = p->conn;
-    j["frame"] = p->frame;
-    j["dir"] = dir_name(p->dir);
-    j["flags"] = tcp_flags_string(p->flags);
-    j["seq"] = p->seq;
-    j["ack"] = p->ack;
-    j["len"] = p->len;
-    j["win"] = p->window;
-    j["seq_abs"] = p->seq_abs;
-    j["ack_abs"] = p->ack_abs;
-    j["checksum_ok"] = p->checksum_ok;
-    if (p->wscale >= 0) j["wscale"] = p->wscale;
-    if (!p->payload.empty()) j["payload"] = p->payload;
-    if (!p->injected_by.empty()) j["injected_by"] = p->injected_by;
+    w.field("type", "packet");
+    w.field("conn", p->conn);
+    w.field("frame", p->frame);
+    w.field("dir", dir_name(p->dir));
+    w.field("flags", tcp_flags_string(p->flags));
+    w.field("seq", p->seq);
+    w.field("ack", p->ack);
+    w.field("len", p->len);
+    w.field("win", p->window);
+    w.field("seq_abs", p->seq_abs);
+    w.field("ack_abs", p->ack_abs);
+    w.field("checksum_ok", p->checksum_ok);
+    if (p->wscale >= 0) w.field("wscale", p->wscale);
+    if (!p->payload.empty()) w.field("payload", p->payload);
+    if (!p->injected_by.empty()) w.field("injected_by", p->injected_by);
   } else if (const auto* s = e.syscall()) {
-    j["type"] = "syscall";
-    j["conn"] = s->conn;
-    j["actor"] = s->actor;
-    j["actor_id"] = s->actor_id ? json(*s->actor_id) : json(nullptr);
-    j["call"] = s->call;
-    j["args"] = s->args;
-    j["facts"] = facts_to_json(s->facts);
-    j["ret"] = opt_int(s->ret);
-    j["errno"] = s->err ? json(errno_name(*s->err)) : json(nullptr);
-    j["signal"] = s->signal ? json(signal_name(*s->signal)) : json(nullptr);
-    j["signal_fate"] = signal_fate_name(s->fate);
-    j["value"] = s->value;
-    j["state"] = s->state.empty() ? json(nullptr) : json(s->state);
-    j["t_start_ns"] = s->t_start_ns;
-    if (s->t_state_ns) j["t_state_ns"] = s->t_state_ns;
-    if (s->t_strace_end_ns) j["t_strace_end_ns"] = s->t_strace_end_ns;
+    w.field("type", "syscall");
+    w.field("conn", s->conn);
+    w.field("actor", s->actor);
+    w.optional_field("actor_id", s->actor_id);
+    w.field("call", s->call);
+    w.field("args", s->args);
+    w.key("facts");
+    write_facts(w, s->facts);
+    w.optional_field("ret", s->ret);
+    if (s->err) w.field("errno", errno_name(*s->err));
+    else w.null_field("errno");
+    if (s->signal) w.field("signal", signal_name(*s->signal));
+    else w.null_field("signal");
+    w.field("signal_fate", signal_fate_name(s->fate));
+    w.field("value", s->value);
+    if (s->state.empty()) w.null_field("state");
+    else w.field("state", s->state);
+    w.field("t_start_ns", s->t_start_ns);
+    if (s->t_state_ns) w.field("t_state_ns", s->t_state_ns);
+    if (s->t_strace_end_ns) w.field("t_strace_end_ns", s->t_strace_end_ns);
   } else if (const auto* a = e.action()) {
-    j["type"] = "action";
-    j["actor"] = a->actor;
-    j["action"] = a->action;
-    j["detail"] = a->detail;
+    w.field("type", "action");
+    w.field("actor", a->actor);
+    w.field("action", a->action);
+    w.field("detail", a->detail);
   } else if (const auto* o = e.output()) {
-    j["type"] = "output";
-    j["stream"] = stream_name(o->stream);
-    j["actor"] = o->actor;
-    j["actor_id"] = o->actor_id ? json(*o->actor_id) : json(nullptr);
-    j["pid"] = o->pid ? json(o->pid) : json(nullptr);
-    j["tid"] = o->tid ? json(o->tid) : json(nullptr);
+    w.field("type", "output");
+    w.field("stream", stream_name(o->stream));
+    w.field("actor", o->actor);
+    w.optional_field("actor_id", o->actor_id);
+    if (o->pid) w.field("pid", o->pid);
+    else w.null_field("pid");
+    if (o->tid) w.field("tid", o->tid);
+    else w.null_field("tid");
     bool exact = true;
-    j["text"] = json_text(o->text, exact);
+    w.field("text", json_text(o->text, exact));
     // A line that is not UTF-8 (a program may print any bytes): its exact bytes beside it.
-    if (!exact) j["text_hex"] = to_hex(o->text);
+    if (!exact) w.field("text_hex", to_hex(o->text));
   }
-  if (!e.expected.empty()) j["expected"] = e.expected;
-  if (e.met) j["met"] = *e.met;
-  if (!e.line.empty()) j["line"] = e.line;
-  return j;
+  if (!e.expected.empty()) w.field("expected", e.expected);
+  if (e.met) w.field("met", *e.met);
+  if (!e.line.empty()) w.field("line", e.line);
+  w.end_object();
 }
 
 json observer_to_json(const std::optional<FirstObserver>& o) {
@@ -643,39 +788,54 @@ std::string trace_to_json(const Trace& trace) {
     describe_single_connection(*described);
   }
   const Trace& t = described ? *described : trace;
-  json j;
-  j["format"] = kFormat;
-  j["scenario"] = t.scenario;
-  j["title"] = t.title;
-  j["story"] = t.story;
-  j["link"] = t.link;
-  j["family"] = family_name(t.family);
-  j["actors"] = actors_to_json(t.actors);
-  j["connections"] = connections_to_json(t.connections);
-  j["passed"] = t.passed();
-  j["failures"] = t.failures;
-  json cap;
-  cap["file"] = t.capture.file;
-  cap["packets"] = t.capture.packets;
-  cap["dropped"] = t.capture.dropped;
-  cap["if_dropped"] = t.capture.if_dropped;
-  cap["undecoded"] = t.capture.undecoded;
-  cap["foreign"] = t.capture.foreign;
-  j["capture"] = cap;
-  json notes = json::array();
+  std::string out;
+  out.reserve(1024 + 800 * t.events.size() + 200 * t.annotations.size());
+  PrettyJson w(out);
+  w.begin_object();
+  w.field("format", kFormat);
+  w.field("scenario", t.scenario);
+  w.field("title", t.title);
+  w.field("story", t.story);
+  w.field("link", t.link);
+  w.field("family", family_name(t.family));
+  w.field("actors", actors_to_json(t.actors));
+  w.field("connections", connections_to_json(t.connections));
+  w.field("passed", t.passed());
+  w.key("failures");
+  w.begin_array();
+  for (const auto& f : t.failures) w.string(f);
+  w.end_array();
+  w.key("capture");
+  w.begin_object();
+  w.field("file", t.capture.file);
+  w.field("packets", t.capture.packets);
+  w.field("dropped", t.capture.dropped);
+  w.field("if_dropped", t.capture.if_dropped);
+  w.field("undecoded", t.capture.undecoded);
+  w.field("foreign", t.capture.foreign);
+  w.end_object();
+  w.key("annotations");
+  w.begin_array();
   for (const auto& a : t.annotations) {
-    notes.push_back({{"event", a.event}, {"kind", a.kind}, {"text", a.text}});
-    if (!a.rule.empty()) notes.back()["rule"] = a.rule;
+    w.begin_object();
+    w.field("event", a.event);
+    w.field("kind", a.kind);
+    w.field("text", a.text);
+    if (!a.rule.empty()) w.field("rule", a.rule);
+    w.end_object();
   }
-  j["annotations"] = std::move(notes);
-  j["first_observer"] = observer_to_json(t.first_observer);
-  json events = json::array();
+  w.end_array();
+  w.field("first_observer", observer_to_json(t.first_observer));
+  w.key("events");
+  w.begin_array();
   const int64_t t0 = t.events.empty() ? 0 : t.events.front().t_ns;
-  for (size_t i = 0; i < t.events.size(); ++i) events.push_back(event_to_json(t.events[i], i, t0));
-  j["events"] = std::move(events);
+  for (size_t i = 0; i < t.events.size(); ++i) write_event(w, t.events[i], i, t0);
+  w.end_array();
+  w.end_object();
   // Payloads and captured text are arbitrary bytes: a byte that is not UTF-8 is written
   // as U+FFFD (the capture files keep the exact bytes).
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  out += '\n';
+  return out;
 }
 
 Trace trace_from_json(const std::string& text, const std::string& source) {
@@ -755,6 +915,7 @@ Trace trace_from_document(const json& j, const std::string& source) {
   }
   const json& events = r.field(j, "events", "top level");
   if (!events.is_array()) r.fail("top level", "field 'events' must be an array");
+  t.events.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i)
     t.events.push_back(event_from_json(events[i], r, "event " + std::to_string(i), version));
   if (version >= 2) {

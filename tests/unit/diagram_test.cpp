@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "render/text_util.h"
 #include "rstlab/capture.h"
 #include "rstlab/course.h"
 #include "rstlab/diagram.h"
@@ -19,6 +20,7 @@
 #include "rstlab/runner.h"
 #include "rstlab/scenario.h"
 #include "rstlab/trace_json.h"
+#include "rstlab/wire.h"
 
 namespace fs = std::filesystem;
 using namespace rstlab;
@@ -363,4 +365,174 @@ TEST(Course, TheSiteIsWrittenWholeAndNeverOverAForeignFolder) {
   EXPECT_THROW(write_course(dir.string(), lessons), InputError) << "a folder of other files is not replaced";
   EXPECT_TRUE(fs::exists(dir / "index.html"));
   fs::remove_all(dir);
+}
+
+// ---- long traces: the ladder's layout and the verdicts, computed once per trace ----------
+
+namespace {
+
+/// A long exchange like a traced program's: the client writes, the server's read blocks
+/// until the segment comes, answers; the client's read blocks too. Notes of other actors,
+/// a verdict or two, and at the end a few events out of time order (a trace.json may hold
+/// any order).
+Trace long_pingpong(int rounds) {
+  Trace t;
+  t.scenario = "long";
+  t.link = "veth";
+  t.client = {"kernel", Endpoint::parse("192.0.2.1:40001"), "default"};
+  t.server = {"kernel", Endpoint::parse("192.0.2.2:8080"), "default"};
+  int64_t now = 1'000'000'000;
+  uint64_t frame = 0;
+  auto add = [&](auto body, int64_t at) {
+    Event e;
+    e.t_ns = at;
+    e.body = std::move(body);
+    t.events.push_back(std::move(e));
+    return t.events.size() - 1;
+  };
+  auto call = [&](const std::string& actor, CallOp op, int64_t start, int64_t end) {
+    SyscallEvent s;
+    s.actor = actor;
+    s.facts.op = op;
+    s.call = op == CallOp::Read ? "read" : "write";
+    s.args = "1";
+    s.ret = 1;
+    s.t_start_ns = start;
+    return add(s, end);
+  };
+  auto packet = [&](Dir d, uint32_t len, int64_t at) {
+    PacketEvent p;
+    p.frame = ++frame;
+    p.dir = d;
+    p.flags = static_cast<uint8_t>(tcpflag::ACK | (len ? tcpflag::PSH : 0));
+    p.len = len;
+    return add(p, at);
+  };
+  for (int i = 0; i < rounds; ++i) {
+    const int64_t server_read = now + 1;  // entered before the client's write
+    call("client", CallOp::Write, now + 2, now + 3);
+    const size_t data = packet(Dir::ClientToServer, 1, now + 4);
+    call("server", CallOp::Read, server_read, now + 5);
+    if (i % 7 == 0) add(ActionEvent{"server", "note", "round " + std::to_string(i)}, now + 6);
+    call("server", CallOp::Write, now + 7, now + 8);
+    packet(Dir::ServerToClient, 1, now + 9);
+    call("client", CallOp::Read, now + 3, now + 10);  // blocked from after its write
+    packet(Dir::ClientToServer, 0, now + 11);
+    if (i % 5 == 0) t.annotations.push_back({data, "challenge-ack", "answered", ""});
+    now += 100;
+  }
+  call("client", CallOp::Read, 1'000'000'050, now + 1);  // entered long ago: blocked since
+  add(ActionEvent{"server", "late", "stamped early"}, 1'000'000'020);
+  packet(Dir::ServerToClient, 1, 1'000'000'030);
+  // And one in the very middle, where a search that took the times as sorted looks first.
+  const size_t middle = (t.events.size() + 1) / 2;
+  Event early;
+  early.t_ns = 1'000'000'010;
+  early.body = ActionEvent{"client", "early", "stamped before everything"};
+  t.events.insert(t.events.begin() + static_cast<std::ptrdiff_t>(middle), early);
+  for (Annotation& a : t.annotations)
+    if (a.event >= middle) ++a.event;
+  return t;
+}
+
+/// The ladder's rows as the layout defines them, the plain way (quadratic): each event,
+/// and before the first event after a blocked call's entry, that call's entry.
+std::vector<LadderRow> rows_by_definition(const Trace& t) {
+  const size_t n = t.events.size();
+  auto first_after = [&](int64_t at) {
+    size_t k = 0;
+    while (k < n && t.events[k].t_ns <= at) ++k;
+    return k;
+  };
+  auto blocked = [&](size_t i) {
+    const auto* s = t.events[i].syscall();
+    if (!s || s->t_start_ns <= 0 || s->t_start_ns >= t.events[i].t_ns) return false;
+    for (size_t k = first_after(s->t_start_ns); k < i; ++k) {
+      const Event& e = t.events[k];
+      if (const auto* p = e.packet()) {
+        const bool toward = (p->dir == Dir::ServerToClient) == (t.side_of(*s) == 0);
+        if (toward && (p->len > 0 || (p->flags & (tcpflag::FIN | tcpflag::RST)))) return true;
+      } else if (const auto* a = e.action()) {
+        if (a->actor != s->actor) return true;
+      } else if (const auto* out = e.output()) {
+        if (out->actor != s->actor) return true;
+      } else if (const auto* c = e.syscall()) {
+        if (c->actor != s->actor) return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::vector<size_t>> entries(n + 1);
+  for (size_t i = 0; i < n; ++i)
+    if (blocked(i)) entries[first_after(t.events[i].syscall()->t_start_ns)].push_back(i);
+  std::vector<LadderRow> rows;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t b : entries[i]) rows.push_back({b, true});
+    rows.push_back({i, false});
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST(SvgLadder, ALongTracesRowsAreThoseOfTheDefinition) {
+  const Trace t = long_pingpong(300);
+  const std::vector<LadderRow> want = rows_by_definition(t), got = ladder_rows(t);
+  ASSERT_EQ(got.size(), want.size());
+  size_t entries = 0;
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_EQ(got[k].event, want[k].event) << "row " << k;
+    EXPECT_EQ(got[k].entry, want[k].entry) << "row " << k;
+    entries += want[k].entry;
+  }
+  EXPECT_GT(entries, 600u) << "both reads of every round block, and the last one";
+  // Every blocked call has its bracket from its entry row to its return row: one bar and
+  // two ticks each.
+  const LadderLayout layout = svg_ladder_layout(t);
+  const auto spans = std::count_if(layout.shapes.begin(), layout.shapes.end(),
+                                   [](const LadderShape& s) { return s.what == "blocked call span"; });
+  EXPECT_EQ(static_cast<size_t>(spans), 3 * entries);
+  // And each bar runs from its entry's row down to its return's.
+  for (const LadderShape& s : layout.shapes)
+    if (s.what == "blocked call span" && s.x1 - s.x0 < 4) {
+      EXPECT_LT(s.y0, s.y1);
+    }
+}
+
+TEST(SvgLadder, VerdictsOfEveryPacketAtOnceAreEachPacketsOwn) {
+  std::vector<Trace> traces;
+  for (const char* name : {"broken-pipe", "challenge-ack", "ladder-long", "middlebox-idle-reset"})
+    traces.push_back(golden_trace(name));
+  // Several annotations on one packet, out of event order, some deciding nothing.
+  Trace t = long_pingpong(20);
+  t.annotations.push_back({4, "rst", "the kernel ignored it", ""});
+  t.annotations.push_back({9, "rst", "says nothing of the kind", ""});  // round 1's data
+  t.annotations.push_back({9, "rst", "accepted: sk_err = ECONNRESET", ""});
+  t.annotations.push_back({9, "challenge-ack", "too late: the first decides", ""});
+  t.annotations.push_back({t.events.size() + 5, "dropped", "names no event", ""});
+  traces.push_back(t);
+  for (const Trace& tr : traces) {
+    const std::vector<std::string> all = detail::packet_verdicts(tr);
+    ASSERT_EQ(all.size(), tr.events.size());
+    for (size_t i = 0; i < tr.events.size(); ++i) EXPECT_EQ(all[i], packet_verdict(tr, i)) << tr.scenario << " " << i;
+  }
+  EXPECT_EQ(detail::packet_verdicts(t)[9], "accepted: sk_err = ECONNRESET");
+}
+
+TEST(RunFolder, TheIndexSaysTheSameOfARunInMemoryAsReadBack) {
+  const fs::path out = fs::temp_directory_path() / ("rstlab-index-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  RunResult r;
+  r.trace = golden_trace("broken-pipe");
+  r.trace.title = "bytes that are not UTF-8: \xff\xfe, and \xc3\xa9 that is";
+  ASSERT_TRUE(r.trace.first_observer);
+  r.trace.first_observer->result = "EPIPE \x80";
+  const std::string dir = write_run_folder(out.string(), r);
+  RunResult other;
+  other.trace = golden_trace("challenge-ack");
+  write_run_folder(out.string(), other);
+  const std::string read_back = slurp(write_index(out.string()));
+  EXPECT_NE(read_back.find("challenge-ack"), std::string::npos);
+  EXPECT_EQ(slurp(write_index(out.string() + "/", {{dir, &r.trace}})), read_back);
+  fs::remove_all(out);
 }

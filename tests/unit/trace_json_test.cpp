@@ -860,3 +860,49 @@ TEST(Render, OutputLinesInEveryRenderer) {
   for (const std::string* s : {&txt, &html, &svg, &mmd, &puml})
     EXPECT_EQ(s->find(std::string(1, '\0')), std::string::npos);
 }
+
+// trace.json is written straight into one string (no tree per event): its layout must
+// stay nlohmann's own, byte for byte, as every trace.json so far was written. The
+// reference: the same document parsed and dumped again by nlohmann.
+TEST(TraceJson, WrittenInNlohmannsOwnLayout) {
+  auto redumped = [](const std::string& text) {
+    return nlohmann::ordered_json::parse(text).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+           "\n";
+  };
+  std::vector<Trace> traces = {sample(), Trace{}};
+  for (const char* name : {"broken-pipe", "challenge-ack", "ladder-long", "middlebox-idle-reset", "reset-by-peer-kernel"})
+    traces.push_back(trace_from_json(read_data(std::string("golden/") + name + ".trace.json"), name));
+  // Every kind of value: texts that need escapes or are not UTF-8, empty and nested
+  // objects and arrays, negative and large numbers, times that make long doubles.
+  Trace t = sample();
+  t.story = "quote \" backslash \\ tab \t newline \n bell \x07 del \x7f UTF-8 \xc3\xa9 not \xff\xc3";
+  t.failures = {"one", "two \x01"};
+  auto& s = std::get<SyscallEvent>(t.events[1].body);
+  s.facts.op = CallOp::Poll;
+  s.facts.events = POLLIN;
+  s.facts.revents = POLLERR | POLLHUP;
+  s.facts.option = SockOpt::Linger;
+  s.facts.linger_on = true;
+  s.facts.size = 18446744073709551615ull;
+  s.facts.shut_how = 7;
+  s.value = std::string("\0\x01\x02", 3);
+  s.t_state_ns = 3000;
+  s.actor_id = 0;
+  t.events[0].t_ns = -7;
+  t.events[1].t_ns = 123456789012345;
+  t.events[1].line = "x.scn:3";
+  Event out;
+  out.t_ns = 123456789012346;
+  out.body = OutputEvent{"prog", std::nullopt, 2, 0, 0, "not UTF-8 \xfe\xff and a \"quote\""};
+  t.events.push_back(out);
+  Event act;
+  act.t_ns = 123456789012347;
+  act.body = ActionEvent{"peer", "close", ""};
+  t.events.push_back(act);
+  t.annotations.push_back({2, "note", "with a rule", "tcp.rst.accept"});
+  traces.push_back(t);
+  for (const Trace& tr : traces) {
+    const std::string text = trace_to_json(tr);
+    EXPECT_EQ(text, redumped(text)) << tr.scenario;
+  }
+}
