@@ -1152,6 +1152,9 @@ ProgramTrace build_program_trace(const ProgramObservations& obs) {
       pair[i]->kind = ends0[i]->actor ? process_kind_name(t.actors[*ends0[i]->actor].kind) : "none";
       if (ends0[i]->actor) pair[i]->sigpipe = t.actors[*ends0[i]->actor].sigpipe;
     }
+  } else {
+    // No connection was made: nothing plays either end ("no TCP connection", not a peer).
+    t.client.kind = t.server.kind = "none";
   }
 
   // ---- the annotator, per connection ------------------------------------------------

@@ -119,6 +119,10 @@ std::string render_text(const Trace& t, bool color) {
     // A capture's analysis names the endpoints a and b (a sent the SYN): both names here.
     const char* role = a == &t.client ? (t.from_capture() ? "client a" : "client")
                                       : (t.from_capture() ? "server b" : "server");
+    if (t.connections.empty() && t.client.kind == "none" && t.server.kind == "none") {
+      o << "  no TCP connection, so no endpoints to show\n";  // a traced program that made none
+      break;
+    }
     o << "  " << pad(role, t.from_capture() ? 9 : 8) << pad(visible(a->endpoint.str()), 24)
       << (a->kind == "kernel"    ? (t.from_capture() ? "kernel socket (taken to be Linux)" : "kernel socket")
           : a->kind == "program" ? "a traced program's kernel socket"

@@ -235,6 +235,11 @@ TEST_F(ExecTest, NoConnectionIsSaid) {
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("no TCP connection was made"), std::string::npos) << r.out;
   EXPECT_NE(r.output().find("stdout: hello"), std::string::npos) << r.output();
+  // Nothing plays either end: the header says so, and names no crafted peer.
+  ASSERT_TRUE(r.line.is_object()) << r.out;
+  const std::string text = slurp(fs::path(r.line["dir"].get<std::string>()) / "trace.txt");
+  EXPECT_NE(text.find("no TCP connection, so no endpoints to show"), std::string::npos) << text;
+  EXPECT_EQ(text.find("crafted peer"), std::string::npos) << text;
 }
 
 // A program that hangs is killed at --timeout, with what it started; the trace is kept.
