@@ -718,13 +718,16 @@ TEST_F(ExecTest, UserWhoMayNotRunTheProgramIsToldBeforeTheRun) {
 // "queued" for ever: a false "close() with 1 unread byte" and a MODEL MISMATCH on EOF).
 TEST_F(ExecTest, PingpongReadsComeAfterTheirBytes) {
   const Exec r = exec({kClassic, "pingpong", "300"});
-  ASSERT_EQ(r.code, 0) << r.err << r.out;
   const auto& t = r.trace;
-  ASSERT_TRUE(t.is_object()) << r.out;
+  ASSERT_TRUE(t.is_object()) << r.err << r.out;
+  // A slow build on a busy machine (CI's sanitizer pass) may drop some of the 1200 packets:
+  // the run is then incomplete (exit status 1) and there is no evidence to check.
+  if (t["capture"]["dropped"].get<uint64_t>() > 0 || t["capture"]["if_dropped"].get<uint64_t>() > 0)
+    GTEST_SKIP() << "the capture dropped packets: no evidence to check";
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
   for (const auto& a : t["annotations"]) EXPECT_NE(a["kind"], "mismatch") << a["text"];
   ASSERT_EQ(t["connections"].size(), 1u);
   const auto& c = t["connections"][0];
-  if (t["capture"]["dropped"].get<uint64_t>() > 0) GTEST_SKIP() << "the capture dropped packets: no evidence to check";
   uint64_t arrived[2] = {0, 0}, read[2] = {0, 0};  // stream bytes toward each end, seen and read
   size_t reads = 0, moved = 0;
   for (const auto& e : t["events"]) {
